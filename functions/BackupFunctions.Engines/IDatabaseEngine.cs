@@ -1,0 +1,68 @@
+namespace BackupFunctions.Engines;
+
+/// <summary>
+/// One database engine: dump, structural check, restore, and the statistics used to prove a
+/// restore. Connections are passed per call as strings in the engine's own format; messages and
+/// records only ever show <see cref="Describe"/>'s redacted form. Failures a person can fix throw
+/// <see cref="EngineException"/> with a one-line message; nothing here retries.
+/// </summary>
+public interface IDatabaseEngine
+{
+    /// <summary>The configuration and manifest name, e.g. "postgres".</summary>
+    string Name { get; }
+
+    /// <summary>File extension of the raw dump, before any compression suffix, e.g. "pgdump".</summary>
+    string DataExtension { get; }
+
+    /// <summary>host:port/database, never credentials. Throws <see cref="EngineException"/> (Configuration) when malformed.</summary>
+    string Describe(string connection);
+
+    /// <summary>Rough size of the source, for progress ETA; null when unknown.</summary>
+    Task<long?> EstimateSizeAsync(string connection, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Streams a consistent dump into <paramref name="destination"/> (no temporary file) and returns
+    /// statistics taken in the same snapshot. Does not dispose <paramref name="destination"/>.
+    /// </summary>
+    Task<DumpResult> DumpAsync(string connection, Stream destination, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Checks that <paramref name="dump"/> is a well-formed dump holding what <paramref name="expected"/>
+    /// describes. May stop reading early; the caller drains the rest.
+    /// </summary>
+    Task<StructureCheck> CheckStructureAsync(Stream dump, SourceStats expected, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Restores <paramref name="dump"/> into the destination. Refuses a non-empty destination unless
+    /// <see cref="RestoreOptions.Replace"/>; a failed restore leaves the destination as it was.
+    /// </summary>
+    Task RestoreAsync(Stream dump, string destinationConnection, RestoreOptions options, CancellationToken cancellationToken);
+
+    /// <summary>The same statistics as a dump records, read from a live database.</summary>
+    Task<SourceStats> ReadStatsAsync(string connection, CancellationToken cancellationToken);
+
+    /// <summary>A new, uniquely named scratch destination on the restore-test server; disposing it drops it.</summary>
+    Task<IScratchDatabase> CreateScratchAsync(string restoreTestConnection, CancellationToken cancellationToken);
+}
+
+/// <summary>Statistics of a database: <see cref="Kind"/> says what <see cref="Counts"/> counts (e.g. "rowsPerTable").</summary>
+public sealed record SourceStats(string Kind, IReadOnlyDictionary<string, long> Counts, long? SizeBytes);
+
+/// <summary>What a dump was and what it holds.</summary>
+public sealed record DumpResult(string EngineVersion, string Tool, string ToolVersion, string Format, SourceStats Stats);
+
+/// <summary>Result of a structural check: valid or not, with the reason.</summary>
+public sealed record StructureCheck(bool IsValid, string Detail);
+
+/// <summary>Restore switches: replace a non-empty destination; a restore test may relax ownership.</summary>
+public sealed record RestoreOptions(bool Replace, bool ForTest = false);
+
+/// <summary>A scratch destination that is dropped when disposed, even after a failure.</summary>
+public interface IScratchDatabase : IAsyncDisposable
+{
+    /// <summary>Connection to the scratch destination, in the engine's format.</summary>
+    string Connection { get; }
+
+    /// <summary>Redacted description for messages.</summary>
+    string Description { get; }
+}

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace BackupFunctions.Vault.Catalog;
+
+/// <summary>
+/// The record that makes a backup exist: written last, create-only, never edited. Versioned by
+/// <see cref="SchemaVersion"/>; readers refuse versions newer than they know.
+/// </summary>
+public sealed record BackupManifest
+{
+    public const int CurrentSchemaVersion = 1;
+
+    public int SchemaVersion { get; init; } = CurrentSchemaVersion;
+    public required string Id { get; init; }
+    public required string Target { get; init; }
+    public required string Engine { get; init; }
+    public required string EngineVersion { get; init; }
+    public required string Tool { get; init; }
+    public required string ToolVersion { get; init; }
+    public required string Format { get; init; }
+    /// <summary>Where the data came from, redacted to host/port/database: never credentials.</summary>
+    public required string Source { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public required DateTimeOffset CompletedAt { get; init; }
+    public required string Compression { get; init; }
+    public EncryptionInfo? Encryption { get; init; }
+    public required long RawBytes { get; init; }
+    public required long StoredBytes { get; init; }
+    public required string Sha256Raw { get; init; }
+    public required string Sha256Stored { get; init; }
+    public required ManifestBlobs Blobs { get; init; }
+    public required SourceStatsRecord SourceStats { get; init; }
+    public required ImmutabilityRecord Immutability { get; init; }
+}
+
+/// <summary>Client-side encryption details: the algorithm and the id of the key, never the key.</summary>
+public sealed record EncryptionInfo(string Alg, string KeyId);
+
+/// <summary>Names of the backup's blobs.</summary>
+public sealed record ManifestBlobs(string Data, string Manifest);
+
+/// <summary>
+/// What the source held at the dump's snapshot: <see cref="Kind"/> says what <see cref="Counts"/>
+/// counts (e.g. "rowsPerTable"), keyed by object name.
+/// </summary>
+public sealed record SourceStatsRecord(string Kind, IReadOnlyDictionary<string, long> Counts, long? SourceSizeBytes);
+
+/// <summary>What immutability the store applied: Mode from configuration, Status what happened.</summary>
+public sealed record ImmutabilityRecord(string Mode, string Status, DateTimeOffset? RetainUntil, string? Detail);
+
+/// <summary>JSON shape shared by every vault record (camelCase, enums as strings, indented).</summary>
+public static class VaultJson
+{
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public static BinaryData Serialize<T>(T value) => BinaryData.FromObjectAsJson(value, Options);
+
+    public static T Deserialize<T>(BinaryData data) =>
+        data.ToObjectFromJson<T>(Options) ?? throw new JsonException($"empty {typeof(T).Name} document");
+}

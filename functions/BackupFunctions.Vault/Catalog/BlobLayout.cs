@@ -1,0 +1,31 @@
+using System.Globalization;
+
+namespace BackupFunctions.Vault.Catalog;
+
+/// <summary>
+/// Blob names of the vault (README "Blob layout"). Every name derives from the backup id, so a
+/// retried write finds its own earlier work instead of making a second copy.
+/// </summary>
+public static class BlobLayout
+{
+    public const string ManifestFileName = "manifest.json";
+    public const string RunsPrefix = "runs/";
+
+    /// <summary><c>{target}/{yyyy}/{MM}/{dd}/{backupId}/</c></summary>
+    public static string BackupPrefix(BackupId id) =>
+        string.Create(CultureInfo.InvariantCulture, $"{id.Target}/{id.CreatedAt:yyyy}/{id.CreatedAt:MM}/{id.CreatedAt:dd}/{id.Value}/");
+
+    public static string Data(BackupId id, string extension) => $"{BackupPrefix(id)}data.{extension}";
+
+    public static string Manifest(BackupId id) => BackupPrefix(id) + ManifestFileName;
+
+    /// <summary><c>checks/{utc}-{kind}.json</c>; millisecond stamps keep two checks in one second apart.</summary>
+    public static string Check(BackupId id, DateTimeOffset at, string kind) =>
+        string.Create(CultureInfo.InvariantCulture, $"{BackupPrefix(id)}checks/{at.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}-{kind}.json");
+
+    public static string RunReport(string runId, DateTimeOffset at) =>
+        string.Create(CultureInfo.InvariantCulture, $"{RunsPrefix}{at.UtcDateTime:yyyy}/{at.UtcDateTime:MM}/{at.UtcDateTime:dd}/{runId}.json");
+
+    /// <summary>The listing prefix for one target, or every target when null.</summary>
+    public static string TargetPrefix(string? target) => target is null ? "" : target + "/";
+}

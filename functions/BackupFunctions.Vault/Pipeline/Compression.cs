@@ -1,0 +1,84 @@
+using System.IO.Compression;
+
+namespace BackupFunctions.Vault.Pipeline;
+
+/// <summary>How the dump is compressed in the pipeline. Brotli quality 1 measured fastest here (shared/PERF-NOTES.md).</summary>
+public enum CompressionKind
+{
+    Brotli,
+    Gzip,
+    None,
+}
+
+/// <summary>Names, file suffixes and stream factories for each <see cref="CompressionKind"/>.</summary>
+public static class Compression
+{
+    /// <summary>The manifest's name for a compression kind.</summary>
+    public static string Name(CompressionKind kind) => kind switch
+    {
+        CompressionKind.Brotli => "brotli",
+        CompressionKind.Gzip => "gzip",
+        CompressionKind.None => "none",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>Parses a manifest or configuration name; null when unknown.</summary>
+    public static CompressionKind? Parse(string? name) => name?.Trim().ToUpperInvariant() switch
+    {
+        "BROTLI" or "BR" => CompressionKind.Brotli,
+        "GZIP" or "GZ" => CompressionKind.Gzip,
+        "NONE" => CompressionKind.None,
+        _ => null,
+    };
+
+    /// <summary>Suffix added to the data blob name ("" for none).</summary>
+    public static string Suffix(CompressionKind kind) => kind switch
+    {
+        CompressionKind.Brotli => ".br",
+        CompressionKind.Gzip => ".gz",
+        _ => "",
+    };
+
+    /// <summary>A compressing stream over <paramref name="output"/>, which it leaves open.</summary>
+    public static Stream Compressor(CompressionKind kind, Stream output) => kind switch
+    {
+        // Fastest = Brotli quality 1 / zlib level 1: the measured best speed for the ratio.
+        CompressionKind.Brotli => new BrotliStream(output, CompressionLevel.Fastest, leaveOpen: true),
+        CompressionKind.Gzip => new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true),
+        CompressionKind.None => new NonClosingStream(output),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>A decompressing stream over <paramref name="input"/>, which it leaves open.</summary>
+    public static Stream Decompressor(CompressionKind kind, Stream input) => kind switch
+    {
+        CompressionKind.Brotli => new BrotliStream(input, CompressionMode.Decompress, leaveOpen: true),
+        CompressionKind.Gzip => new GZipStream(input, CompressionMode.Decompress, leaveOpen: true),
+        CompressionKind.None => new NonClosingStream(input),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>Forwards everything but Dispose, so "no compression" has the same lifetime rules as a real codec.</summary>
+    private sealed class NonClosingStream(Stream inner) : Stream
+    {
+        public override bool CanRead => inner.CanRead;
+        public override bool CanSeek => false;
+        public override bool CanWrite => inner.CanWrite;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            inner.ReadAsync(buffer, cancellationToken);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            inner.ReadAsync(buffer, offset, count, cancellationToken);
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+            inner.WriteAsync(buffer, cancellationToken);
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            inner.WriteAsync(buffer, offset, count, cancellationToken);
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}

@@ -1,0 +1,204 @@
+using System.Runtime.CompilerServices;
+using Azure;
+using Azure.Core;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using BackupFunctions.Vault.Catalog;
+using BackupFunctions.Vault.Pipeline;
+using Microsoft.Extensions.Logging;
+
+namespace BackupFunctions.Vault.Storage;
+
+/// <summary>A blob's size and metadata.</summary>
+public sealed record BlobStat(string Name, long Size, IReadOnlyDictionary<string, string> Metadata);
+
+/// <summary>A check record as seen in a listing (outcome from blob metadata, no download).</summary>
+public sealed record CheckSummary(string BlobName, string Kind, string Outcome, DateTimeOffset At);
+
+/// <summary>
+/// The backup vault on Azure Blob storage (Azurite locally). Every write is create-only; later facts
+/// about a backup are new blobs. All methods are safe to retry: names derive from the backup id.
+/// </summary>
+public sealed partial class BlobVault
+{
+    private readonly BlobContainerClient _container;
+    private readonly ImmutabilityOptions _immutability;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private int _warnedUnsupported;
+
+    public BlobVault(BlobContainerClient container, ImmutabilityOptions immutability, TimeProvider time, ILogger logger)
+    {
+        _container = container;
+        _immutability = immutability;
+        _time = time;
+        _logger = logger;
+    }
+
+    public string ContainerName => _container.Name;
+
+    /// <summary>Client options: exponential retries on transient errors, generous per-try timeout for 8 MB blocks.</summary>
+    public static BlobClientOptions ClientOptions()
+    {
+        var options = new BlobClientOptions();
+        options.Retry.Mode = RetryMode.Exponential;
+        options.Retry.MaxRetries = 5;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(500);
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(30);
+        options.Retry.NetworkTimeout = TimeSpan.FromMinutes(5);
+        return options;
+    }
+
+    /// <summary>Creates the container when missing (private access).</summary>
+    public async Task EnsureContainerAsync(CancellationToken cancellationToken)
+    {
+        await _container.CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>A pipeline whose output is committed as <paramref name="blobName"/>, create-only.</summary>
+    public BackupPipeline OpenDataWriter(string blobName, CompressionKind compression, PipelineOptions? options = null) =>
+        new(new AzureBlockSink(_container.GetBlockBlobClient(blobName)), compression, options);
+
+    /// <summary>Writes a small blob once. Fails with <see cref="VaultException"/> when the name exists.</summary>
+    public async Task WriteOnceAsync(string blobName, BinaryData content, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)
+    {
+        var options = new BlobUploadOptions
+        {
+            Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+            HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+            Metadata = metadata is null ? null : new Dictionary<string, string>(metadata),
+        };
+        try
+        {
+            await _container.GetBlobClient(blobName).UploadAsync(content, options, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            throw VaultException.AlreadyExists(blobName);
+        }
+    }
+
+    /// <summary>
+    /// Applies the configured time-based immutability policy to each blob. In BestEffort a store
+    /// that cannot do it (Azurite answers 501) is recorded and warned about once; in Required it
+    /// throws <see cref="VaultException"/>.
+    /// </summary>
+    public async Task<ImmutabilityRecord> ProtectAsync(IReadOnlyList<string> blobNames, CancellationToken cancellationToken)
+    {
+        string mode = _immutability.Mode.ToString();
+        if (_immutability.Mode == ImmutabilityMode.Off)
+        {
+            return new ImmutabilityRecord(mode, "Off", null, null);
+        }
+
+        var until = _time.GetUtcNow().AddDays(_immutability.MinRetentionDays);
+        var policy = new BlobImmutabilityPolicy { ExpiresOn = until, PolicyMode = BlobImmutabilityPolicyMode.Unlocked };
+        try
+        {
+            foreach (string name in blobNames)
+            {
+                await _container.GetBlobClient(name).SetImmutabilityPolicyAsync(policy, cancellationToken: cancellationToken);
+            }
+
+            return new ImmutabilityRecord(mode, "Applied", until, $"time-based policy, unlocked, {_immutability.MinRetentionDays} days");
+        }
+        catch (RequestFailedException e) when (e.Status is 501 or 400 or 409 or 403)
+        {
+            string detail = $"the store refused the immutability policy (HTTP {e.Status} {e.ErrorCode ?? "no error code"})";
+            if (_immutability.Mode == ImmutabilityMode.Required)
+            {
+                throw new VaultException(
+                    $"{detail}; Immutability.Mode is Required (set Backup:Storage:Immutability:Mode to BestEffort for a store without immutability, such as Azurite)", e);
+            }
+
+            if (Interlocked.Exchange(ref _warnedUnsupported, 1) == 0)
+            {
+                LogImmutabilityUnsupported(_logger, e.Status, e.ErrorCode ?? "");
+            }
+
+            return new ImmutabilityRecord(mode, "UnsupportedByStore", null, detail);
+        }
+    }
+
+    /// <summary>The manifest of a backup, or null when the backup does not exist.</summary>
+    public async Task<BackupManifest?> ReadManifestAsync(BackupId id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await _container.GetBlobClient(BlobLayout.Manifest(id)).DownloadContentAsync(cancellationToken);
+            return VaultJson.Deserialize<BackupManifest>(result.Value.Content);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Every complete backup (one with a manifest) of a target, or of all targets; unordered.
+    /// Data blobs without a manifest are never listed.
+    /// </summary>
+    public async IAsyncEnumerable<BackupManifest> ListManifestsAsync(string? target, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var item in _container.GetBlobsAsync(prefix: BlobLayout.TargetPrefix(target), cancellationToken: cancellationToken))
+        {
+            if (!item.Name.EndsWith("/" + BlobLayout.ManifestFileName, StringComparison.Ordinal) ||
+                item.Name.StartsWith(BlobLayout.RunsPrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var content = await _container.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken);
+            yield return VaultJson.Deserialize<BackupManifest>(content.Value.Content);
+        }
+    }
+
+    /// <summary>Check records of one backup, oldest first, with the outcome from their metadata.</summary>
+    public async Task<IReadOnlyList<CheckSummary>> ListChecksAsync(BackupId id, CancellationToken cancellationToken)
+    {
+        var checks = new List<CheckSummary>();
+        string prefix = BlobLayout.BackupPrefix(id) + "checks/";
+        await foreach (var item in _container.GetBlobsAsync(BlobTraits.Metadata, prefix: prefix, cancellationToken: cancellationToken))
+        {
+            item.Metadata.TryGetValue("kind", out string? kind);
+            item.Metadata.TryGetValue("outcome", out string? outcome);
+            checks.Add(new CheckSummary(item.Name, kind ?? "?", outcome ?? "?", item.Properties.CreatedOn ?? DateTimeOffset.MinValue));
+        }
+
+        checks.Sort((a, b) => string.CompareOrdinal(a.BlobName, b.BlobName));
+        return checks;
+    }
+
+    /// <summary>Size and metadata of a blob, or null when it does not exist.</summary>
+    public async Task<BlobStat?> StatAsync(string blobName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var p = await _container.GetBlobClient(blobName).GetPropertiesAsync(cancellationToken: cancellationToken);
+            return new BlobStat(blobName, p.Value.ContentLength, p.Value.Metadata.AsReadOnly());
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A streaming download of a blob (the SDK resumes it on transient failures), or null when missing.</summary>
+    public async Task<Stream?> OpenReadAsync(string blobName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await _container.GetBlobClient(blobName).DownloadStreamingAsync(cancellationToken: cancellationToken);
+            return result.Value.Content;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning,
+        Message = "Immutability is not supported by this store (HTTP {Status} {ErrorCode}); backups are recorded as UnsupportedByStore. Use a store with version-level immutability for ransomware protection.")]
+    private static partial void LogImmutabilityUnsupported(ILogger logger, int status, string errorCode);
+}

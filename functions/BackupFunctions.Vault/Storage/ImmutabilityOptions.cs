@@ -1,0 +1,23 @@
+namespace BackupFunctions.Vault.Storage;
+
+/// <summary>How hard the vault insists on per-blob immutability (DESIGN.md section 7).</summary>
+public enum ImmutabilityMode
+{
+    /// <summary>Fail the backup when the store cannot apply the policy.</summary>
+    Required,
+
+    /// <summary>Apply it where the store can; otherwise record "UnsupportedByStore" in the manifest and warn once.</summary>
+    BestEffort,
+
+    /// <summary>Do not ask the store for immutability.</summary>
+    Off,
+}
+
+/// <summary>Storage immutability settings (Backup:Storage:Immutability).</summary>
+public sealed class ImmutabilityOptions
+{
+    public ImmutabilityMode Mode { get; set; } = ImmutabilityMode.BestEffort;
+
+    /// <summary>Days each blob stays write-protected after it is written.</summary>
+    public int MinRetentionDays { get; set; } = 7;
+}

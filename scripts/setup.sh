@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh machine: installs what is missing (PostgreSQL, Redis, Azurite, the
+# local System.IO.Hashing package), starts PostgreSQL and Azurite when they are not running, and
+# waits until they answer. Safe to run again and again.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+# shellcheck source=scripts/env.sh
+source "$root/scripts/env.sh"
+
+log() { printf 'setup: %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# --- apt packages ---------------------------------------------------------------------------
+need=()
+command -v pg_dump >/dev/null 2>&1 || need+=(postgresql-client)
+[ -n "$(ls -d /usr/lib/postgresql/*/bin/postgres 2>/dev/null | head -1)" ] || need+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
+command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+[ -x /usr/bin/time ] || need+=(time)
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing ${need[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# --- local System.IO.Hashing package (before the first restore) ----------------------------
+if ! ls "$root"/.localfeed/System.IO.Hashing.*.nupkg >/dev/null 2>&1; then
+  log "packing System.IO.Hashing from the .NET SDK into .localfeed/"
+  dotnet pack "$root/build/SystemIOHashing/SystemIOHashing.csproj" -c Release -o "$root/.localfeed" \
+    --nologo -v quiet >/dev/null
+fi
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+pgver="$(ls /usr/lib/postgresql | sort -V | tail -1)"
+if ! pg_lsclusters -h 2>/dev/null | awk '{print $1" "$2}' | grep -q "^$pgver main$"; then
+  log "creating PostgreSQL $pgver cluster"
+  as_root pg_createcluster "$pgver" main >/dev/null
+fi
+if ! pg_isready -q -h 127.0.0.1 -p "$BACKUPFN_PG_PORT"; then
+  log "starting PostgreSQL $pgver"
+  as_root pg_ctlcluster "$pgver" main start
+fi
+for _ in $(seq 1 60); do pg_isready -q -h 127.0.0.1 -p "$BACKUPFN_PG_PORT" && break; sleep 0.5; done
+pg_isready -q -h 127.0.0.1 -p "$BACKUPFN_PG_PORT" || { echo "setup: PostgreSQL did not start (see /var/log/postgresql)" >&2; exit 1; }
+# A password-authenticated superuser for tests and the demo (local machine only).
+as_root su postgres -c "psql -q -p $BACKUPFN_PG_PORT -v ON_ERROR_STOP=1" <<SQL >/dev/null
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$BACKUPFN_PG_USER') THEN
+    CREATE ROLE "$BACKUPFN_PG_USER" LOGIN SUPERUSER PASSWORD '$BACKUPFN_PG_PASSWORD';
+  END IF;
+END \$\$;
+SQL
+
+# --- Redis (a spare port, so a system Redis is never touched) -------------------------------
+if ! redis-cli -p "$BACKUPFN_REDIS_PORT" ping >/dev/null 2>&1; then
+  log "starting redis-server on $BACKUPFN_REDIS_PORT"
+  mkdir -p "$root/.tools/redis"
+  redis-server --port "$BACKUPFN_REDIS_PORT" --bind 127.0.0.1 --dir "$root/.tools/redis" \
+    --save '' --appendonly no --daemonize yes --logfile "$root/.tools/redis/redis.log" >/dev/null
+  for _ in $(seq 1 40); do redis-cli -p "$BACKUPFN_REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.25; done
+fi
+
+# --- Azurite (project-local npm install) ----------------------------------------------------
+azurite="$root/.tools/azurite/node_modules/.bin/azurite"
+if [ ! -x "$azurite" ]; then
+  log "installing Azurite into .tools/azurite"
+  mkdir -p "$root/.tools/azurite"
+  (cd "$root/.tools/azurite" && npm install --no-audit --no-fund --loglevel=error azurite@3 >/dev/null)
+fi
+if ! curl -s -o /dev/null "http://127.0.0.1:$BACKUPFN_AZURITE_BLOB_PORT/devstoreaccount1?comp=list"; then
+  log "starting Azurite"
+  mkdir -p "$root/.tools/azurite-data"
+  setsid nohup "$azurite" --silent --skipApiVersionCheck --loose \
+    --location "$root/.tools/azurite-data" --debug "$root/.tools/azurite-data/debug.log" \
+    --blobHost 127.0.0.1 --blobPort "$BACKUPFN_AZURITE_BLOB_PORT" \
+    --queueHost 127.0.0.1 --queuePort "$BACKUPFN_AZURITE_QUEUE_PORT" \
+    --tableHost 127.0.0.1 --tablePort "$BACKUPFN_AZURITE_TABLE_PORT" \
+    >"$root/.tools/azurite.log" 2>&1 < /dev/null &
+fi
+for _ in $(seq 1 120); do
+  curl -s -o /dev/null "http://127.0.0.1:$BACKUPFN_AZURITE_BLOB_PORT/devstoreaccount1?comp=list" && break
+  sleep 0.5
+done
+curl -s -o /dev/null "http://127.0.0.1:$BACKUPFN_AZURITE_BLOB_PORT/devstoreaccount1?comp=list" \
+  || { echo "setup: Azurite did not start (see .tools/azurite.log)" >&2; exit 1; }
+
+log "ready: PostgreSQL 127.0.0.1:$BACKUPFN_PG_PORT, Redis 127.0.0.1:$BACKUPFN_REDIS_PORT, Azurite 127.0.0.1:$BACKUPFN_AZURITE_BLOB_PORT"
