@@ -54,8 +54,12 @@ public sealed record DumpResult(string EngineVersion, string Tool, string ToolVe
 /// <summary>Result of a structural check: valid or not, with the reason.</summary>
 public sealed record StructureCheck(bool IsValid, string Detail);
 
-/// <summary>Restore switches: replace a non-empty destination; a restore test may relax ownership.</summary>
-public sealed record RestoreOptions(bool Replace, bool ForTest = false);
+/// <summary>
+/// Restore switches: replace a non-empty destination; a restore test may relax ownership;
+/// <paramref name="VerifyBeforeSwap"/> runs after the engine has read the whole dump and before the
+/// restored data replaces the destination, and throws to abandon the restore (checksums).
+/// </summary>
+public sealed record RestoreOptions(bool Replace, bool ForTest = false, Func<CancellationToken, Task>? VerifyBeforeSwap = null);
 
 /// <summary>A scratch destination that is dropped when disposed, even after a failure.</summary>
 public interface IScratchDatabase : IAsyncDisposable

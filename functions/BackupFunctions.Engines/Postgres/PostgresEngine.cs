@@ -180,6 +180,11 @@ public sealed class PostgresEngine : IDatabaseEngine
             // Anything after pg_restore finished is part of the archive it did not read: drain it so
             // the caller's checksums cover every byte before the swap.
             await dump.CopyToAsync(Stream.Null, cancellationToken);
+            if (options.VerifyBeforeSwap is not null)
+            {
+                await options.VerifyBeforeSwap(cancellationToken);
+            }
+
             if (exists)
             {
                 await Execute(adminConn, $"DROP DATABASE {Quote(database)} WITH (FORCE)", cancellationToken);

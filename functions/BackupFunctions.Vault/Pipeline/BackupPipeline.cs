@@ -36,6 +36,9 @@ public sealed class BackupPipeline : IAsyncDisposable
     /// <summary>Raw bytes accepted so far (for progress).</summary>
     public long RawBytes => _raw.BytesCount;
 
+    /// <summary>Called with the raw byte count as data arrives.</summary>
+    public Action<long>? Progress { get => _raw.Progress; set => _raw.Progress = value; }
+
     /// <summary>
     /// Flushes the compressor, uploads the last block and commits the blob, create-only, with
     /// <paramref name="metadata"/> plus the stored SHA-256 under the key "sha256".

@@ -19,6 +19,9 @@ public sealed class HashingStream : Stream
         _leaveOpen = leaveOpen;
     }
 
+    /// <summary>Called with the running byte count after each read or write (progress display).</summary>
+    public Action<long>? Progress { get; set; }
+
     /// <summary>Bytes that have passed through so far.</summary>
     public long BytesCount { get; private set; }
 
@@ -38,6 +41,7 @@ public sealed class HashingStream : Stream
 
         _hash.AppendData(data);
         BytesCount += data.Length;
+        Progress?.Invoke(BytesCount);
     }
 
     public override bool CanRead => _inner.CanRead;

@@ -1,0 +1,48 @@
+using BackupFunctions.Vault.Catalog;
+
+namespace BackupFunctions.Activities.Backups;
+
+/// <summary>One listed backup with the outcome of its latest checks.</summary>
+public sealed record CatalogEntry(BackupManifest Manifest, string? LastVerify, string? LastRestoreTest);
+
+/// <summary>Queries over the vault's manifests: only backups with a manifest exist.</summary>
+public sealed class BackupCatalog(BackupRuntime runtime)
+{
+    /// <summary>Backups of a target (or all), newest first, with their latest check outcomes.</summary>
+    public async Task<IReadOnlyList<CatalogEntry>> ListAsync(string? target, CancellationToken cancellationToken)
+    {
+        var manifests = new List<BackupManifest>();
+        await foreach (var m in runtime.Vault.ListManifestsAsync(target, cancellationToken))
+        {
+            manifests.Add(m);
+        }
+
+        var entries = new List<CatalogEntry>(manifests.Count);
+        foreach (var m in manifests.OrderByDescending(m => m.CompletedAt).ThenByDescending(m => m.Id, StringComparer.Ordinal))
+        {
+            var checks = BackupId.TryParse(m.Id, out var id) ? await runtime.Vault.ListChecksAsync(id, cancellationToken) : [];
+            entries.Add(new CatalogEntry(m,
+                checks.LastOrDefault(c => c.Kind == VerifyBackupActivity.CheckKind)?.Outcome,
+                checks.LastOrDefault(c => c.Kind == RestoreTestActivity.CheckKind)?.Outcome));
+        }
+
+        return entries;
+    }
+
+    /// <summary>The newest backup id of a target; NotFound when it has none.</summary>
+    public async Task<string> LatestAsync(string target, CancellationToken cancellationToken)
+    {
+        runtime.Resolve(target); // an unknown target is a configuration error, not "no backups"
+        BackupManifest? newest = null;
+        await foreach (var m in runtime.Vault.ListManifestsAsync(target, cancellationToken))
+        {
+            if (newest is null || m.CompletedAt > newest.CompletedAt)
+            {
+                newest = m;
+            }
+        }
+
+        return newest?.Id ?? throw new Engines.EngineException(Engines.FailureKind.NotFound,
+            $"target '{target}' has no backups in container '{runtime.Vault.ContainerName}' (run 'backupfn backup --target {target}')");
+    }
+}

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using BackupFunctions.Engines;
+using BackupFunctions.Vault.Catalog;
+using BackupFunctions.Vault.Pipeline;
+using Microsoft.Extensions.Logging;
+
+namespace BackupFunctions.Activities.Backups;
+
+/// <summary>Input of <see cref="BackupDatabaseActivity"/>: the target, and the backup id when the caller fixes it (retries reuse it).</summary>
+public sealed record BackupDatabaseInput(string Target, string? BackupId = null);
+
+/// <summary>What a backup produced.</summary>
+public sealed record BackupDatabaseOutput(string BackupId, string Target, long RawBytes, long StoredBytes,
+    double Seconds, string Compression, string Immutability, string ManifestBlob);
+
+/// <summary>
+/// Dumps one target through the pipeline into the vault and writes its manifest last.
+/// Runs at least once, so it is idempotent: given a backup id whose manifest exists, it returns
+/// that backup instead of making a second one.
+/// </summary>
+public sealed partial class BackupDatabaseActivity(BackupRuntime runtime)
+{
+    private readonly ILogger _logger = runtime.Loggers.CreateLogger<BackupDatabaseActivity>();
+
+    public Task<BackupDatabaseOutput> RunAsync(BackupDatabaseInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
+        TargetErrors.About($"target '{input.Target}'", () => BackupAsync(input, progress, cancellationToken));
+
+    private async Task<BackupDatabaseOutput> BackupAsync(BackupDatabaseInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    {
+        var target = runtime.Resolve(input.Target);
+        var vault = runtime.Vault;
+        var id = input.BackupId is null ? BackupId.New(target.Name, runtime.Time.GetUtcNow(), Random.Shared) : TargetErrors.ParseId(input.BackupId);
+        if (await vault.ReadManifestAsync(id, cancellationToken) is { } done)
+        {
+            return Output(done, 0);
+        }
+
+        await vault.EnsureContainerAsync(cancellationToken);
+        var clock = Stopwatch.StartNew();
+        var startedAt = runtime.Time.GetUtcNow();
+        long? estimate = await target.Engine.EstimateSizeAsync(target.Connection, cancellationToken);
+        var compression = target.Compression;
+        string compressionName = Compression.Name(compression);
+        string dataBlob = BlobLayout.Data(id, target.Engine.DataExtension + Compression.Suffix(compression));
+        LogStarting(_logger, target.Name, id.Value, target.Description, compressionName);
+
+        DumpResult dump;
+        PipelineResult stored;
+        await using (var pipeline = runtime.Vault.OpenDataWriter(dataBlob, compression))
+        {
+            if (progress is not null)
+            {
+                pipeline.Progress = bytes => progress.Report(new TransferProgress("backup", bytes, estimate));
+            }
+
+            dump = await target.Engine.DumpAsync(target.Connection, pipeline.Input, cancellationToken);
+            stored = await pipeline.CompleteAsync(new Dictionary<string, string>
+            {
+                ["backupid"] = id.Value,
+                ["target"] = target.Name,
+                ["engine"] = target.Engine.Name,
+            }, cancellationToken);
+        }
+
+        var immutability = await vault.ProtectAsync([dataBlob], cancellationToken);
+        var manifest = new BackupManifest
+        {
+            Id = id.Value,
+            Target = target.Name,
+            Engine = target.Engine.Name,
+            EngineVersion = dump.EngineVersion,
+            Tool = dump.Tool,
+            ToolVersion = dump.ToolVersion,
+            Format = dump.Format,
+            Source = target.Description,
+            StartedAt = startedAt,
+            CompletedAt = runtime.Time.GetUtcNow(),
+            Compression = compressionName,
+            Encryption = null,
+            RawBytes = stored.RawBytes,
+            StoredBytes = stored.StoredBytes,
+            Sha256Raw = stored.Sha256Raw,
+            Sha256Stored = stored.Sha256Stored,
+            Blobs = new ManifestBlobs(dataBlob, BlobLayout.Manifest(id)),
+            SourceStats = new SourceStatsRecord(dump.Stats.Kind, dump.Stats.Counts, dump.Stats.SizeBytes),
+            Immutability = immutability,
+        };
+
+        // Written last: its presence is what makes the backup exist.
+        await vault.WriteOnceAsync(manifest.Blobs.Manifest, VaultJson.Serialize(manifest),
+            new Dictionary<string, string> { ["backupid"] = id.Value, ["sha256"] = stored.Sha256Stored }, cancellationToken);
+        if (immutability.Status == "Applied")
+        {
+            await vault.ProtectAsync([manifest.Blobs.Manifest], cancellationToken);
+        }
+
+        double seconds = clock.Elapsed.TotalSeconds;
+        LogCompleted(_logger, target.Name, id.Value, stored.RawBytes, stored.StoredBytes, seconds);
+        return Output(manifest, seconds);
+    }
+
+    private static BackupDatabaseOutput Output(BackupManifest m, double seconds) =>
+        new(m.Id, m.Target, m.RawBytes, m.StoredBytes, seconds, m.Compression, m.Immutability.Status, m.Blobs.Manifest);
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Backing up {Target} as {BackupId} from {Source} ({Compression})")]
+    private static partial void LogStarting(ILogger logger, string target, string backupId, string source, string compression);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Backed up {Target} as {BackupId}: {RawBytes} bytes raw, {StoredBytes} stored, {Seconds:F1} s")]
+    private static partial void LogCompleted(ILogger logger, string target, string backupId, long rawBytes, long storedBytes, double seconds);
+}

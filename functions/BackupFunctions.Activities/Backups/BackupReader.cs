@@ -1,0 +1,106 @@
+using BackupFunctions.Vault.Catalog;
+using BackupFunctions.Vault.Pipeline;
+
+namespace BackupFunctions.Activities.Backups;
+
+/// <summary>
+/// The read side of a stored backup: download → SHA-256 (stored) → decompress → SHA-256 (raw),
+/// one streaming pass. Whoever reads <see cref="Raw"/> may stop early; <see cref="FinishAsync"/>
+/// drains the rest and compares sizes and checksums with the manifest.
+/// </summary>
+public sealed class BackupReader : IAsyncDisposable
+{
+    private readonly BackupManifest _manifest;
+    private readonly Stream _download;
+    private readonly HashingStream _stored;
+    private readonly Stream _decompressor;
+    private readonly HashingStream _raw;
+
+    public BackupReader(BackupManifest manifest, Stream download)
+    {
+        _manifest = manifest;
+        _download = download;
+        _stored = new HashingStream(download, leaveOpen: true);
+        var kind = Compression.Parse(manifest.Compression)
+            ?? throw new InvalidDataException($"manifest of {manifest.Id} names an unknown compression '{manifest.Compression}'");
+        _decompressor = Compression.Decompressor(kind, _stored);
+        _raw = new HashingStream(_decompressor, leaveOpen: true);
+    }
+
+    /// <summary>The decompressed dump, as the engine wrote it.</summary>
+    public Stream Raw => _raw;
+
+    /// <summary>Set by a reader of <see cref="Raw"/> that hit undecodable data, so the verdict can say so.</summary>
+    public string? DecodeError { get; set; }
+
+    /// <summary>Called with the stored byte count as data arrives.</summary>
+    public Action<long>? Progress { get => _stored.Progress; set => _stored.Progress = value; }
+
+    /// <summary>Stored bytes read so far (for progress against the manifest's StoredBytes).</summary>
+    public long StoredBytesRead => _stored.BytesCount;
+
+    /// <summary>
+    /// Reads whatever is left and compares with the manifest: stored size and SHA-256 first (the
+    /// bytes in the vault), then raw size and SHA-256 (the bytes the engine wrote).
+    /// </summary>
+    public async Task<VerificationResult> FinishAsync(CancellationToken cancellationToken)
+    {
+        string? decodeError = DecodeError;
+        if (decodeError is null)
+        {
+            try
+            {
+                await _raw.CopyToAsync(Stream.Null, cancellationToken);
+            }
+            catch (InvalidDataException e)
+            {
+                decodeError = e.Message;
+            }
+        }
+
+        // Bytes after the codec's end (or after a decode error) still count for the stored checksum.
+        await _stored.CopyToAsync(Stream.Null, cancellationToken);
+        return Compare(decodeError);
+    }
+
+    private VerificationResult Compare(string? decodeError)
+    {
+        string storedHash = _stored.FinishHash();
+        if (_stored.BytesCount != _manifest.StoredBytes)
+        {
+            return new VerificationResult(VerificationStatus.SizeMismatch,
+                $"stored size is {_stored.BytesCount} bytes, the manifest says {_manifest.StoredBytes}");
+        }
+
+        if (!string.Equals(storedHash, _manifest.Sha256Stored, StringComparison.OrdinalIgnoreCase))
+        {
+            return new VerificationResult(VerificationStatus.ChecksumMismatch,
+                $"SHA-256 of the stored blob is {storedHash}, the manifest says {_manifest.Sha256Stored}");
+        }
+
+        if (decodeError is not null)
+        {
+            return new VerificationResult(VerificationStatus.StructureInvalid, $"the stored blob does not decompress: {decodeError}");
+        }
+
+        string rawHash = _raw.FinishHash();
+        if (_raw.BytesCount != _manifest.RawBytes)
+        {
+            return new VerificationResult(VerificationStatus.SizeMismatch,
+                $"decompressed size is {_raw.BytesCount} bytes, the manifest says {_manifest.RawBytes}");
+        }
+
+        return string.Equals(rawHash, _manifest.Sha256Raw, StringComparison.OrdinalIgnoreCase)
+            ? VerificationResult.Ok($"SHA-256 and size match ({_manifest.StoredBytes} bytes stored, {_manifest.RawBytes} raw)")
+            : new VerificationResult(VerificationStatus.ChecksumMismatch,
+                $"SHA-256 of the decompressed dump is {rawHash}, the manifest says {_manifest.Sha256Raw}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _raw.DisposeAsync();
+        await _decompressor.DisposeAsync();
+        await _stored.DisposeAsync();
+        await _download.DisposeAsync();
+    }
+}

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using BackupFunctions.Engines;
+using BackupFunctions.Vault.Catalog;
+
+namespace BackupFunctions.Activities.Backups;
+
+/// <summary>Outcome of a restore test and its check record.</summary>
+public sealed record RestoreTestOutput(string BackupId, bool Passed, string Detail, double Seconds, string CheckBlob);
+
+/// <summary>
+/// Proves a backup restores: restores it into a new scratch database on the target's RestoreTest
+/// server (the source server when none is configured), compares the restored counts with the
+/// manifest's source stats, records the outcome, and drops the scratch database even on failure.
+/// A restore that fails is an outcome (Passed = false); an unreachable scratch server is an error.
+/// </summary>
+public sealed class RestoreTestActivity(BackupRuntime runtime)
+{
+    public const string CheckKind = "restore-test";
+
+    public async Task<RestoreTestOutput> RunAsync(string backupId, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    {
+        var backup = await StoredBackup.GetAsync(runtime, backupId, cancellationToken);
+        var target = runtime.Resolve(backup.Manifest.Target);
+        string server = target.RestoreTestConnection ?? target.Connection;
+        var clock = Stopwatch.StartNew();
+        var startedAt = runtime.Time.GetUtcNow();
+
+        var (passed, detail, counts) = await TargetErrors.About($"restore test of {backup.Id}",
+            () => RestoreAndCompareAsync(backup, server, progress, cancellationToken));
+
+        var record = new CheckRecord(backup.Id.Value, CheckKind, passed ? "Passed" : "Failed", detail, startedAt, runtime.Time.GetUtcNow(), counts);
+        string blob = await backup.RecordAsync(runtime, record, cancellationToken);
+        return new RestoreTestOutput(backup.Id.Value, passed, detail, clock.Elapsed.TotalSeconds, blob);
+    }
+
+    private async Task<(bool, string, IReadOnlyDictionary<string, long>?)> RestoreAndCompareAsync(
+        StoredBackup backup, string server, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    {
+        await using var scratch = await backup.Engine.CreateScratchAsync(server, cancellationToken);
+        await using var reader = await backup.OpenAsync(runtime, cancellationToken);
+        if (reader is null)
+        {
+            return (false, $"data blob '{backup.Manifest.Blobs.Data}' is missing", null);
+        }
+
+        if (progress is not null)
+        {
+            reader.Progress = bytes => progress.Report(new TransferProgress("restore-test", bytes, backup.Manifest.StoredBytes));
+        }
+
+        VerificationResult? checksums = null;
+        try
+        {
+            await backup.Engine.RestoreAsync(reader.Raw, scratch.Connection, new RestoreOptions(Replace: false, ForTest: true,
+                VerifyBeforeSwap: async ct => checksums = await reader.FinishAsync(ct)), cancellationToken);
+        }
+        catch (EngineException e) when (e.Kind == FailureKind.Failed)
+        {
+            return (false, e.Message, null);
+        }
+        catch (InvalidDataException e)
+        {
+            return (false, $"the stored blob does not decompress: {e.Message}", null);
+        }
+
+        if (checksums is { IsOk: false })
+        {
+            return (false, $"restored data failed verification: {checksums.Detail}", null);
+        }
+
+        var restored = await backup.Engine.ReadStatsAsync(scratch.Connection, cancellationToken);
+        var (equal, detail) = StatsComparison.Compare(backup.Manifest.SourceStats.Counts, restored.Counts);
+        return (equal, $"restored into scratch {scratch.Description}: {detail}", restored.Counts);
+    }
+}

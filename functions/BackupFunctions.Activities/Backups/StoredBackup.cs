@@ -1,0 +1,37 @@
+using BackupFunctions.Engines;
+using BackupFunctions.Vault.Catalog;
+
+namespace BackupFunctions.Activities.Backups;
+
+/// <summary>A backup found in the vault by id: its manifest, and the engine that reads it.</summary>
+internal sealed record StoredBackup(BackupId Id, BackupManifest Manifest, IDatabaseEngine Engine)
+{
+    /// <summary>Loads the manifest; null when the backup does not exist.</summary>
+    public static async Task<StoredBackup?> FindAsync(BackupRuntime runtime, string backupId, CancellationToken cancellationToken)
+    {
+        var id = TargetErrors.ParseId(backupId);
+        var manifest = await runtime.Vault.ReadManifestAsync(id, cancellationToken);
+        return manifest is null ? null : new StoredBackup(id, manifest, runtime.EngineFor(manifest.Engine, manifest.Target));
+    }
+
+    /// <summary>Loads the manifest; NotFound when the backup does not exist.</summary>
+    public static async Task<StoredBackup> GetAsync(BackupRuntime runtime, string backupId, CancellationToken cancellationToken) =>
+        await FindAsync(runtime, backupId, cancellationToken)
+        ?? throw new EngineException(FailureKind.NotFound, $"backup '{backupId}' not found in container '{runtime.Vault.ContainerName}' (see 'backupfn list')");
+
+    /// <summary>A reader over the data blob; null when the data blob is missing.</summary>
+    public async Task<BackupReader?> OpenAsync(BackupRuntime runtime, CancellationToken cancellationToken)
+    {
+        var download = await runtime.Vault.OpenReadAsync(Manifest.Blobs.Data, cancellationToken);
+        return download is null ? null : new BackupReader(Manifest, download);
+    }
+
+    /// <summary>Writes a check record (a new blob; outcome also in its metadata so listings need no download).</summary>
+    public async Task<string> RecordAsync(BackupRuntime runtime, CheckRecord record, CancellationToken cancellationToken)
+    {
+        string blob = BlobLayout.Check(Id, record.CompletedAt, record.Kind);
+        await runtime.Vault.WriteOnceAsync(blob, VaultJson.Serialize(record),
+            new Dictionary<string, string> { ["kind"] = record.Kind, ["outcome"] = record.Outcome, ["backupid"] = Id.Value }, cancellationToken);
+        return blob;
+    }
+}

@@ -1,0 +1,73 @@
+using BackupFunctions.Engines;
+using BackupFunctions.Vault.Catalog;
+
+namespace BackupFunctions.Activities.Backups;
+
+/// <summary>Outcome of verifying one backup, and the check record written for it (null when the backup does not exist).</summary>
+public sealed record VerifyBackupOutput(string BackupId, VerificationStatus Status, string Detail, string? CheckBlob)
+{
+    public bool IsOk => Status == VerificationStatus.Ok;
+}
+
+/// <summary>
+/// Re-reads a stored backup in one pass: size and SHA-256 of the stored and the decompressed bytes
+/// against the manifest, and the engine's structural check. The outcome is a value and is
+/// recorded as a check blob. Idempotent apart from adding one more check record.
+/// </summary>
+public sealed class VerifyBackupActivity(BackupRuntime runtime)
+{
+    public const string CheckKind = "verify";
+
+    public async Task<VerifyBackupOutput> RunAsync(string backupId, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    {
+        var backup = await StoredBackup.FindAsync(runtime, backupId, cancellationToken);
+        if (backup is null)
+        {
+            return new VerifyBackupOutput(backupId, VerificationStatus.Missing,
+                $"backup '{backupId}' has no manifest in container '{runtime.Vault.ContainerName}'", null);
+        }
+
+        var startedAt = runtime.Time.GetUtcNow();
+        var result = await VerifyAsync(backup, progress, cancellationToken);
+        var record = new CheckRecord(backup.Id.Value, CheckKind, result.Status.ToString(), result.Detail, startedAt, runtime.Time.GetUtcNow());
+        string blob = await backup.RecordAsync(runtime, record, cancellationToken);
+        return new VerifyBackupOutput(backup.Id.Value, result.Status, result.Detail, blob);
+    }
+
+    private async Task<VerificationResult> VerifyAsync(StoredBackup backup, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    {
+        await using var reader = await backup.OpenAsync(runtime, cancellationToken);
+        if (reader is null)
+        {
+            return new VerificationResult(VerificationStatus.Missing, $"data blob '{backup.Manifest.Blobs.Data}' is missing");
+        }
+
+        if (progress is not null)
+        {
+            reader.Progress = bytes => progress.Report(new TransferProgress("verify", bytes, backup.Manifest.StoredBytes));
+        }
+
+        var stats = backup.Manifest.SourceStats;
+        StructureCheck structure;
+        try
+        {
+            structure = await backup.Engine.CheckStructureAsync(reader.Raw, new SourceStats(stats.Kind, stats.Counts, stats.SourceSizeBytes), cancellationToken);
+        }
+        catch (InvalidDataException e)
+        {
+            reader.DecodeError = e.Message;
+            structure = new StructureCheck(false, $"the stored blob does not decompress: {e.Message}");
+        }
+
+        // Checksums first: a corrupt blob is reported as such even when it also fails to parse.
+        var checksums = await reader.FinishAsync(cancellationToken);
+        if (!checksums.IsOk)
+        {
+            return checksums;
+        }
+
+        return structure.IsValid
+            ? VerificationResult.Ok($"{checksums.Detail}; {structure.Detail}")
+            : new VerificationResult(VerificationStatus.StructureInvalid, structure.Detail);
+    }
+}

@@ -1,0 +1,160 @@
+using System.Text.Json;
+using BackupFunctions.Vault.Catalog;
+using BackupFunctions.Vault.Pipeline;
+using Microsoft.Extensions.Configuration;
+
+namespace BackupFunctions.Activities.Configuration;
+
+/// <summary>Binds and validates the "Backup" section; every error names the key to fix.</summary>
+public static class BackupConfiguration
+{
+    /// <summary>Engines this build can back up.</summary>
+    public static IReadOnlyList<string> SupportedEngines { get; } = ["postgres"];
+
+    /// <summary>Binds <see cref="BackupOptions"/> and validates it; throws <see cref="BackupConfigurationException"/> listing every problem.</summary>
+    public static BackupOptions Bind(IConfiguration configuration)
+    {
+        var options = new BackupOptions();
+        try
+        {
+            configuration.GetSection(BackupOptions.SectionName).Bind(options, o => o.ErrorOnUnknownConfiguration = false);
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder's message names the key and the value's type, never the value itself.
+            throw new BackupConfigurationException($"configuration: {e.Message}", e);
+        }
+
+        var problems = Validate(options);
+        if (problems.Count > 0)
+        {
+            throw new BackupConfigurationException(problems.Count == 1 ? problems[0] : string.Join("; ", problems));
+        }
+
+        return options;
+    }
+
+    /// <summary>Loads a JSON file (when given) then environment variables (which win), and binds.</summary>
+    public static BackupOptions Load(string? file)
+    {
+        var builder = new ConfigurationBuilder();
+        if (file is not null)
+        {
+            string full = Path.GetFullPath(file);
+            if (!File.Exists(full))
+            {
+                throw new BackupConfigurationException($"config file '{file}' not found (pass an existing file to --config)");
+            }
+
+            builder.AddJsonFile(full, optional: false, reloadOnChange: false);
+        }
+
+        builder.AddEnvironmentVariables();
+        try
+        {
+            return Bind(builder.Build());
+        }
+        catch (InvalidDataException e) when (e.InnerException is JsonException json)
+        {
+            throw new BackupConfigurationException(
+                $"config file '{file}' is not valid JSON: {json.Message.Split(" Path:")[0]} (line {json.LineNumber + 1})", e);
+        }
+        catch (FormatException e)
+        {
+            throw new BackupConfigurationException($"config file '{file}' is not valid JSON: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Every problem found, each naming its key; empty when valid.</summary>
+    public static IReadOnlyList<string> Validate(BackupOptions options)
+    {
+        var problems = new List<string>();
+        const string b = "Backup";
+        if (string.IsNullOrWhiteSpace(options.Storage.Connection))
+        {
+            problems.Add($"{b}:Storage:Connection is empty (use UseDevelopmentStorage=true for Azurite, or the account's blob endpoint URL)");
+        }
+
+        if (!IsValidContainerName(options.Storage.Container))
+        {
+            problems.Add($"{b}:Storage:Container '{options.Storage.Container}' is not a valid container name (3-63 lower-case letters, digits and single hyphens)");
+        }
+
+        if (options.Storage.Immutability.MinRetentionDays < 0)
+        {
+            problems.Add($"{b}:Storage:Immutability:MinRetentionDays must be 0 or more");
+        }
+
+        if (options.MaxParallelTargets < 1)
+        {
+            problems.Add($"{b}:MaxParallelTargets must be at least 1");
+        }
+
+        if (options.Targets.Count == 0)
+        {
+            problems.Add($"{b}:Targets is empty (configure at least one target, e.g. {b}:Targets:orders:Engine=postgres, in the --config file or as Backup__Targets__orders__Engine)");
+        }
+
+        foreach (var (name, target) in options.Targets)
+        {
+            string key = $"{b}:Targets:{name}";
+            if (!BackupId.IsValidTargetName(name))
+            {
+                problems.Add($"{key}: target name '{name}' is invalid (use 1-63 lower-case letters, digits and inner hyphens)");
+            }
+
+            if (string.IsNullOrWhiteSpace(target.Engine))
+            {
+                problems.Add($"{key}:Engine is missing (one of: {string.Join(", ", SupportedEngines)})");
+            }
+            else if (!SupportedEngines.Contains(target.Engine.Trim().ToLowerInvariant()))
+            {
+                problems.Add($"{key}:Engine '{target.Engine}' is not supported by this build (one of: {string.Join(", ", SupportedEngines)})");
+            }
+
+            CheckConnection(problems, $"{key}", target.Connection, target.ConnectionSecret, options.KeyVaultUri, required: true);
+            if (target.RestoreTest is not null)
+            {
+                CheckConnection(problems, $"{key}:RestoreTest", target.RestoreTest.Connection, target.RestoreTest.ConnectionSecret, options.KeyVaultUri, required: true);
+            }
+
+            if (Compression.Parse(target.Compression) is null)
+            {
+                problems.Add($"{key}:Compression '{target.Compression}' is unknown (use brotli, gzip or none)");
+            }
+
+            var r = target.Retention;
+            if (r.KeepLast < 0 || r.KeepDaily < 0 || r.KeepWeekly < 0 || r.KeepMonthly < 0 || r.KeepYearly < 0)
+            {
+                problems.Add($"{key}:Retention: Keep* values must be 0 or more");
+            }
+        }
+
+        return problems;
+    }
+
+    private static void CheckConnection(List<string> problems, string key, string? connection, string? secret, string? keyVaultUri, bool required)
+    {
+        bool hasConnection = !string.IsNullOrWhiteSpace(connection);
+        bool hasSecret = !string.IsNullOrWhiteSpace(secret);
+        if (hasConnection && hasSecret)
+        {
+            problems.Add($"{key}: set Connection or ConnectionSecret, not both");
+        }
+        else if (hasSecret)
+        {
+            problems.Add(keyVaultUri is null
+                ? $"{key}:ConnectionSecret needs Backup:KeyVaultUri (set it, or give Connection instead)"
+                : $"{key}:ConnectionSecret: Key Vault secrets are not implemented in this build yet (give Connection instead)");
+        }
+        else if (!hasConnection && required)
+        {
+            problems.Add($"{key}:Connection is missing (or set ConnectionSecret with Backup:KeyVaultUri)");
+        }
+    }
+
+    private static bool IsValidContainerName(string? name) =>
+        name is { Length: >= 3 and <= 63 } &&
+        name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-') &&
+        name[0] != '-' && name[^1] != '-' && !name.Contains("--", StringComparison.Ordinal);
+}

@@ -1,0 +1,77 @@
+using BackupFunctions.Vault.Storage;
+
+namespace BackupFunctions.Activities.Configuration;
+
+/// <summary>The "Backup" configuration section, the same in both hosts (README "Configuration").</summary>
+public sealed class BackupOptions
+{
+    public const string SectionName = "Backup";
+
+    public StorageOptions Storage { get; set; } = new();
+
+    /// <summary>Key Vault for ConnectionSecret values; null when connections are given inline.</summary>
+    public string? KeyVaultUri { get; set; }
+
+    /// <summary>Six-field NCRONTAB schedule of the timer trigger.</summary>
+    public string Schedule { get; set; } = "0 0 2 * * *";
+
+    public int MaxParallelTargets { get; set; } = 4;
+
+    public Dictionary<string, TargetOptions> Targets { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>Where backups are stored.</summary>
+public sealed class StorageOptions
+{
+    /// <summary>A storage connection string, "UseDevelopmentStorage=true" (Azurite), or a blob endpoint URL for managed identity.</summary>
+    public string Connection { get; set; } = "UseDevelopmentStorage=true";
+
+    public string Container { get; set; } = "backups";
+
+    public ImmutabilityOptions Immutability { get; set; } = new();
+}
+
+/// <summary>One database to back up.</summary>
+public sealed class TargetOptions
+{
+    /// <summary>postgres (redis and neo4j follow).</summary>
+    public string Engine { get; set; } = "";
+
+    /// <summary>The engine's connection string (local/dev form). Never together with ConnectionSecret.</summary>
+    public string? Connection { get; set; }
+
+    /// <summary>Name of a Key Vault secret holding the connection string.</summary>
+    public string? ConnectionSecret { get; set; }
+
+    /// <summary>Database name, for engines whose connection does not carry one (Neo4j).</summary>
+    public string? Database { get; set; }
+
+    /// <summary>brotli (default: fastest measured), gzip or none.</summary>
+    public string Compression { get; set; } = "brotli";
+
+    /// <summary>Folder of the engine's command-line tools (pg_dump, pg_restore); PATH when unset.</summary>
+    public string? ToolsDirectory { get; set; }
+
+    /// <summary>Server on which restore tests create their scratch database.</summary>
+    public RestoreTestOptions? RestoreTest { get; set; }
+
+    public RetentionOptions Retention { get; set; } = new();
+}
+
+/// <summary>The scratch server of restore tests.</summary>
+public sealed class RestoreTestOptions
+{
+    public string? Connection { get; set; }
+
+    public string? ConnectionSecret { get; set; }
+}
+
+/// <summary>How many backups to keep (used by prune).</summary>
+public sealed class RetentionOptions
+{
+    public int KeepLast { get; set; } = 3;
+    public int KeepDaily { get; set; } = 7;
+    public int KeepWeekly { get; set; } = 4;
+    public int KeepMonthly { get; set; } = 12;
+    public int KeepYearly { get; set; }
+}

@@ -1,0 +1,237 @@
+using System.CommandLine;
+using BackupFunctions.Activities.Backups;
+using BackupFunctions.Activities.Configuration;
+
+namespace BackupFunctions.Local.Cli;
+
+/// <summary>
+/// The <c>backupfn</c> command line (README "CLI"). Each verb is a thin call into an activity;
+/// every failure becomes one line on stderr and an exit code from <see cref="ExitCodes"/>.
+/// </summary>
+public static class BackupCli
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, bool interactive, CancellationToken cancellationToken)
+    {
+        var config = new Option<string?>("--config") { Description = "JSON file with the Backup section; environment variables (Backup__...) override it", Recursive = true };
+        var json = new Option<bool>("--json") { Description = "Print results as JSON", Recursive = true };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log progress messages to stderr", Recursive = true };
+        var target = new Option<string?>("--target") { Description = "Target name from the configuration" };
+        var targets = new Option<string[]>("--target") { Description = "Target to back up (repeatable; all targets when omitted)", Arity = ArgumentArity.ZeroOrMore };
+        var latest = new Option<bool>("--latest") { Description = "Use the target's newest backup" };
+        var id = new Argument<string?>("id") { Description = "Backup id (see 'backupfn list')", Arity = ArgumentArity.ZeroOrOne };
+        var restoreId = new Argument<string>("id") { Description = "Backup id to restore" };
+        var to = new Option<string>("--to") { Description = "Configured target to restore into", Required = true };
+        var replace = new Option<bool>("--replace") { Description = "Replace a non-empty destination (only after the restore has succeeded)" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Show the plan, remove nothing" };
+
+        var root = new RootCommand("backupfn: back up databases into write-once blob storage, verify, restore-test and restore them.");
+        root.Options.Add(config);
+        root.Options.Add(json);
+        root.Options.Add(verbose);
+
+        Command Verb(string name, string description, Func<CliSession, System.CommandLine.ParseResult, CancellationToken, Task<int>> run, params Symbol[] symbols)
+        {
+            var command = new Command(name, description);
+            foreach (var symbol in symbols)
+            {
+                switch (symbol)
+                {
+                    case Option o: command.Options.Add(o); break;
+                    case Argument a: command.Arguments.Add(a); break;
+                }
+            }
+
+            command.SetAction(async (result, ct) =>
+            {
+                try
+                {
+                    using var session = CliSession.Open(result.GetValue(config), result.GetValue(json), result.GetValue(verbose), interactive, stdout, stderr);
+                    return await run(session, result, ct);
+                }
+                catch (Exception e)
+                {
+                    var (code, message) = CliErrors.Describe(e);
+                    await stderr.WriteLineAsync($"backupfn {name}: {message}");
+                    if (result.GetValue(verbose) && code == ExitCodes.Failed)
+                    {
+                        await stderr.WriteLineAsync(e.ToString());
+                    }
+
+                    return code;
+                }
+            });
+            root.Subcommands.Add(command);
+            return command;
+        }
+
+        Verb("backup", "Back up all targets, or the named ones; exit 0 only if all succeeded",
+            (s, r, ct) => BackupAsync(s, r.GetValue(targets) ?? [], stderr, ct), targets);
+        Verb("list", "List backups, newest first",
+            (s, r, ct) => ListAsync(s, r.GetValue(target), ct), target);
+        Verb("verify", "Check a backup's checksums and structure; exit 3 when corrupt or missing",
+            async (s, r, ct) => await VerifyAsync(s, await PickAsync(s, r.GetValue(id), r.GetValue(target), r.GetValue(latest), ct), ct), id, target, latest);
+        Verb("restore-test", "Restore a backup into a scratch database and compare counts; exit 3 on failure",
+            async (s, r, ct) => await RestoreTestAsync(s, await PickAsync(s, r.GetValue(id), r.GetValue(target), r.GetValue(latest), ct), ct), id, target, latest);
+        Verb("restore", "Restore a backup into a configured target; refuses a non-empty one without --replace",
+            (s, r, ct) => RestoreAsync(s, r.GetValue(restoreId)!, r.GetValue(to)!, r.GetValue(replace), ct), restoreId, to, replace);
+        Verb("prune", "Apply the retention policy (prints kept/removed with reasons)",
+            (s, r, ct) => PruneAsync(s, r.GetValue(target), r.GetValue(dryRun), stderr, ct), target, dryRun);
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            await stderr.WriteLineAsync($"backupfn: {parsed.Errors[0].Message} (see 'backupfn --help')");
+            return ExitCodes.Usage;
+        }
+
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = null }, cancellationToken);
+    }
+
+    /// <summary>An explicit id, or --target with --latest; anything else is a usage error.</summary>
+    private static async Task<string> PickAsync(CliSession s, string? id, string? target, bool latest, CancellationToken ct)
+    {
+        if (id is not null && (target is not null || latest))
+        {
+            throw new BackupConfigurationException("give either a backup id or --target NAME --latest, not both");
+        }
+
+        if (id is not null)
+        {
+            return id;
+        }
+
+        if (target is null || !latest)
+        {
+            throw new BackupConfigurationException("which backup? give a backup id, or --target NAME --latest");
+        }
+
+        return await new BackupCatalog(s.Runtime).LatestAsync(target, ct);
+    }
+
+    private static async Task<int> BackupAsync(CliSession s, string[] names, TextWriter stderr, CancellationToken ct)
+    {
+        var selected = names.Length == 0 ? s.Runtime.TargetNames : names.Distinct(StringComparer.Ordinal).ToList();
+        foreach (string name in selected)
+        {
+            s.Runtime.Resolve(name); // every name is checked before anything runs
+        }
+
+        var activity = new BackupDatabaseActivity(s.Runtime);
+        var results = new List<object>();
+        int failures = 0;
+        foreach (string name in selected)
+        {
+            try
+            {
+                var output = await ProgressDisplay.RunAsync(s.Progress, $"backup {name}",
+                    progress => activity.RunAsync(new BackupDatabaseInput(name), progress, ct));
+                results.Add(new { target = name, ok = true, backup = output });
+                if (!s.Json)
+                {
+                    await s.Out.WriteLineAsync(
+                        $"{name}: backed up as {output.BackupId}: {CliSession.Bytes(output.RawBytes)} raw -> {CliSession.Bytes(output.StoredBytes)} stored ({output.Compression}) in {output.Seconds:F1} s; immutability {output.Immutability}");
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failures++;
+                var (_, message) = CliErrors.Describe(e);
+                results.Add(new { target = name, ok = false, error = message });
+                await stderr.WriteLineAsync($"backupfn backup: {message}");
+            }
+        }
+
+        if (s.Json)
+        {
+            s.WriteJson(results);
+        }
+
+        return failures == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    private static async Task<int> ListAsync(CliSession s, string? target, CancellationToken ct)
+    {
+        if (target is not null)
+        {
+            s.Runtime.Resolve(target);
+        }
+
+        var entries = await new BackupCatalog(s.Runtime).ListAsync(target, ct);
+        if (s.Json)
+        {
+            s.WriteJson(entries.Select(e => new { manifest = e.Manifest, lastVerify = e.LastVerify, lastRestoreTest = e.LastRestoreTest }));
+            return ExitCodes.Ok;
+        }
+
+        if (entries.Count == 0)
+        {
+            await s.Out.WriteLineAsync(target is null ? "no backups" : $"no backups of '{target}'");
+            return ExitCodes.Ok;
+        }
+
+        await s.Out.WriteLineAsync($"{"ID",-40} {"COMPLETED (UTC)",-20} {"RAW",10} {"STORED",10} {"VERIFY",-17} {"RESTORE-TEST",-12}");
+        foreach (var e in entries)
+        {
+            var m = e.Manifest;
+            await s.Out.WriteLineAsync(
+                $"{m.Id,-40} {m.CompletedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {CliSession.Bytes(m.RawBytes),10} {CliSession.Bytes(m.StoredBytes),10} {e.LastVerify ?? "-",-17} {e.LastRestoreTest ?? "-",-12}");
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> VerifyAsync(CliSession s, string backupId, CancellationToken ct)
+    {
+        var output = await ProgressDisplay.RunAsync(s.Progress, $"verify {backupId}",
+            progress => new VerifyBackupActivity(s.Runtime).RunAsync(backupId, progress, ct));
+        if (s.Json)
+        {
+            s.WriteJson(output);
+        }
+        else
+        {
+            await s.Out.WriteLineAsync($"{output.BackupId}: {output.Status}: {output.Detail}");
+        }
+
+        return output.IsOk ? ExitCodes.Ok : ExitCodes.CheckFailed;
+    }
+
+    private static async Task<int> RestoreTestAsync(CliSession s, string backupId, CancellationToken ct)
+    {
+        var output = await ProgressDisplay.RunAsync(s.Progress, $"restore-test {backupId}",
+            progress => new RestoreTestActivity(s.Runtime).RunAsync(backupId, progress, ct));
+        if (s.Json)
+        {
+            s.WriteJson(output);
+        }
+        else
+        {
+            await s.Out.WriteLineAsync($"{output.BackupId}: restore test {(output.Passed ? "passed" : "FAILED")} in {output.Seconds:F1} s: {output.Detail}");
+        }
+
+        return output.Passed ? ExitCodes.Ok : ExitCodes.CheckFailed;
+    }
+
+    private static async Task<int> RestoreAsync(CliSession s, string backupId, string destination, bool replace, CancellationToken ct)
+    {
+        var output = await ProgressDisplay.RunAsync(s.Progress, $"restore {backupId}",
+            progress => new RestoreDatabaseActivity(s.Runtime).RunAsync(new RestoreDatabaseInput(backupId, destination, replace), progress, ct));
+        if (s.Json)
+        {
+            s.WriteJson(output);
+        }
+        else
+        {
+            await s.Out.WriteLineAsync($"{output.BackupId}: restored into '{output.Destination}' in {output.Seconds:F1} s: {output.Detail}");
+        }
+
+        return output.CountsMatch ? ExitCodes.Ok : ExitCodes.CheckFailed;
+    }
+
+    private static async Task<int> PruneAsync(CliSession s, string? target, bool dryRun, TextWriter stderr, CancellationToken ct)
+    {
+        _ = (s, target, dryRun, ct);
+        await stderr.WriteLineAsync("backupfn prune: retention is not implemented in this build yet; nothing was removed.");
+        return ExitCodes.Ok;
+    }
+}

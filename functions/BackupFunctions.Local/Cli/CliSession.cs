@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Text.Json;
+using BackupFunctions.Activities.Backups;
+using BackupFunctions.Activities.Configuration;
+using BackupFunctions.Vault.Catalog;
+using Microsoft.Extensions.Logging;
+
+namespace BackupFunctions.Local.Cli;
+
+/// <summary>What one CLI invocation shares: configuration, runtime, output mode and writers.</summary>
+internal sealed class CliSession : IDisposable
+{
+    private readonly ILoggerFactory _loggers;
+
+    private CliSession(BackupRuntime runtime, ILoggerFactory loggers, bool json, bool progress, TextWriter stdout)
+    {
+        Runtime = runtime;
+        _loggers = loggers;
+        Json = json;
+        Progress = progress;
+        Out = stdout;
+    }
+
+    public BackupRuntime Runtime { get; }
+    public bool Json { get; }
+    public bool Progress { get; }
+    public TextWriter Out { get; }
+
+    public static CliSession Open(string? configFile, bool json, bool verbose, bool interactive, TextWriter stdout, TextWriter stderr)
+    {
+        var options = BackupConfiguration.Load(configFile);
+        var loggers = LoggerFactory.Create(b => b
+            .SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning)
+            .AddFilter("Azure", LogLevel.Warning)
+            .AddProvider(new TextWriterLoggerProvider(stderr)));
+        return new CliSession(BackupRuntime.Create(options, TimeProvider.System, loggers), loggers, json, interactive && !json, stdout);
+    }
+
+    public void WriteJson<T>(T value) => Out.WriteLine(JsonSerializer.Serialize(value, VaultJson.Options));
+
+    public static string Bytes(long bytes)
+    {
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
+        double value = bytes;
+        int unit = 0;
+        while (value >= 1024 && unit < units.Length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+
+        return unit == 0 ? $"{bytes} B" : string.Format(CultureInfo.InvariantCulture, "{0:F1} {1}", value, units[unit]);
+    }
+
+    public void Dispose() => _loggers.Dispose();
+}
