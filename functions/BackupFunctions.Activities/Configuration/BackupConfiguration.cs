@@ -54,14 +54,12 @@ public static class BackupConfiguration
         {
             return Bind(builder.Build());
         }
-        catch (InvalidDataException e) when (e.InnerException is JsonException json)
+        catch (InvalidDataException e)
         {
-            throw new BackupConfigurationException(
-                $"config file '{file}' is not valid JSON: {json.Message.Split(" Path:")[0]} (line {json.LineNumber + 1})", e);
-        }
-        catch (FormatException e)
-        {
-            throw new BackupConfigurationException($"config file '{file}' is not valid JSON: {e.Message}", e);
+            var json = e.InnerException?.InnerException as JsonException ?? e.InnerException as JsonException;
+            string where = json?.LineNumber is long line ? $" at line {line + 1}" : "";
+            string reason = json?.Message.Split(" LineNumber:")[0] ?? e.InnerException?.Message ?? e.Message;
+            throw new BackupConfigurationException($"config file '{file}' is not valid JSON{where}: {reason}", e);
         }
     }
 

@@ -32,6 +32,19 @@ public sealed record BackupManifest
     public required ManifestBlobs Blobs { get; init; }
     public required SourceStatsRecord SourceStats { get; init; }
     public required ImmutabilityRecord Immutability { get; init; }
+
+    /// <summary>Reads a manifest; refuses a schema version newer than this build knows.</summary>
+    public static BackupManifest Parse(BinaryData json, string blobName)
+    {
+        var manifest = VaultJson.Deserialize<BackupManifest>(json);
+        if (manifest.SchemaVersion > CurrentSchemaVersion)
+        {
+            throw new Storage.VaultException(
+                $"manifest '{blobName}' has schema version {manifest.SchemaVersion}, newer than this build reads ({CurrentSchemaVersion}); upgrade backupfn");
+        }
+
+        return manifest;
+    }
 }
 
 /// <summary>Client-side encryption details: the algorithm and the id of the key, never the key.</summary>

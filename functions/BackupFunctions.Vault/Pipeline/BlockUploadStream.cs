@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.ExceptionServices;
 using System.Text;
 
 namespace BackupFunctions.Vault.Pipeline;
@@ -17,6 +18,7 @@ public sealed class BlockUploadStream : Stream
     private readonly List<string> _blockIds = [];
     private readonly List<Task> _inFlight = [];
     private readonly CancellationTokenSource _failed = new();
+    private ExceptionDispatchInfo? _firstFailure;
     private byte[]? _current;
     private int _filled;
     private bool _completed;
@@ -72,9 +74,9 @@ public sealed class BlockUploadStream : Stream
         {
             await _slots.WaitAsync(linked.Token);
         }
-        catch (OperationCanceledException) when (_failed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (_firstFailure is not null && !cancellationToken.IsCancellationRequested)
         {
-            await ThrowFirstFailureAsync();
+            _firstFailure.Throw();
             throw;
         }
 
@@ -94,9 +96,11 @@ public sealed class BlockUploadStream : Stream
         {
             await _sink.StageBlockAsync(id, block.AsMemory(0, length), cancellationToken);
         }
-        catch
+        catch (Exception e)
         {
-            // Wake any writer waiting for a slot, so a failed upload stops the pipeline at once.
+            // Record the cause first, then wake any writer waiting for a slot, so a failed upload
+            // stops the pipeline at once and the writer reports the upload's own error.
+            Interlocked.CompareExchange(ref _firstFailure, ExceptionDispatchInfo.Capture(e), null);
             await _failed.CancelAsync();
             throw;
         }
@@ -104,17 +108,6 @@ public sealed class BlockUploadStream : Stream
         {
             _pool.Return(block);
             _slots.Release();
-        }
-    }
-
-    private async Task ThrowFirstFailureAsync()
-    {
-        foreach (var task in _inFlight.ToArray())
-        {
-            if (task.IsFaulted || task.IsCanceled)
-            {
-                await task; // rethrows the upload's own exception
-            }
         }
     }
 
@@ -130,7 +123,15 @@ public sealed class BlockUploadStream : Stream
             await StageCurrentAsync(cancellationToken);
         }
 
-        await Task.WhenAll(_inFlight);
+        try
+        {
+            await Task.WhenAll(_inFlight);
+        }
+        catch when (_firstFailure is not null)
+        {
+            _firstFailure.Throw();
+        }
+
         _completed = true;
         await _sink.CommitAsync(_blockIds, metadata, cancellationToken);
         return _blockIds.Count;

@@ -126,8 +126,9 @@ public sealed partial class BlobVault
     {
         try
         {
-            var result = await _container.GetBlobClient(BlobLayout.Manifest(id)).DownloadContentAsync(cancellationToken);
-            return VaultJson.Deserialize<BackupManifest>(result.Value.Content);
+            string name = BlobLayout.Manifest(id);
+            var result = await _container.GetBlobClient(name).DownloadContentAsync(cancellationToken);
+            return BackupManifest.Parse(result.Value.Content, name);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -150,7 +151,7 @@ public sealed partial class BlobVault
             }
 
             var content = await _container.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken);
-            yield return VaultJson.Deserialize<BackupManifest>(content.Value.Content);
+            yield return BackupManifest.Parse(content.Value.Content, item.Name);
         }
     }
 

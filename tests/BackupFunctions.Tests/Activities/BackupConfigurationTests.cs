@@ -1,0 +1,118 @@
+using BackupFunctions.Activities.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace BackupFunctions.Tests.Activities;
+
+public class BackupConfigurationTests
+{
+    private static BackupOptions Bind(params (string Key, string? Value)[] settings)
+    {
+        // Later settings win, as a later configuration source would.
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in settings)
+        {
+            values[key] = value;
+        }
+
+        return BackupConfiguration.Bind(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
+    }
+
+    private static string Error(params (string Key, string? Value)[] settings) =>
+        Assert.Throws<BackupConfigurationException>(() => Bind(settings)).Message;
+
+    private const string Conn = "Host=127.0.0.1;Username=app;Password=pw;Database=orders";
+
+    [Fact]
+    public void Bind_ValidTarget_UsesDefaults()
+    {
+        var options = Bind(("Backup:Targets:orders:Engine", "postgres"), ("Backup:Targets:orders:Connection", Conn));
+
+        Assert.Equal("backups", options.Storage.Container);
+        Assert.Equal("UseDevelopmentStorage=true", options.Storage.Connection);
+        Assert.Equal(4, options.MaxParallelTargets);
+        Assert.Equal("brotli", options.Targets["orders"].Compression);
+    }
+
+    [Fact]
+    public void Bind_NoTargets_NamesTheKeyAndTheEnvironmentForm()
+    {
+        string message = Error();
+
+        Assert.Contains("Backup:Targets is empty", message, StringComparison.Ordinal);
+        Assert.Contains("Backup__Targets__orders__Engine", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Backup:Targets:orders:Engine", "mysql", "Backup:Targets:orders:Engine 'mysql' is not supported")]
+    [InlineData("Backup:Targets:orders:Compression", "zstd", "Backup:Targets:orders:Compression 'zstd' is unknown")]
+    [InlineData("Backup:Storage:Container", "Bad_Name", "Backup:Storage:Container 'Bad_Name' is not a valid container name")]
+    [InlineData("Backup:MaxParallelTargets", "0", "Backup:MaxParallelTargets must be at least 1")]
+    [InlineData("Backup:Targets:orders:ConnectionSecret", "orders-conn", "set Connection or ConnectionSecret, not both")]
+    public void Bind_InvalidValue_NamesTheKeyToFix(string key, string value, string expected)
+    {
+        string message = Error(("Backup:Targets:orders:Engine", "postgres"), ("Backup:Targets:orders:Connection", Conn), (key, value));
+
+        Assert.Contains(expected, message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bind_SecretWithoutKeyVault_SaysToSetKeyVaultUri()
+    {
+        string message = Error(("Backup:Targets:orders:Engine", "postgres"), ("Backup:Targets:orders:ConnectionSecret", "orders-conn"));
+
+        Assert.Contains("Backup:Targets:orders:ConnectionSecret needs Backup:KeyVaultUri", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bind_BadTargetName_IsRejected()
+    {
+        string message = Error(("Backup:Targets:Orders_1:Engine", "postgres"), ("Backup:Targets:Orders_1:Connection", Conn));
+
+        Assert.Contains("target name 'Orders_1' is invalid", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bind_NonNumberWhereANumberBelongs_NamesTheKey()
+    {
+        string message = Error(("Backup:Targets:orders:Engine", "postgres"), ("Backup:Targets:orders:Connection", Conn), ("Backup:MaxParallelTargets", "many"));
+
+        Assert.Contains("MaxParallelTargets", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_MalformedJson_GivesFileAndLine()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"backupfn-bad-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, "{\n  \"Backup\": {\n    \"Targets\": { ,\n  }\n}");
+        try
+        {
+            var error = Assert.Throws<BackupConfigurationException>(() => BackupConfiguration.Load(file));
+
+            Assert.Contains("is not valid JSON", error.Message, StringComparison.Ordinal);
+            Assert.Contains(file, error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void Load_EnvironmentOverridesTheFile()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"backupfn-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, $$"""{ "Backup": { "Targets": { "orders": { "Engine": "postgres", "Connection": "{{Conn}}", "Compression": "gzip" } } } }""");
+        Environment.SetEnvironmentVariable("Backup__Targets__orders__Compression", "none");
+        try
+        {
+            var options = BackupConfiguration.Load(file);
+
+            Assert.Equal("none", options.Targets["orders"].Compression);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("Backup__Targets__orders__Compression", null);
+            File.Delete(file);
+        }
+    }
+}
