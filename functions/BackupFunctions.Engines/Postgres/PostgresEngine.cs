@@ -192,6 +192,9 @@ public sealed class PostgresEngine : IDatabaseEngine
 
             await Execute(adminConn, $"ALTER DATABASE {Quote(staging)} RENAME TO {Quote(database)}", cancellationToken);
             swapped = true;
+            // Pooled connections to the replaced database were terminated by the drop.
+            using var pooled = new NpgsqlConnection(dest.ConnectionString);
+            NpgsqlConnection.ClearPool(pooled);
         }
         catch (Exception e) when (e is not EngineException && e is not OperationCanceledException && e is not InvalidDataException)
         {

@@ -80,7 +80,9 @@ public static class BackupCli
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            await stderr.WriteLineAsync($"backupfn: {parsed.Errors[0].Message} (see 'backupfn --help')");
+            // The most specific error first: an unknown word explains a "required command" complaint.
+            var messages = parsed.Errors.Select(e => e.Message).OrderBy(m => m.StartsWith("Required", StringComparison.Ordinal) ? 1 : 0);
+            await stderr.WriteLineAsync($"backupfn: {string.Join("; ", messages)} (see 'backupfn --help')");
             return ExitCodes.Usage;
         }
 
@@ -118,7 +120,7 @@ public static class BackupCli
 
         var activity = new BackupDatabaseActivity(s.Runtime);
         var results = new List<object>();
-        int failures = 0;
+        int exit = ExitCodes.Ok;
         foreach (string name in selected)
         {
             try
@@ -134,8 +136,9 @@ public static class BackupCli
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                failures++;
-                var (_, message) = CliErrors.Describe(e);
+                var (code, message) = CliErrors.Describe(e);
+                // A target whose configuration needs fixing outranks one that merely failed this time.
+                exit = Math.Max(exit, code);
                 results.Add(new { target = name, ok = false, error = message });
                 await stderr.WriteLineAsync($"backupfn backup: {message}");
             }
@@ -146,7 +149,7 @@ public static class BackupCli
             s.WriteJson(results);
         }
 
-        return failures == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+        return exit;
     }
 
     private static async Task<int> ListAsync(CliSession s, string? target, CancellationToken ct)

@@ -52,11 +52,64 @@ public static class Compression
     /// <summary>A decompressing stream over <paramref name="input"/>, which it leaves open.</summary>
     public static Stream Decompressor(CompressionKind kind, Stream input) => kind switch
     {
-        CompressionKind.Brotli => new BrotliStream(input, CompressionMode.Decompress, leaveOpen: true),
+        // BrotliStream reports corrupt input as InvalidOperationException; make it InvalidDataException like GZipStream's.
+        CompressionKind.Brotli => new DecodingStream(new BrotliStream(input, CompressionMode.Decompress, leaveOpen: true)),
         CompressionKind.Gzip => new GZipStream(input, CompressionMode.Decompress, leaveOpen: true),
         CompressionKind.None => new NonClosingStream(input),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
+
+    /// <summary>Owns a decoder and reports its "invalid data" failures as <see cref="InvalidDataException"/>.</summary>
+    private sealed class DecodingStream(Stream decoder) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            try
+            {
+                return decoder.Read(buffer, offset, count);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new InvalidDataException(e.Message, e);
+            }
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return await decoder.ReadAsync(buffer, cancellationToken);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new InvalidDataException(e.Message, e);
+            }
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                decoder.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
 
     /// <summary>Forwards everything but Dispose, so "no compression" has the same lifetime rules as a real codec.</summary>
     private sealed class NonClosingStream(Stream inner) : Stream

@@ -142,6 +142,11 @@ public sealed partial class BlobVault
     /// </summary>
     public async IAsyncEnumerable<BackupManifest> ListManifestsAsync(string? target, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        if (!await _container.ExistsAsync(cancellationToken))
+        {
+            yield break; // nothing was ever backed up here
+        }
+
         await foreach (var item in _container.GetBlobsAsync(prefix: BlobLayout.TargetPrefix(target), cancellationToken: cancellationToken))
         {
             if (!item.Name.EndsWith("/" + BlobLayout.ManifestFileName, StringComparison.Ordinal) ||
@@ -160,6 +165,11 @@ public sealed partial class BlobVault
     {
         var checks = new List<CheckSummary>();
         string prefix = BlobLayout.BackupPrefix(id) + "checks/";
+        if (!await _container.ExistsAsync(cancellationToken))
+        {
+            return checks;
+        }
+
         await foreach (var item in _container.GetBlobsAsync(BlobTraits.Metadata, prefix: prefix, cancellationToken: cancellationToken))
         {
             item.Metadata.TryGetValue("kind", out string? kind);
