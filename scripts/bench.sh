@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Benchmark of the PostgreSQL backup pipeline, measured side by side in one run (medians of
+# --runs, interleaved so machine noise hits every variant alike):
+#   (a) pg_dump -Fc -Z0 > /dev/null                      the dump alone
+#   (b) backupfn backup to Azurite                        our pipeline (peak RSS too)
+#   (c) naive: pg_dump -Fc > file; sha256sum; upload      the common hand-rolled way
+# plus single stages to name the bound: dump+hash+compress without upload (per codec), and the
+# upload alone of (b)'s stored size. Data: ~1 GB and ~3 GB of realistic rows (scripts/bench-data.sql).
+# Usage: scripts/bench.sh [--runs N] [--no-3g]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+source "$root/scripts/env.sh"
+runs=3; big=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) runs="$2"; shift 2 ;;
+    --no-3g) big=0; shift ;;
+    *) echo "usage: scripts/bench.sh [--runs N] [--no-3g]" >&2; exit 2 ;;
+  esac
+done
+
+bash "$root/scripts/setup.sh" >/dev/null
+dotnet build functions/BackupFunctions.Local -c Release --nologo -v quiet >/dev/null
+dotnet build tests/BackupFunctions.Bench -c Release --nologo -v quiet >/dev/null
+backupfn="$root/functions/BackupFunctions.Local/bin/Release/net10.0/backupfn"
+benchtool="$root/tests/BackupFunctions.Bench/bin/Release/net10.0/backupfn-bench"
+export PGHOST=127.0.0.1 PGPORT="$BACKUPFN_PG_PORT" PGUSER="$BACKUPFN_PG_USER" PGPASSWORD="$BACKUPFN_PG_PASSWORD"
+out="$root/bench-results/$(date -u +%Y%m%dT%H%M%SZ)"; mkdir -p "$out"
+work="$root/.tools/bench-tmp"; mkdir -p "$work"
+container="bench-$(date -u +%Y%m%d%H%M%S)"
+export BENCH_CONTAINER="$container"
+
+ensure_db() { # name rows
+  local have
+  have=$(psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$1'")
+  if [ "$have" = 1 ] && [ "$(psql -d "$1" -Atc "SELECT count(*) >= $2 FROM events" 2>/dev/null)" = t ]; then return; fi
+  echo "bench: generating $1 ($2 event rows; takes minutes once, then reused)"
+  psql -d postgres -qc "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"
+  psql -d "$1" -q -v rows="$2" -v ON_ERROR_STOP=1 -f "$root/scripts/bench-data.sql"
+}
+ensure_db bench_1g 1700000
+[ "$big" = 1 ] && ensure_db bench_3g 5200000
+
+cat > "$work/config.json" <<JSON
+{ "Backup": { "Storage": { "Connection": "UseDevelopmentStorage=true", "Container": "$container" },
+  "Targets": {
+    "bench-1g": { "Engine": "postgres", "Connection": "Host=127.0.0.1;Port=$BACKUPFN_PG_PORT;Username=$BACKUPFN_PG_USER;Password=$BACKUPFN_PG_PASSWORD;Database=bench_1g" },
+    "bench-3g": { "Engine": "postgres", "Connection": "Host=127.0.0.1;Port=$BACKUPFN_PG_PORT;Username=$BACKUPFN_PG_USER;Password=$BACKUPFN_PG_PASSWORD;Database=bench_3g" } } } }
+JSON
+
+# timed LABEL CMD...: appends "seconds peak_rss_kb" of CMD to $out/LABEL
+timed() {
+  local label="$1"; shift
+  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/stdout" 2>"$work/stderr" \
+    || { echo "bench: $label failed:"; cat "$work/stderr"; exit 1; }
+  cat "$work/time" >> "$out/$label"
+}
+median() { sort -n "$out/$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+max_rss_mb() { awk '{ if ($2 > m) m = $2 } END { printf "%.0f", m / 1024 }' "$out/$1"; }
+ratio() { awk -v x="$1" -v y="$2" 'BEGIN { printf "%.2f", x / y }'; }
+
+raw_bytes=$(pg_dump -d bench_1g -Fc -Z0 | wc -c)
+echo "bench: bench_1g dumps to $raw_bytes bytes (pg_dump -Fc -Z0); $runs interleaved runs each"
+for i in $(seq 1 "$runs"); do
+  timed a_dump sh -c 'pg_dump -d bench_1g -Fc -Z0 > /dev/null'
+  timed b_backupfn "$backupfn" backup --target bench-1g --json --config "$work/config.json"
+  stored=$(grep -o '"storedBytes": [0-9]*' "$work/stdout" | head -1 | grep -o '[0-9]*$')
+  echo "$stored" >> "$out/stored_bytes"
+  timed c_naive sh -c "pg_dump -d bench_1g -Fc -f '$work/naive.dump' && sha256sum '$work/naive.dump' >/dev/null && '$benchtool' naive-upload '$work/naive.dump' naive-$i-\$\$"
+  stat -c %s "$work/naive.dump" >> "$out/naive_bytes"; rm -f "$work/naive.dump"
+  for codec in brotli gzip none; do
+    timed "d_compress_$codec" sh -c "pg_dump -d bench_1g -Fc -Z0 | '$benchtool' pipeline-null $codec"
+    grep -o 'stored=[0-9]*' "$work/stdout" | cut -d= -f2 >> "$out/d_stored_$codec"
+  done
+  timed e_upload "$benchtool" upload-only "$stored"
+  echo "bench: run $i/$runs done"
+done
+
+a=$(median a_dump); b=$(median b_backupfn); c=$(median c_naive)
+d=$(median d_compress_brotli); e=$(median e_upload)
+stored=$(median stored_bytes)
+bound_name=$(awk -v a="$a" -v d="$d" -v e="$e" 'BEGIN { if (e >= d) print "upload"; else if (d > a * 1.1) print "compression"; else print "dump" }')
+bound=$(awk -v d="$d" -v e="$e" 'BEGIN { print (e > d) ? e : d }')
+{
+echo "== PostgreSQL backup benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, medians of $runs =="
+echo "data: bench_1g, pg_dump -Fc -Z0 = $raw_bytes bytes"
+printf '%-58s %8s s\n' "(a) pg_dump -Fc -Z0 > /dev/null" "$a"
+printf '%-58s %8s s   peak RSS %s MB\n' "(b) backupfn backup -> Azurite (brotli q1, stored $stored B)" "$b" "$(max_rss_mb b_backupfn)"
+printf '%-58s %8s s   (dump file %s B)\n' "(c) naive: pg_dump -Fc > file; sha256sum; upload" "$c" "$(median naive_bytes)"
+echo "stages (to name the bound):"
+for codec in brotli gzip none; do
+  printf '%-58s %8s s   stored %s B\n' "    pg_dump -Z0 | hash+$codec+hash, no upload" "$(median d_compress_$codec)" "$(median d_stored_$codec)"
+done
+printf '%-58s %8s s\n' "    upload alone of $stored B (8 MiB blocks, 4 in flight)" "$e"
+echo "ratios:"
+echo "  b/c = $(ratio "$b" "$c")   (target <= 0.6)"
+echo "  b/a = $(ratio "$b" "$a")   slowest stage: $bound_name ($bound s); b / slowest stage = $(ratio "$b" "$bound") (goal <= 1.10)"
+} | tee "$out/summary.txt"
+
+if [ "$big" = 1 ]; then
+  timed a3_dump sh -c 'pg_dump -d bench_3g -Fc -Z0 > /dev/null'
+  timed b3_backupfn "$backupfn" backup --target bench-3g --json --config "$work/config.json"
+  {
+  echo "3 GB: pg_dump -Fc -Z0 $(median a3_dump) s; backupfn backup $(median b3_backupfn) s, peak RSS $(max_rss_mb b3_backupfn) MB (target < 256 MB at both sizes)"
+  } | tee -a "$out/summary.txt"
+fi
+
+# The bench container is scratch: drop it so Azurite's disk does not grow run after run.
+"$benchtool" delete-container >/dev/null 2>&1 || true
+echo "bench: results in ${out#"$root/"}/"

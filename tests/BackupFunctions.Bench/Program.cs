@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using System.Globalization;
+using Azure.Storage.Blobs;
+using BackupFunctions.Vault.Pipeline;
+using BackupFunctions.Vault.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+
+// scripts/bench.sh helper. Each mode prints one line: "<mode> seconds=<s> ..." for the script to parse.
+//   naive-upload FILE BLOB        upload a finished file with the SDK's defaults (the naive way's last step)
+//   pipeline-null COMPRESSION     stdin -> hash -> compress -> hash -> discard (no upload): dump+compress bound
+//   upload-only BYTES             BYTES of random data through the block uploader to Azurite: upload bound
+//   delete-container              drop the bench container (BENCH_CONTAINER)
+string storage = Environment.GetEnvironmentVariable("BENCH_STORAGE") ?? "UseDevelopmentStorage=true";
+string containerName = Environment.GetEnvironmentVariable("BENCH_CONTAINER") ?? "bench";
+var container = new BlobContainerClient(storage, containerName, BlobVault.ClientOptions());
+await container.CreateIfNotExistsAsync();
+var clock = Stopwatch.StartNew();
+switch (args.ElementAtOrDefault(0))
+{
+    case "naive-upload":
+        await container.GetBlobClient(args[2]).UploadAsync(args[1], overwrite: false);
+        Console.WriteLine(FormattableString.Invariant($"naive-upload seconds={clock.Elapsed.TotalSeconds:F2} bytes={new FileInfo(args[1]).Length}"));
+        break;
+
+    case "pipeline-null":
+        var kind = Compression.Parse(args[1]) ?? throw new ArgumentException($"unknown compression {args[1]}");
+        await using (var pipeline = new BackupPipeline(new NullSink(), kind))
+        {
+            await Console.OpenStandardInput().CopyToAsync(pipeline.Input, 256 * 1024);
+            var r = await pipeline.CompleteAsync(new Dictionary<string, string>(), CancellationToken.None);
+            Console.WriteLine(FormattableString.Invariant($"pipeline-null seconds={clock.Elapsed.TotalSeconds:F2} raw={r.RawBytes} stored={r.StoredBytes}"));
+        }
+
+        break;
+
+    case "upload-only":
+        long total = long.Parse(args[1], CultureInfo.InvariantCulture);
+        var vault = new BlobVault(container, new ImmutabilityOptions { Mode = ImmutabilityMode.Off }, TimeProvider.System, NullLogger.Instance);
+        var chunk = new byte[1024 * 1024];
+        new Random(1).NextBytes(chunk);
+        await using (var pipeline = vault.OpenDataWriter($"upload-only/{Guid.NewGuid():N}", CompressionKind.None))
+        {
+            for (long sent = 0; sent < total; sent += chunk.Length)
+            {
+                chunk[0]++; // no two blocks alike
+                await pipeline.Input.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, total - sent)));
+            }
+
+            await pipeline.CompleteAsync(new Dictionary<string, string>(), CancellationToken.None);
+        }
+
+        Console.WriteLine(FormattableString.Invariant($"upload-only seconds={clock.Elapsed.TotalSeconds:F2} bytes={total}"));
+        break;
+
+    case "delete-container":
+        await container.DeleteIfExistsAsync();
+        break;
+
+    default:
+        Console.Error.WriteLine("usage: backupfn-bench naive-upload FILE BLOB | pipeline-null COMPRESSION | upload-only BYTES");
+        return 2;
+}
+
+return 0;
+
+/// <summary>Accepts blocks and forgets them: measures everything in the pipeline but the upload.</summary>
+internal sealed class NullSink : IBlockSink
+{
+    public Task StageBlockAsync(string blockId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task CommitAsync(IReadOnlyList<string> blockIds, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken) => Task.CompletedTask;
+}
