@@ -49,13 +49,25 @@ cat > "$work/config.json" <<JSON
     "bench-3g": { "Engine": "postgres", "Connection": "Host=127.0.0.1;Port=$BACKUPFN_PG_PORT;Username=$BACKUPFN_PG_USER;Password=$BACKUPFN_PG_PASSWORD;Database=bench_3g" } } } }
 JSON
 
-# timed LABEL CMD...: appends "seconds peak_rss_kb" of CMD to $out/LABEL
+# CPU seconds used so far by Azurite and by all PostgreSQL server processes (/proc, clock ticks).
+tck=$(getconf CLK_TCK)
+proc_cpu() { local t=0 p; for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$p/stat"))); done; echo "$t"; }
+azurite_cpu() { proc_cpu $(pgrep -f 'azurite' || true); }
+postgres_cpu() { proc_cpu $(pgrep -u postgres || true); }
+
+# timed LABEL CMD...: appends "seconds peak_rss_kb cpu_user+sys azurite_cpu postgres_cpu" of CMD to $out/LABEL
 timed() {
   local label="$1"; shift
-  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/stdout" 2>"$work/stderr" \
+  local az0 pg0
+  az0=$(azurite_cpu); pg0=$(postgres_cpu)
+  /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$@" >"$work/stdout" 2>"$work/stderr" \
     || { echo "bench: $label failed:"; cat "$work/stderr"; exit 1; }
-  cat "$work/time" >> "$out/$label"
+  read -r wall rss user sys < "$work/time"
+  echo "$wall $rss $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }') \
+$(awk -v a="$(azurite_cpu)" -v b="$az0" -v t="$tck" 'BEGIN { printf "%.2f", (a - b) / t }') \
+$(awk -v a="$(postgres_cpu)" -v b="$pg0" -v t="$tck" 'BEGIN { printf "%.2f", (a - b) / t }')" >> "$out/$label"
 }
+median_col() { awk -v c="$2" '{ print $c }' "$out/$1" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 median() { sort -n "$out/$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 max_rss_mb() { awk '{ if ($2 > m) m = $2 } END { printf "%.0f", m / 1024 }' "$out/$1"; }
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN { printf "%.2f", x / y }'; }
@@ -93,6 +105,9 @@ for codec in brotli gzip none; do
   printf '%-58s %8s s   stored %s B\n' "    pg_dump -Z0 | hash+$codec+hash, no upload" "$(median d_compress_$codec)" "$(median d_stored_$codec)"
 done
 printf '%-58s %8s s\n' "    upload alone of $stored B (8 MiB blocks, 4 in flight)" "$e"
+cpu_b=$(median_col b_backupfn 3); az_b=$(median_col b_backupfn 4); pg_b=$(median_col b_backupfn 5)
+floor=$(awk -v a="$cpu_b" -v b="$az_b" -v c="$pg_b" -v n="$(nproc)" 'BEGIN { printf "%.2f", (a + b + c) / n }')
+echo "CPU during (b), seconds: backupfn+pg_dump $cpu_b, Azurite $az_b, PostgreSQL server $pg_b -> all busy cores' floor = $floor s on $(nproc) cores"
 echo "ratios:"
 echo "  b/c = $(ratio "$b" "$c")   (target <= 0.6)"
 echo "  b/a = $(ratio "$b" "$a")   slowest stage: $bound_name ($bound s); b / slowest stage = $(ratio "$b" "$bound") (goal <= 1.10)"

@@ -101,6 +101,10 @@ internal sealed class PostgresConnection
         }
     }
 
+    /// <summary>True for the errors <see cref="Translate"/> knows: Npgsql, PostgreSQL, socket and timeout errors.</summary>
+    public static bool IsConnectionError(Exception e) =>
+        e is NpgsqlException or SocketException or TimeoutException;
+
     /// <summary>Maps Npgsql and socket errors to one-line messages; passwords never appear in them.</summary>
     public EngineException Translate(Exception e)
     {

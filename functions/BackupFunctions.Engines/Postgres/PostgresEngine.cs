@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Data;
 using System.Globalization;
 using System.Text;
@@ -34,7 +35,12 @@ public sealed class PostgresEngine : IDatabaseEngine
     {
         var pg = PostgresConnection.Parse(connection);
         await using var conn = await pg.OpenAsync(cancellationToken);
-        await using var cmd = new NpgsqlCommand("SELECT pg_database_size(current_database())", conn);
+        // Heap + TOAST of user tables (no indexes): close to what pg_dump -Z0 writes, for the ETA.
+        const string sql = """
+            SELECT coalesce(sum(pg_table_size(c.oid)), 0)::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+            """;
+        await using var cmd = new NpgsqlCommand(sql, conn);
         return (long)(await cmd.ExecuteScalarAsync(cancellationToken))!;
     }
 
@@ -62,28 +68,42 @@ public sealed class PostgresEngine : IDatabaseEngine
                 ["--format=custom", "--compress=0", $"--snapshot={snapshot}", "--no-password"],
                 pg.ToolEnvironment(), redirectInput: false, cancellationToken);
 
-            var copy = tool.StandardOutput.CopyToAsync(destination, CopyBufferSize, cancellationToken);
-            var stats = PostgresStats.ReadAsync(conn, cancellationToken);
+            // Counting runs beside the dump on the snapshot's own connection. If the dump or the
+            // upload fails, the count is cancelled and awaited before the transaction is disposed.
+            using var countCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var stats = PostgresStats.ReadAsync(conn, countCancel.Token);
             try
             {
-                await copy;
+                // A pg_dump that dies mid-stream shows as end of stream here; its exit code says why.
+                // Errors writing into the pipeline (storage) propagate as they are, and disposing
+                // the tool kills pg_dump.
+                await tool.StandardOutput.CopyToAsync(destination, CopyBufferSize, cancellationToken);
+                int code = await tool.WaitAsync(cancellationToken);
+                if (code != 0)
+                {
+                    throw new EngineException(FailureKind.Failed, $"pg_dump failed for {pg.Description} (exit {code}): {pg.Redact(Summarise(tool.Stderr))}");
+                }
             }
-            catch (IOException) when (!cancellationToken.IsCancellationRequested)
+            catch
             {
-                // pg_dump died mid-stream: its exit code and stderr below say why.
-            }
+                await countCancel.CancelAsync();
+                try
+                {
+                    await stats;
+                }
+                catch (Exception)
+                {
+                    // The dump's own failure is the one to report.
+                }
 
-            int code = await tool.WaitAsync(cancellationToken);
-            if (code != 0 || !copy.IsCompletedSuccessfully)
-            {
-                throw new EngineException(FailureKind.Failed, $"pg_dump failed for {pg.Description} (exit {code}): {pg.Redact(Summarise(tool.Stderr))}");
+                throw;
             }
 
             var result = new DumpResult(serverVersion, "pg_dump", toolVersion, "pg_dump custom archive (-Fc -Z0)", await stats);
             await tx.CommitAsync(cancellationToken);
             return result;
         }
-        catch (Exception e) when (e is not EngineException && e is not OperationCanceledException)
+        catch (Exception e) when (PostgresConnection.IsConnectionError(e))
         {
             throw pg.Translate(e);
         }
@@ -196,7 +216,7 @@ public sealed class PostgresEngine : IDatabaseEngine
             using var pooled = new NpgsqlConnection(dest.ConnectionString);
             NpgsqlConnection.ClearPool(pooled);
         }
-        catch (Exception e) when (e is not EngineException && e is not OperationCanceledException && e is not InvalidDataException)
+        catch (Exception e) when (PostgresConnection.IsConnectionError(e))
         {
             throw dest.Translate(e);
         }
@@ -218,7 +238,7 @@ public sealed class PostgresEngine : IDatabaseEngine
             await using var tx = await conn.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
             return await PostgresStats.ReadAsync(conn, cancellationToken);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (PostgresConnection.IsConnectionError(e))
         {
             throw pg.Translate(e);
         }
@@ -255,20 +275,32 @@ public sealed class PostgresEngine : IDatabaseEngine
         }
     }
 
-    /// <summary>Copies the dump into the tool's stdin; a tool that stops reading early (broken pipe) is not an error here.</summary>
+    /// <summary>
+    /// Copies the dump into the tool's stdin. A tool that stops reading (broken pipe) ends the copy
+    /// quietly: its exit code tells whether it was done or failed. Errors reading the dump itself
+    /// (download, decompression) propagate.
+    /// </summary>
     private static async Task FeedAsync(Stream dump, ToolProcess tool, CancellationToken cancellationToken)
     {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
         try
         {
-            await dump.CopyToAsync(tool.StandardInput, CopyBufferSize, cancellationToken);
-            await tool.StandardInput.FlushAsync(cancellationToken);
-        }
-        catch (IOException) when (!cancellationToken.IsCancellationRequested)
-        {
-            // The tool closed its input (done, or failed): its exit code tells which.
+            int n;
+            while ((n = await dump.ReadAsync(buffer.AsMemory(0, CopyBufferSize), cancellationToken)) > 0)
+            {
+                try
+                {
+                    await tool.StandardInput.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
+                }
+                catch (IOException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
         }
         finally
         {
+            ArrayPool<byte>.Shared.Return(buffer);
             try
             {
                 await tool.StandardInput.DisposeAsync();

@@ -15,7 +15,7 @@ internal sealed class AzureBlockSink(BlockBlobClient blob) : IBlockSink
 {
     private static readonly BlockBlobStageBlockOptions StageOptions = new()
     {
-        TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 },
+        TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.StorageCrc64 },
     };
 
     public async Task StageBlockAsync(string blockId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
