@@ -110,7 +110,8 @@ floor=$(awk -v a="$cpu_b" -v b="$az_b" -v c="$pg_b" -v n="$(nproc)" 'BEGIN { pri
 echo "CPU during (b), seconds: backupfn+pg_dump $cpu_b, Azurite $az_b, PostgreSQL server $pg_b -> all busy cores' floor = $floor s on $(nproc) cores"
 echo "ratios:"
 echo "  b/c = $(ratio "$b" "$c")   (target <= 0.6)"
-echo "  b/a = $(ratio "$b" "$a")   slowest stage: $bound_name ($bound s); b / slowest stage = $(ratio "$b" "$bound") (goal <= 1.10)"
+echo "  b/a = $(ratio "$b" "$a")   slowest stage alone: $bound_name ($bound s); b / slowest stage = $(ratio "$b" "$bound") (goal <= 1.10)"
+echo "  b / CPU floor = $(ratio "$b" "$floor")   (all processes' CPU during (b) over the cores: what this machine allows)"
 } | tee "$out/summary.txt"
 
 if [ "$big" = 1 ]; then
