@@ -2,25 +2,44 @@ using System.Diagnostics;
 using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Engines;
 using BackupFunctions.Vault.Catalog;
+using BackupFunctions.Vault.Storage;
 
 namespace BackupFunctions.Activities.Backups;
 
-/// <summary>Input of a restore: which backup, into which configured target, and whether a non-empty destination may be replaced.</summary>
-public sealed record RestoreDatabaseInput(string BackupId, string Destination, bool Replace);
+/// <summary>
+/// Input of a restore: which backup (an id, or the latest of <paramref name="Target"/>), into which
+/// configured target, and whether a non-empty destination may be replaced. <paramref name="RequestId"/>
+/// (a queue message id) makes a redelivered request a no-op.
+/// </summary>
+public sealed record RestoreDatabaseInput(string? BackupId, string Destination, bool Replace,
+    string? Target = null, bool Latest = false, string? RequestId = null, string? RequestedBy = null);
 
-/// <summary>What a restore did, and whether the restored counts match the backup's.</summary>
-public sealed record RestoreDatabaseOutput(string BackupId, string Destination, bool CountsMatch, string Detail, double Seconds);
+/// <summary>What a restore did, and whether the restored counts match the backup's; AlreadyDone for a redelivered request.</summary>
+public sealed record RestoreDatabaseOutput(string BackupId, string Destination, bool CountsMatch, string Detail, double Seconds, bool AlreadyDone = false);
 
 /// <summary>
 /// Restores a backup into a configured target. Refuses a non-empty destination unless Replace;
 /// checksums are verified before the restored data replaces anything, so a corrupt backup never
-/// overwrites the destination.
+/// overwrites the destination. Each restore is recorded as a "restore" check record; with a request
+/// id, a request already restored is not restored again.
 /// </summary>
 public sealed class RestoreDatabaseActivity(BackupRuntime runtime)
 {
+    public const string CheckKind = "restore";
+
     public async Task<RestoreDatabaseOutput> RunAsync(RestoreDatabaseInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
-        var backup = await StoredBackup.GetAsync(runtime, input.BackupId, cancellationToken);
+        string backupId = input.BackupId
+            ?? (input.Latest && input.Target is not null
+                ? await new BackupCatalog(runtime).LatestAsync(input.Target, cancellationToken)
+                : throw new BackupConfigurationException("which backup? give a backup id, or a target with latest"));
+        var backup = await StoredBackup.GetAsync(runtime, backupId, cancellationToken);
+        if (input.RequestId is not null && await FindEarlierAsync(backup, input.RequestId, cancellationToken) is { } earlier)
+        {
+            return new RestoreDatabaseOutput(backup.Id.Value, input.Destination, true,
+                $"request {input.RequestId} already restored this backup ({earlier.BlobName}); not restored again", 0, AlreadyDone: true);
+        }
+
         var destination = runtime.Resolve(input.Destination);
         if (destination.Engine.Name != backup.Manifest.Engine)
         {
@@ -31,6 +50,7 @@ public sealed class RestoreDatabaseActivity(BackupRuntime runtime)
         return await TargetErrors.About($"restore of {backup.Id} into '{destination.Name}'", async () =>
         {
             var clock = Stopwatch.StartNew();
+            var startedAt = runtime.Time.GetUtcNow();
             await using var reader = await backup.OpenAsync(runtime, cancellationToken)
                 ?? throw new EngineException(FailureKind.NotFound, $"data blob '{backup.Manifest.Blobs.Data}' is missing (run 'backupfn verify {backup.Id}')");
             if (progress is not null)
@@ -51,8 +71,23 @@ public sealed class RestoreDatabaseActivity(BackupRuntime runtime)
 
             var restored = await destination.Engine.ReadStatsAsync(destination.Connection, cancellationToken);
             var (equal, detail) = StatsComparison.Compare(backup.Manifest.SourceStats.Counts, restored.Counts);
-            return new RestoreDatabaseOutput(backup.Id.Value, destination.Name, equal,
-                $"restored into {destination.Description}: {detail}", clock.Elapsed.TotalSeconds);
+            string summary = $"restored into {destination.Description}: {detail}";
+            var record = new CheckRecord(backup.Id.Value, CheckKind, equal ? "Restored" : "CountsDiffer", summary,
+                startedAt, runtime.Time.GetUtcNow(), restored.Counts);
+            var metadata = new Dictionary<string, string> { ["destination"] = destination.Name };
+            if (input.RequestId is not null)
+            {
+                metadata["requestid"] = input.RequestId;
+            }
+
+            await backup.RecordAsync(runtime, record, cancellationToken, metadata);
+            return new RestoreDatabaseOutput(backup.Id.Value, destination.Name, equal, summary, clock.Elapsed.TotalSeconds);
         });
+    }
+
+    private async Task<CheckSummary?> FindEarlierAsync(StoredBackup backup, string requestId, CancellationToken cancellationToken)
+    {
+        var checks = await runtime.Vault.ListChecksAsync(backup.Id, cancellationToken);
+        return checks.LastOrDefault(c => c.Kind == CheckKind && c.Metadata.TryGetValue("requestid", out string? id) && id == requestId);
     }
 }

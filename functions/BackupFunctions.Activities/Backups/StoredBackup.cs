@@ -27,11 +27,17 @@ internal sealed record StoredBackup(BackupId Id, BackupManifest Manifest, IDatab
     }
 
     /// <summary>Writes a check record (a new blob; outcome also in its metadata so listings need no download).</summary>
-    public async Task<string> RecordAsync(BackupRuntime runtime, CheckRecord record, CancellationToken cancellationToken)
+    public async Task<string> RecordAsync(BackupRuntime runtime, CheckRecord record, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
         string blob = BlobLayout.Check(Id, record.CompletedAt, record.Kind);
-        await runtime.Vault.WriteOnceAsync(blob, VaultJson.Serialize(record),
-            new Dictionary<string, string> { ["kind"] = record.Kind, ["outcome"] = record.Outcome, ["backupid"] = Id.Value }, cancellationToken);
+        var metadata = new Dictionary<string, string> { ["kind"] = record.Kind, ["outcome"] = record.Outcome, ["backupid"] = Id.Value };
+        foreach (var (key, value) in extraMetadata ?? new Dictionary<string, string>())
+        {
+            metadata[key] = value;
+        }
+
+        await runtime.Vault.WriteOnceAsync(blob, VaultJson.Serialize(record), metadata, cancellationToken);
         return blob;
     }
 }

@@ -1,6 +1,11 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Configuration;
+using BackupFunctions.Activities.Runs;
+using BackupFunctions.Orchestrations;
+using BackupFunctions.Vault.Catalog;
 
 namespace BackupFunctions.Local.Cli;
 
@@ -23,6 +28,7 @@ public static class BackupCli
         var to = new Option<string>("--to") { Description = "Configured target to restore into", Required = true };
         var replace = new Option<bool>("--replace") { Description = "Replace a non-empty destination (only after the restore has succeeded)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Show the plan, remove nothing" };
+        var noRetry = new Option<bool>("--no-retry") { Description = "Fail at the first error instead of retrying transient failures with back-off" };
 
         var root = new RootCommand("backupfn: back up databases into write-once blob storage, verify, restore-test and restore them.");
         root.Options.Add(config);
@@ -64,8 +70,12 @@ public static class BackupCli
             return command;
         }
 
-        Verb("backup", "Back up all targets, or the named ones; exit 0 only if all succeeded",
-            (s, r, ct) => BackupAsync(s, r.GetValue(targets) ?? [], stderr, ct), targets);
+        Verb("backup", "Back up, verify, restore-test and prune all targets (or the named ones); exit 0 only if all succeeded",
+            (s, r, ct) =>
+            {
+                s.Retries = !r.GetValue(noRetry);
+                return BackupAsync(s, r.GetValue(targets) ?? [], stderr, ct);
+            }, targets, noRetry);
         Verb("list", "List backups, newest first",
             (s, r, ct) => ListAsync(s, r.GetValue(target), ct), target);
         Verb("verify", "Check a backup's checksums and structure; exit 3 when corrupt or missing",
@@ -118,38 +128,58 @@ public static class BackupCli
             s.Runtime.Resolve(name); // every name is checked before anything runs
         }
 
-        var activity = new BackupDatabaseActivity(s.Runtime);
-        var results = new List<object>();
-        int exit = ExitCodes.Ok;
-        foreach (string name in selected)
+        var now = s.Runtime.Time.GetUtcNow();
+        string runId = string.Create(CultureInfo.InvariantCulture, $"run-{now:yyyyMMdd'T'HHmmss'Z'}-{Random.Shared.Next(0x10000):x4}");
+        var input = new BackupAllInput(selected, s.Runtime.Options.MaxParallelTargets, "cli");
+        string json = await ProgressDisplay.RunAsync(s.Progress, $"backup {string.Join(", ", selected)}",
+            _ => s.Orchestrations.StartAsync(TaskNames.Orchestrators.BackupAll, runId, input, ct));
+        var report = JsonSerializer.Deserialize<RunReport>(json, ActivityRegistry.Json)!;
+
+        foreach (var t in report.Targets.Where(t => !t.Succeeded))
         {
-            try
-            {
-                var output = await ProgressDisplay.RunAsync(s.Progress, $"backup {name}",
-                    progress => activity.RunAsync(new BackupDatabaseInput(name), progress, ct));
-                results.Add(new { target = name, ok = true, backup = output });
-                if (!s.Json)
-                {
-                    await s.Out.WriteLineAsync(
-                        $"{name}: backed up as {output.BackupId}: {CliSession.Bytes(output.RawBytes)} raw -> {CliSession.Bytes(output.StoredBytes)} stored ({output.Compression}) in {output.Seconds:F1} s; immutability {output.Immutability}");
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                var (code, message) = CliErrors.Describe(e);
-                // A target whose configuration needs fixing outranks one that merely failed this time.
-                exit = Math.Max(exit, code);
-                results.Add(new { target = name, ok = false, error = message });
-                await stderr.WriteLineAsync($"backupfn backup: {message}");
-            }
+            await stderr.WriteLineAsync($"backupfn backup: {t.Error}");
         }
 
         if (s.Json)
         {
-            s.WriteJson(results);
+            s.WriteJson(report);
+        }
+        else
+        {
+            foreach (var t in report.Targets)
+            {
+                await s.Out.WriteLineAsync(Describe(t));
+            }
+
+            await s.Out.WriteLineAsync(
+                $"run {report.RunId}: {report.Targets.Count(t => t.Succeeded)}/{report.Targets.Count} targets succeeded; report {BlobLayout.RunReport(report.RunId, new DateTimeOffset(report.StartedAt, TimeSpan.Zero))}");
         }
 
-        return exit;
+        if (report.Succeeded)
+        {
+            return ExitCodes.Ok;
+        }
+
+        return report.Targets.Any(t => !t.Succeeded && t.NeedsConfigurationFix) ? ExitCodes.Usage : ExitCodes.Failed;
+    }
+
+    private static string Describe(TargetReport t)
+    {
+        if (t.BackupId is null)
+        {
+            return $"{t.Target}: FAILED: {t.Error}";
+        }
+
+        string backup = $"{t.Target}: backed up as {t.BackupId}: {CliSession.Bytes(t.RawBytes)} raw -> {CliSession.Bytes(t.StoredBytes)} stored in {t.BackupSeconds:F1} s";
+        string verify = $"verify {t.Verify ?? "-"}";
+        string test = t.RestoreTestPassed switch
+        {
+            true => $"restore test passed in {t.RestoreTestSeconds:F1} s",
+            false => "restore test FAILED",
+            null => "restore test not run",
+        };
+        string outcome = t.Succeeded ? "" : $"; FAILED: {t.Error}";
+        return $"{backup}; {verify}; {test}{outcome}";
     }
 
     private static async Task<int> ListAsync(CliSession s, string? target, CancellationToken ct)

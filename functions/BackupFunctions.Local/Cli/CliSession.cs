@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Configuration;
+using BackupFunctions.Local.Orchestration;
+using BackupFunctions.Orchestrations;
 using BackupFunctions.Vault.Catalog;
 using Microsoft.Extensions.Logging;
 
@@ -11,6 +13,7 @@ namespace BackupFunctions.Local.Cli;
 internal sealed class CliSession : IDisposable
 {
     private readonly ILoggerFactory _loggers;
+    private InProcessOrchestrationHost? _orchestrations;
 
     private CliSession(BackupRuntime runtime, ILoggerFactory loggers, bool json, bool progress, TextWriter stdout)
     {
@@ -22,6 +25,13 @@ internal sealed class CliSession : IDisposable
     }
 
     public BackupRuntime Runtime { get; }
+
+    /// <summary>Runs orchestrations in this process, with the runtime's activities.</summary>
+    public InProcessOrchestrationHost Orchestrations =>
+        _orchestrations ??= new InProcessOrchestrationHost(new ActivityRegistry(Runtime).InvokeAsync, Runtime.Time, _loggers, retries: Retries);
+
+    /// <summary>False when --no-retry asks every activity to be tried once.</summary>
+    public bool Retries { get; set; } = true;
     public bool Json { get; }
     public bool Progress { get; }
     public TextWriter Out { get; }

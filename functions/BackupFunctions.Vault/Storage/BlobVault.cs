@@ -14,7 +14,7 @@ namespace BackupFunctions.Vault.Storage;
 public sealed record BlobStat(string Name, long Size, IReadOnlyDictionary<string, string> Metadata);
 
 /// <summary>A check record as seen in a listing (outcome from blob metadata, no download).</summary>
-public sealed record CheckSummary(string BlobName, string Kind, string Outcome, DateTimeOffset At);
+public sealed record CheckSummary(string BlobName, string Kind, string Outcome, DateTimeOffset At, IReadOnlyDictionary<string, string> Metadata);
 
 /// <summary>
 /// The backup vault on Azure Blob storage (Azurite locally). Every write is create-only; later facts
@@ -174,7 +174,7 @@ public sealed partial class BlobVault
         {
             item.Metadata.TryGetValue("kind", out string? kind);
             item.Metadata.TryGetValue("outcome", out string? outcome);
-            checks.Add(new CheckSummary(item.Name, kind ?? "?", outcome ?? "?", item.Properties.CreatedOn ?? DateTimeOffset.MinValue));
+            checks.Add(new CheckSummary(item.Name, kind ?? "?", outcome ?? "?", item.Properties.CreatedOn ?? DateTimeOffset.MinValue, item.Metadata.AsReadOnly()));
         }
 
         checks.Sort((a, b) => string.CompareOrdinal(a.BlobName, b.BlobName));

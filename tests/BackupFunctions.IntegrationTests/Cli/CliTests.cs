@@ -22,6 +22,13 @@ public class CliTests
         var backup = await cli.RunAsync("backup", "--target", "orders");
         Assert.True(backup.Exit == 0, backup.Err);
         Assert.Matches("orders: backed up as orders-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{4}", backup.Out);
+        // The CLI runs the BackupAll orchestration: verified, restore-tested, run report written.
+        Assert.Contains("verify Ok; restore test passed", backup.Out, StringComparison.Ordinal);
+        var reportBlob = System.Text.RegularExpressions.Regex.Match(backup.Out, @"report (runs/\S+\.json)").Groups[1].Value;
+        var container = new Azure.Storage.Blobs.BlobContainerClient(TestServers.Storage, cli.Container);
+        using var report = JsonDocument.Parse((await container.GetBlobClient(reportBlob).DownloadContentAsync()).Value.Content.ToString());
+        Assert.Equal("Completed", report.RootElement.GetProperty("status").GetString());
+        Assert.True(report.RootElement.GetProperty("targets")[0].GetProperty("restoreTestPassed").GetBoolean());
 
         var list = await cli.RunAsync("list", "--json");
         Assert.Equal(0, list.Exit);

@@ -13,7 +13,7 @@ public class ErrorMessageTests
     private static async Task<(int Exit, string Err)> BackupAsync(object target)
     {
         await using var cli = new CliRunner(new() { ["orders"] = target });
-        var result = await cli.RunAsync("backup");
+        var result = await cli.RunAsync("backup", "--no-retry");
         Assert.DoesNotContain(Secret, result.Err + result.Out, StringComparison.Ordinal);
         Assert.DoesNotContain(TestServers.PgPassword, result.Err + result.Out, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Err, StringComparison.Ordinal);

@@ -1,0 +1,61 @@
+using BackupFunctions.Activities.Runs;
+
+namespace BackupFunctions.Orchestrations;
+
+/// <summary>
+/// A run over many targets: one TargetBackup sub-orchestration per target, at most
+/// MaxParallelTargets at a time (refilled as each finishes), then the run report is written.
+/// One failing target never stops the others.
+/// </summary>
+public static class BackupAllOrchestrator
+{
+    public static async Task<RunReport> RunAsync(IOrchestrationContext context, BackupAllInput input)
+    {
+        var log = context.CreateReplaySafeLogger(typeof(BackupAllOrchestrator).FullName!);
+        var startedAt = context.CurrentUtcDateTime;
+        int width = Math.Max(1, input.MaxParallelTargets);
+        var running = new List<(string Target, Task<TargetReport> Task)>();
+        var reports = new Dictionary<string, TargetReport>(StringComparer.Ordinal);
+
+        foreach (string target in input.Targets.Distinct(StringComparer.Ordinal))
+        {
+            if (running.Count == width)
+            {
+                await CollectOneAsync(running, reports);
+            }
+
+            running.Add((target, context.CallSubOrchestratorAsync<TargetReport>(TaskNames.Orchestrators.TargetBackup,
+                $"{context.InstanceId}-{target}", new TargetBackupInput(target, context.InstanceId))));
+        }
+
+        while (running.Count > 0)
+        {
+            await CollectOneAsync(running, reports);
+        }
+
+        var ordered = input.Targets.Distinct(StringComparer.Ordinal).Select(t => reports[t]).ToList();
+        string status = ordered.All(r => r.Succeeded) ? Outcomes.Completed : Outcomes.Failed;
+        var report = new RunReport(context.InstanceId, input.Trigger, startedAt, context.CurrentUtcDateTime, status, ordered);
+        await context.CallActivityAsync<string>(TaskNames.Activities.WriteRunReport, report, RetryPolicies.WriteRunReport);
+        int succeeded = ordered.Count(r => r.Succeeded);
+        Logs.RunFinished(log, context.InstanceId, status, succeeded, ordered.Count);
+        return report;
+    }
+
+    private static async Task CollectOneAsync(List<(string Target, Task<TargetReport> Task)> running, Dictionary<string, TargetReport> reports)
+    {
+        var done = await Task.WhenAny(running.Select(r => r.Task));
+        int index = running.FindIndex(r => r.Task == done);
+        string target = running[index].Target;
+        running.RemoveAt(index);
+        try
+        {
+            reports[target] = await done;
+        }
+        catch (Exception e)
+        {
+            // TargetBackup turns failures into reports; this catches a failure of the sub-orchestration itself.
+            reports[target] = new TargetReport { Target = target, Outcome = Outcomes.Failed, Error = OrchestrationFailures.Describe(e) };
+        }
+    }
+}

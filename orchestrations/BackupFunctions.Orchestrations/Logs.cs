@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace BackupFunctions.Orchestrations;
+
+/// <summary>Orchestrator log messages (event ids 3xxx); written through replay-safe loggers.</summary>
+internal static partial class Logs
+{
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Run {RunId} {Status}: {Succeeded}/{Total} targets succeeded")]
+    public static partial void RunFinished(ILogger logger, string runId, string status, int succeeded, int total);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Target {Target} failed: {Error}")]
+    public static partial void TargetFailed(ILogger logger, string target, string error);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Restore request {RequestId} rejected: {Problem}")]
+    public static partial void RestoreRejected(ILogger logger, string? requestId, string problem);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Restore request {RequestId} failed: {Error}")]
+    public static partial void RestoreFailed(ILogger logger, string? requestId, string error);
+}
