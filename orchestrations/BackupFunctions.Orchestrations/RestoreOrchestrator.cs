@@ -28,8 +28,11 @@ public sealed record RestoreRequest(string? BackupId, string? Target, bool Lates
     }
 }
 
-/// <summary>Outcome of a restore request: Restored, AlreadyRestored (a redelivery), Rejected (bad request) or Failed.</summary>
-public sealed record RestoreOutcome(string Status, string? BackupId, string? Destination, string Detail);
+/// <summary>
+/// Outcome of a restore request: Restored, AlreadyRestored (a redelivery), Rejected (bad request) or
+/// Failed; <paramref name="Permanent"/> when retrying cannot help (unknown backup, refused destination).
+/// </summary>
+public sealed record RestoreOutcome(string Status, string? BackupId, string? Destination, string Detail, bool Permanent = false);
 
 /// <summary>Validates the request, then restores (resolving "latest", idempotent on request id + backup id) and records the result.</summary>
 public static class RestoreOrchestrator
@@ -40,7 +43,7 @@ public static class RestoreOrchestrator
         if (request.Problem() is { } problem)
         {
             Logs.RestoreRejected(log, request.RequestId, problem);
-            return new RestoreOutcome("Rejected", request.BackupId, request.Destination, problem);
+            return new RestoreOutcome("Rejected", request.BackupId, request.Destination, problem, Permanent: true);
         }
 
         try
@@ -55,7 +58,7 @@ public static class RestoreOrchestrator
         {
             string error = OrchestrationFailures.Describe(e);
             Logs.RestoreFailed(log, request.RequestId, error);
-            return new RestoreOutcome("Failed", request.BackupId, request.Destination, error);
+            return new RestoreOutcome("Failed", request.BackupId, request.Destination, error, Failures.IsPermanent(e));
         }
     }
 }

@@ -83,6 +83,16 @@ public static class BackupConfiguration
             problems.Add($"{b}:Storage:Immutability:MinRetentionDays must be 0 or more");
         }
 
+        if (Health.Schedules.Problem(options.Schedule) is { } scheduleProblem)
+        {
+            problems.Add($"{b}:Schedule {scheduleProblem}");
+        }
+
+        if (!Uri.TryCreate(options.Local.Urls, UriKind.Absolute, out var url) || (url.Scheme != "http" && url.Scheme != "https"))
+        {
+            problems.Add($"{b}:Local:Urls '{options.Local.Urls}' is not an http(s) URL (e.g. http://127.0.0.1:7071)");
+        }
+
         if (options.MaxParallelTargets < 1)
         {
             problems.Add($"{b}:MaxParallelTargets must be at least 1");
@@ -114,6 +124,11 @@ public static class BackupConfiguration
             if (target.RestoreTest is not null)
             {
                 CheckConnection(problems, $"{key}:RestoreTest", target.RestoreTest.Connection, target.RestoreTest.ConnectionSecret, options.KeyVaultUri, required: true);
+            }
+
+            if (target.Schedule is not null && Health.Schedules.Problem(target.Schedule) is { } targetSchedule)
+            {
+                problems.Add($"{key}:Schedule {targetSchedule}");
             }
 
             if (Compression.Parse(target.Compression) is null)

@@ -18,6 +18,19 @@ public sealed class BackupOptions
     public int MaxParallelTargets { get; set; } = 4;
 
     public Dictionary<string, TargetOptions> Targets { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The local host (`backupfn serve`): where it listens and its optional API key.</summary>
+    public LocalHostOptions Local { get; set; } = new();
+}
+
+/// <summary>Settings of `backupfn serve` only (the Azure app uses function keys / Entra ID).</summary>
+public sealed class LocalHostOptions
+{
+    /// <summary>Listen address; loopback by default so nothing outside this machine can reach it.</summary>
+    public string Urls { get; set; } = "http://127.0.0.1:7071";
+
+    /// <summary>When set, every request needs it in the x-api-key (or x-functions-key) header.</summary>
+    public string? ApiKey { get; set; }
 }
 
 /// <summary>Where backups are stored.</summary>
@@ -48,6 +61,9 @@ public sealed class TargetOptions
 
     /// <summary>brotli (default: fastest measured), gzip or none.</summary>
     public string Compression { get; set; } = "brotli";
+
+    /// <summary>Six-field NCRONTAB schedule for this target; Backup:Schedule when unset.</summary>
+    public string? Schedule { get; set; }
 
     /// <summary>Folder of the engine's command-line tools (pg_dump, pg_restore); PATH when unset.</summary>
     public string? ToolsDirectory { get; set; }

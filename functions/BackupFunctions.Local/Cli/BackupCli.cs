@@ -4,6 +4,7 @@ using System.Text.Json;
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Activities.Runs;
+using BackupFunctions.Local.Serve;
 using BackupFunctions.Orchestrations;
 using BackupFunctions.Vault.Catalog;
 
@@ -28,6 +29,7 @@ public static class BackupCli
         var to = new Option<string>("--to") { Description = "Configured target to restore into", Required = true };
         var replace = new Option<bool>("--replace") { Description = "Replace a non-empty destination (only after the restore has succeeded)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Show the plan, remove nothing" };
+        var hostJson = new Option<string?>("--host-json") { Description = "host.json whose extensions.queues settings the queue trigger follows (default: ./host.json when present)" };
         var noRetry = new Option<bool>("--no-retry") { Description = "Fail at the first error instead of retrying transient failures with back-off" };
 
         var root = new RootCommand("backupfn: back up databases into write-once blob storage, verify, restore-test and restore them.");
@@ -87,6 +89,9 @@ public static class BackupCli
         Verb("prune", "Apply the retention policy (prints kept/removed with reasons)",
             (s, r, ct) => PruneAsync(s, r.GetValue(target), r.GetValue(dryRun), stderr, ct), target, dryRun);
 
+        Verb("serve", "Run the timer, HTTP and queue triggers in this process, like the Functions host (Ctrl+C stops)",
+            (s, r, ct) => ServeAsync(s, r.GetValue(hostJson), stdout, stderr, ct), hostJson);
+
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -97,6 +102,23 @@ public static class BackupCli
         }
 
         return await parsed.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = null }, cancellationToken);
+    }
+
+    private static async Task<int> ServeAsync(CliSession s, string? hostJson, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        var settings = HostSettings.Load(hostJson ?? (File.Exists("host.json") ? "host.json" : null));
+        await using var server = await LocalServer.StartAsync(s.Runtime, s.Orchestrations, settings, new TextWriterLoggerProvider(stderr), ct);
+        await stdout.WriteLineAsync($"backupfn serve: listening on {server.Url}; timer, HTTP (/api/backups, /api/runs/{{id}}, /api/health) and queue '{RestoreQueueListener.QueueName}' are running. Ctrl+C stops.");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+        }
+        catch (OperationCanceledException)
+        {
+            await stdout.WriteLineAsync("backupfn serve: stopping");
+        }
+
+        return ExitCodes.Ok;
     }
 
     /// <summary>An explicit id, or --target with --latest; anything else is a usage error.</summary>

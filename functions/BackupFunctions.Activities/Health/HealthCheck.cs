@@ -1,0 +1,60 @@
+using BackupFunctions.Activities.Backups;
+
+namespace BackupFunctions.Activities.Health;
+
+/// <summary>Freshness of one target: its last good backup and restore test, and ok / late / failing / none.</summary>
+public sealed record TargetHealth(
+    string Target,
+    string Status,
+    string? LastGoodBackup,
+    DateTimeOffset? LastGoodBackupAt,
+    double? AgeHours,
+    string? LastPassedRestoreTest,
+    DateTimeOffset? DueAt,
+    string Reason);
+
+/// <summary>
+/// Evaluates freshness per target from the catalog and the schedule:
+/// <list type="bullet">
+/// <item><b>failing</b>: the newest backup failed verification or its restore test.</item>
+/// <item><b>late</b>: no good (verified) backup since the last scheduled time, once a grace period has passed.</item>
+/// <item><b>none</b>: no backup yet. <b>ok</b>: otherwise.</item>
+/// </list>
+/// This is how silently stopped backups become visible.
+/// </summary>
+public sealed class HealthCheck(BackupRuntime runtime)
+{
+    /// <summary>How long after a scheduled time a backup may still be running before the target counts as late.</summary>
+    public static TimeSpan Grace { get; } = TimeSpan.FromHours(2);
+
+    public async Task<IReadOnlyList<TargetHealth>> EvaluateAsync(CancellationToken cancellationToken)
+    {
+        var now = runtime.Time.GetUtcNow();
+        var catalog = new BackupCatalog(runtime);
+        var results = new List<TargetHealth>();
+        foreach (string target in runtime.TargetNames)
+        {
+            var entries = await catalog.ListAsync(target, cancellationToken);
+            string schedule = runtime.Options.Targets[target].Schedule ?? runtime.Options.Schedule;
+            var previous = Schedules.Previous(schedule, now.UtcDateTime);
+            DateTimeOffset? due = previous is null ? null : new DateTimeOffset(DateTime.SpecifyKind(previous.Value, DateTimeKind.Utc));
+            var good = entries.FirstOrDefault(e => e.LastVerify == "Ok");
+            string? restored = entries.FirstOrDefault(e => e.LastRestoreTest == "Passed")?.Manifest.Id;
+            double? age = good is null ? null : Math.Round((now - good.Manifest.CompletedAt).TotalHours, 2);
+
+            (string status, string reason) = entries.Count switch
+            {
+                0 => ("none", "no backup yet"),
+                _ when entries[0].LastVerify is { } v && v != "Ok" => ("failing", $"newest backup {entries[0].Manifest.Id} failed verification ({v})"),
+                _ when entries[0].LastRestoreTest == "Failed" => ("failing", $"newest backup {entries[0].Manifest.Id} failed its restore test"),
+                _ when good is null => ("failing", "no backup has been verified"),
+                _ when due is { } d && good.Manifest.CompletedAt < d && now > d + Grace =>
+                    ("late", $"no good backup since the run due at {d:u} (schedule \"{schedule}\")"),
+                _ => ("ok", $"last good backup {age:F1} h ago"),
+            };
+            results.Add(new TargetHealth(target, status, good?.Manifest.Id, good?.Manifest.CompletedAt, age, restored, due, reason));
+        }
+
+        return results;
+    }
+}

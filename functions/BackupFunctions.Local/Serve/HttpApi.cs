@@ -1,0 +1,160 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using BackupFunctions.Activities.Backups;
+using BackupFunctions.Activities.Configuration;
+using BackupFunctions.Activities.Health;
+using BackupFunctions.Activities.Runs;
+using BackupFunctions.Orchestrations;
+using BackupFunctions.Vault.Catalog;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace BackupFunctions.Local.Serve;
+
+/// <summary>
+/// The HTTP routes of README "HTTP", the same as the Azure app's: start backups, run status,
+/// catalog, health. Errors are JSON {"error": "..."} with one line that names the problem.
+/// </summary>
+public static class HttpApi
+{
+    public static void Map(WebApplication app, BackupRuntime runtime, BackupRuns runs)
+    {
+        string? apiKey = runtime.Options.Local.ApiKey;
+        if (!string.IsNullOrEmpty(apiKey))
+        {
+            byte[] expected = Encoding.UTF8.GetBytes(apiKey);
+            app.Use(async (context, next) =>
+            {
+                string? given = context.Request.Headers["x-api-key"].FirstOrDefault() ?? context.Request.Headers["x-functions-key"].FirstOrDefault();
+                if (given is null || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), expected))
+                {
+                    await Error(StatusCodes.Status401Unauthorized, "missing or wrong API key (send it in the x-api-key header)").ExecuteAsync(context);
+                    return;
+                }
+
+                await next(context);
+            });
+        }
+
+        app.MapPost("/api/backups", async (HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body, Encoding.UTF8);
+            string body = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+            if (ParseTargets(body, out var targets) is { } problem)
+            {
+                return Error(StatusCodes.Status400BadRequest, problem);
+            }
+
+            RunStart start;
+            try
+            {
+                start = runs.Start(targets, "http");
+            }
+            catch (BackupConfigurationException e)
+            {
+                return Error(StatusCodes.Status400BadRequest, e.Message);
+            }
+
+            string location = $"/api/runs/{start.InstanceId}";
+            return Results.Json(new { id = start.InstanceId, started = start.Started, alreadyRunning = start.AlreadyRunning, statusQueryGetUri = location },
+                VaultJson.Options, statusCode: StatusCodes.Status202Accepted)
+                .WithLocation(location);
+        });
+
+        app.MapGet("/api/runs/{id}", async (string id, CancellationToken cancellationToken) =>
+        {
+            if (runs.Host.Get(id) is { } state)
+            {
+                RunReport? report = state.OutputJson is null ? null : JsonSerializer.Deserialize<RunReport>(state.OutputJson, ActivityRegistry.Json);
+                string status = state.Status == "Running" ? "Running" : report?.Status ?? "Failed";
+                return Results.Json(new { id, status, state.CreatedAt, state.CompletedAt, state.CustomStatus, report, error = state.Error }, VaultJson.Options);
+            }
+
+            // Not in this process's memory (finished before a restart): the written report, if any.
+            if (RunStartedAt(id) is { } at && await runtime.Vault.OpenReadAsync(BlobLayout.RunReport(id, at), cancellationToken) is { } stream)
+            {
+                await using (stream)
+                {
+                    var report = await JsonSerializer.DeserializeAsync<RunReport>(stream, ActivityRegistry.Json, cancellationToken);
+                    return Results.Json(new { id, status = report!.Status, report }, VaultJson.Options);
+                }
+            }
+
+            return Error(StatusCodes.Status404NotFound, $"no run '{id}' (ids look like run-20261122T020000Z-3f9a, as returned by POST /api/backups)");
+        });
+
+        app.MapGet("/api/backups", async (string? target, CancellationToken cancellationToken) =>
+        {
+            if (target is not null && !runtime.Options.Targets.ContainsKey(target))
+            {
+                return Error(StatusCodes.Status400BadRequest, $"unknown target '{target}' (configured targets: {string.Join(", ", runtime.TargetNames)})");
+            }
+
+            var entries = await new BackupCatalog(runtime).ListAsync(target, cancellationToken);
+            return Results.Json(entries.Select(e => new { manifest = e.Manifest, lastVerify = e.LastVerify, lastRestoreTest = e.LastRestoreTest }), VaultJson.Options);
+        });
+
+        app.MapGet("/api/health", async (CancellationToken cancellationToken) =>
+        {
+            var targets = await new HealthCheck(runtime).EvaluateAsync(cancellationToken);
+            string overall = targets.Any(t => t.Status == "failing") ? "failing" : targets.Any(t => t.Status == "late") ? "late" : "ok";
+            return Results.Json(new { status = overall, targets }, VaultJson.Options);
+        });
+    }
+
+    /// <summary>Reads {"targets":[...]} or an empty body (all targets); returns the problem, or null.</summary>
+    internal static string? ParseTargets(string body, out IReadOnlyList<string> targets)
+    {
+        targets = [];
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return "the body must be a JSON object like {\"targets\":[\"orders\"]}, or empty for all targets";
+            }
+
+            if (!doc.RootElement.TryGetProperty("targets", out var array))
+            {
+                return null;
+            }
+
+            if (array.ValueKind != JsonValueKind.Array || array.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
+            {
+                return "'targets' must be an array of target names";
+            }
+
+            targets = array.EnumerateArray().Select(e => e.GetString()!).ToList();
+            return null;
+        }
+        catch (JsonException e)
+        {
+            return $"the body is not valid JSON: {e.Message.Split(" Path:")[0].Split(" LineNumber:")[0]}";
+        }
+    }
+
+    private static DateTimeOffset? RunStartedAt(string id) =>
+        id.Length >= 20 && id.StartsWith("run-", StringComparison.Ordinal) &&
+        DateTimeOffset.TryParseExact(id[4..20], "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at) ? at : null;
+
+    private static IResult Error(int status, string message) => Results.Json(new { error = message }, VaultJson.Options, statusCode: status);
+
+    private static LocationResult WithLocation(this IResult result, string location) => new(result, location);
+
+    private sealed class LocationResult(IResult inner, string location) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.Location = location;
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
+}
