@@ -95,7 +95,7 @@ public sealed partial class RestoreQueueListener(
         {
             case "Restored" or "AlreadyRestored":
                 await RecordAsync(message, outcome.Status, outcome.Detail, outcome.BackupId, cancellationToken);
-                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+                await DeleteAsync(message, cancellationToken);
                 LogRestored(logger, message.MessageId, outcome.Status, outcome.Detail);
                 break;
             case "Rejected":
@@ -182,9 +182,21 @@ public sealed partial class RestoreQueueListener(
     {
         // The original body goes to the poison queue unchanged, as the Functions host does.
         await poison.SendMessageAsync(message.Body, cancellationToken: cancellationToken);
-        await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+        await DeleteAsync(message, cancellationToken);
         await RecordAsync(message, "Poisoned", reason, null, cancellationToken);
         LogPoisoned(logger, message.MessageId, reason);
+    }
+
+    private async Task DeleteAsync(QueueMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 404)
+        {
+            // Already gone: another delivery of the same message finished first.
+        }
     }
 
     /// <summary>Records the outcome as runs/{yyyy}/{MM}/{dd}/restore-{messageId}.json (once).</summary>

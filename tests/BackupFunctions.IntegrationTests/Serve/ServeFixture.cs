@@ -1,0 +1,55 @@
+using BackupFunctions.Activities.Backups;
+using BackupFunctions.Activities.Configuration;
+using BackupFunctions.IntegrationTests.Infrastructure;
+using BackupFunctions.IntegrationTests.Vault;
+using BackupFunctions.Local.Orchestration;
+using BackupFunctions.Local.Serve;
+using BackupFunctions.Orchestrations;
+using Microsoft.Extensions.Logging;
+
+namespace BackupFunctions.IntegrationTests.Serve;
+
+/// <summary>A running `backupfn serve` (real Kestrel on a free loopback port) over a fresh container.</summary>
+internal sealed class ServeFixture : IAsyncDisposable
+{
+    private readonly ILoggerFactory _loggers;
+
+    private ServeFixture(TestVault vault, LocalServer server, InProcessOrchestrationHost host, ListLoggerProvider logs, ILoggerFactory loggers)
+    {
+        Vault = vault;
+        Server = server;
+        Host = host;
+        Logs = logs;
+        _loggers = loggers;
+        Http = new HttpClient { BaseAddress = new Uri(server.Url) };
+    }
+
+    public TestVault Vault { get; }
+    public LocalServer Server { get; }
+    public InProcessOrchestrationHost Host { get; }
+    public ListLoggerProvider Logs { get; }
+    public HttpClient Http { get; }
+    public BackupRuntime Runtime => Vault.Runtime;
+
+    public static async Task<ServeFixture> StartAsync(Dictionary<string, TargetOptions> targets, bool queue = false,
+        HostSettings? settings = null, string? apiKey = null)
+    {
+        var logs = new ListLoggerProvider();
+        var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
+        var vault = await TestVault.CreateAsync(targets, loggers: loggers);
+        vault.Options.Local.Urls = "http://127.0.0.1:0";
+        vault.Options.Local.ApiKey = apiKey;
+        var host = new InProcessOrchestrationHost(new ActivityRegistry(vault.Runtime).InvokeAsync, TimeProvider.System, loggers, _ => TimeSpan.Zero);
+        var server = await LocalServer.StartAsync(vault.Runtime, host, settings ?? HostSettings.Defaults, logs, CancellationToken.None,
+            timer: false, queue: queue, queuePollInterval: TimeSpan.FromMilliseconds(200));
+        return new ServeFixture(vault, server, host, logs, loggers);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await Server.DisposeAsync();
+        await Vault.DisposeAsync();
+        _loggers.Dispose();
+    }
+}
