@@ -42,7 +42,7 @@ public static class HttpApi
         {
             using var reader = new StreamReader(request.Body, Encoding.UTF8);
             string body = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
-            if (ParseTargets(body, out var targets) is { } problem)
+            if (BackupRequest.Parse(body, out var targets) is { } problem)
             {
                 return Error(StatusCodes.Status400BadRequest, problem);
             }
@@ -102,42 +102,6 @@ public static class HttpApi
             string overall = targets.Any(t => t.Status == "failing") ? "failing" : targets.Any(t => t.Status == "late") ? "late" : "ok";
             return Results.Json(new { status = overall, targets }, VaultJson.Options);
         });
-    }
-
-    /// <summary>Reads {"targets":[...]} or an empty body (all targets); returns the problem, or null.</summary>
-    internal static string? ParseTargets(string body, out IReadOnlyList<string> targets)
-    {
-        targets = [];
-        if (string.IsNullOrWhiteSpace(body))
-        {
-            return null;
-        }
-
-        try
-        {
-            using var doc = JsonDocument.Parse(body);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                return "the body must be a JSON object like {\"targets\":[\"orders\"]}, or empty for all targets";
-            }
-
-            if (!doc.RootElement.TryGetProperty("targets", out var array))
-            {
-                return null;
-            }
-
-            if (array.ValueKind != JsonValueKind.Array || array.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
-            {
-                return "'targets' must be an array of target names";
-            }
-
-            targets = array.EnumerateArray().Select(e => e.GetString()!).ToList();
-            return null;
-        }
-        catch (JsonException e)
-        {
-            return $"the body is not valid JSON: {e.Message.Split(" Path:")[0].Split(" LineNumber:")[0]}";
-        }
     }
 
     private static DateTimeOffset? RunStartedAt(string id) =>
