@@ -36,12 +36,22 @@ public sealed partial class BackupDatabaseActivity(BackupRuntime runtime)
         }
 
         await vault.EnsureContainerAsync(cancellationToken);
+        string extension = target.Engine.DataExtension + Compression.Suffix(target.Compression);
+        if (await vault.StatAsync(BlobLayout.Data(id, extension), cancellationToken) is not null)
+        {
+            // An earlier attempt committed its data but died before the manifest: that data is
+            // unproven (no manifest, never listed; the orphan sweep removes it). Start afresh.
+            var orphan = id;
+            id = BackupId.New(target.Name, runtime.Time.GetUtcNow(), Random.Shared);
+            LogOrphan(_logger, orphan.Value, id.Value);
+        }
+
         var clock = Stopwatch.StartNew();
         var startedAt = runtime.Time.GetUtcNow();
         long? estimate = await target.Engine.EstimateSizeAsync(target.Connection, cancellationToken);
         var compression = target.Compression;
         string compressionName = Compression.Name(compression);
-        string dataBlob = BlobLayout.Data(id, target.Engine.DataExtension + Compression.Suffix(compression));
+        string dataBlob = BlobLayout.Data(id, extension);
         LogStarting(_logger, target.Name, id.Value, target.Description, compressionName);
 
         DumpResult dump;
@@ -104,6 +114,9 @@ public sealed partial class BackupDatabaseActivity(BackupRuntime runtime)
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Backing up {Target} as {BackupId} from {Source} ({Compression})")]
     private static partial void LogStarting(ILogger logger, string target, string backupId, string source, string compression);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Backup {Orphan} has data but no manifest (an earlier attempt died); backing up again as {BackupId}")]
+    private static partial void LogOrphan(ILogger logger, string orphan, string backupId);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Backed up {Target} as {BackupId}: {RawBytes} bytes raw, {StoredBytes} stored, {Seconds:F1} s")]
     private static partial void LogCompleted(ILogger logger, string target, string backupId, long rawBytes, long storedBytes, double seconds);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -73,7 +72,8 @@ public static class HttpApi
             }
 
             // Not in this process's memory (finished before a restart): the written report, if any.
-            if (RunStartedAt(id) is { } at && await runtime.Vault.OpenReadAsync(BlobLayout.RunReport(id, at), cancellationToken) is { } stream)
+            if (id.StartsWith("run-", StringComparison.Ordinal) &&
+                await runtime.Vault.OpenReadAsync(BlobLayout.RunReport(id, DateTimeOffset.MinValue), cancellationToken) is { } stream)
             {
                 await using (stream)
                 {
@@ -103,11 +103,6 @@ public static class HttpApi
             return Results.Json(new { status = overall, targets }, VaultJson.Options);
         });
     }
-
-    private static DateTimeOffset? RunStartedAt(string id) =>
-        id.Length >= 20 && id.StartsWith("run-", StringComparison.Ordinal) &&
-        DateTimeOffset.TryParseExact(id[4..20], "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture,
-            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at) ? at : null;
 
     private static IResult Error(int status, string message) => Results.Json(new { error = message }, VaultJson.Options, statusCode: status);
 

@@ -23,7 +23,23 @@ public static class BlobLayout
     public static string Check(BackupId id, DateTimeOffset at, string kind) =>
         string.Create(CultureInfo.InvariantCulture, $"{BackupPrefix(id)}checks/{at.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}-{kind}.json");
 
-    public static string RunReport(string runId, DateTimeOffset at) =>
+    /// <summary>
+    /// <c>runs/{yyyy}/{MM}/{dd}/{runId}.json</c>, dated by the stamp in a run id shaped
+    /// <c>run-yyyyMMddTHHmmssZ-xxxx</c> (so it can be found from the id alone), else by <paramref name="at"/>.
+    /// </summary>
+    public static string RunReport(string runId, DateTimeOffset at)
+    {
+        if (runId.Length >= 20 && runId.StartsWith("run-", StringComparison.Ordinal) &&
+            DateTimeOffset.TryParseExact(runId[4..20], "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var stamped))
+        {
+            at = stamped;
+        }
+
+        return RunReportAt(runId, at);
+    }
+
+    private static string RunReportAt(string runId, DateTimeOffset at) =>
         string.Create(CultureInfo.InvariantCulture, $"{RunsPrefix}{at.UtcDateTime:yyyy}/{at.UtcDateTime:MM}/{at.UtcDateTime:dd}/{runId}.json");
 
     /// <summary>The listing prefix for one target, or every target when null.</summary>

@@ -81,3 +81,25 @@ public class PostgresRoundTripTests
         Assert.Single(all);
     }
 }
+
+/// <summary>A retried backup whose earlier attempt left data without a manifest.</summary>
+public class BackupRetryTests
+{
+    [Fact]
+    public async Task Backup_RetryFindsOrphanedDataOfItsId_BacksUpUnderAFreshIdAndListsOnlyThat()
+    {
+        await using var source = await TestDatabase.CreateAsync("orphan_retry", "CREATE TABLE t(x int); INSERT INTO t VALUES (1);");
+        await using var vault = await TestVault.CreateAsync(new() { ["retry"] = TestVault.Postgres(source.Connection) });
+        var id = BackupId.New("retry", DateTimeOffset.UtcNow, new Random(5));
+        await vault.Runtime.Vault.EnsureContainerAsync(CancellationToken.None);
+        // What a first attempt leaves when it dies after committing data, before the manifest.
+        await vault.Container.GetBlobClient(BlobLayout.Data(id, "pgdump.br")).UploadAsync(BinaryData.FromString("partial"));
+
+        var output = await new BackupDatabaseActivity(vault.Runtime).RunAsync(new BackupDatabaseInput("retry", id.Value), null, CancellationToken.None);
+
+        Assert.NotEqual(id.Value, output.BackupId);
+        var listed = await new BackupCatalog(vault.Runtime).ListAsync("retry", CancellationToken.None);
+        Assert.Equal([output.BackupId], listed.Select(e => e.Manifest.Id));
+        Assert.Equal(VerificationStatus.Ok, (await new VerifyBackupActivity(vault.Runtime).RunAsync(output.BackupId, null, CancellationToken.None)).Status);
+    }
+}

@@ -64,3 +64,15 @@ public class BackupIdAndLayoutTests
         Assert.Equal("runs/2026/11/22/run-1.json", BlobLayout.RunReport("run-1", At));
     }
 }
+
+public class RunReportLayoutTests
+{
+    [Fact]
+    public void RunReport_IsDatedByTheRunIdStamp_SoItCanBeFoundFromTheIdAlone()
+    {
+        var justAfterMidnight = new DateTimeOffset(2026, 11, 23, 0, 0, 0, 5, TimeSpan.Zero);
+
+        Assert.Equal("runs/2026/11/22/run-20261122T235959Z-00ff.json", BlobLayout.RunReport("run-20261122T235959Z-00ff", justAfterMidnight));
+        Assert.Equal("runs/2026/11/23/restore-m1.json", BlobLayout.RunReport("restore-m1", justAfterMidnight));
+    }
+}
