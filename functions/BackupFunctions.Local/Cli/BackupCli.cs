@@ -285,8 +285,28 @@ public static class BackupCli
 
     private static async Task<int> PruneAsync(CliSession s, string? target, bool dryRun, TextWriter stderr, CancellationToken ct)
     {
-        _ = (s, target, dryRun, ct);
-        await stderr.WriteLineAsync("backupfn prune: retention is not implemented in this build yet; nothing was removed.");
+        var targets = target is null ? s.Runtime.TargetNames : [target];
+        var outputs = new List<PruneBackupsOutput>();
+        foreach (string t in targets)
+        {
+            outputs.Add(await new PruneBackupsActivity(s.Runtime).RunAsync(new PruneBackupsInput(t, dryRun), ct));
+        }
+
+        if (s.Json)
+        {
+            s.WriteJson(outputs);
+            return ExitCodes.Ok;
+        }
+
+        await stderr.WriteLineAsync($"backupfn prune: {PruneBackupsActivity.NotImplementedNote}; nothing was removed.");
+        foreach (var output in outputs)
+        {
+            foreach (string id in output.Kept)
+            {
+                await s.Out.WriteLineAsync($"keep    {id}  (no retention policy applied yet)");
+            }
+        }
+
         return ExitCodes.Ok;
     }
 }

@@ -54,6 +54,13 @@ public class CliTests
 
         var table = await cli.RunAsync("list");
         Assert.Matches($"{id}.*Ok.*Passed", table.Out);
+
+        // Retention is not built yet: prune says so, removes nothing, and shows what it keeps.
+        var prune = await cli.RunAsync("prune", "--target", "orders", "--dry-run");
+        Assert.Equal(0, prune.Exit);
+        Assert.Contains($"keep    {id}", prune.Out, StringComparison.Ordinal);
+        Assert.Contains("nothing was removed", prune.Err, StringComparison.Ordinal);
+        Assert.Single(JsonDocument.Parse((await cli.RunAsync("list", "--json")).Out).RootElement.EnumerateArray());
     }
 
     [Fact]
