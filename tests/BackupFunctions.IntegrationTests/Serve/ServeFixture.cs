@@ -32,16 +32,21 @@ internal sealed class ServeFixture : IAsyncDisposable
     public BackupRuntime Runtime => Vault.Runtime;
 
     public static async Task<ServeFixture> StartAsync(Dictionary<string, TargetOptions> targets, bool queue = false,
-        HostSettings? settings = null, string? apiKey = null)
+        HostSettings? settings = null, string? apiKey = null, string? schedule = null)
     {
         var logs = new ListLoggerProvider();
         var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
         var vault = await TestVault.CreateAsync(targets, loggers: loggers);
         vault.Options.Local.Urls = "http://127.0.0.1:0";
         vault.Options.Local.ApiKey = apiKey;
+        if (schedule is not null)
+        {
+            vault.Options.Schedule = schedule;
+        }
+
         var host = new InProcessOrchestrationHost(new ActivityRegistry(vault.Runtime).InvokeAsync, TimeProvider.System, loggers, _ => TimeSpan.Zero);
         var server = await LocalServer.StartAsync(vault.Runtime, host, settings ?? HostSettings.Defaults, logs, CancellationToken.None,
-            timer: false, queue: queue, queuePollInterval: TimeSpan.FromMilliseconds(200));
+            timer: schedule is not null, queue: queue, queuePollInterval: TimeSpan.FromMilliseconds(200));
         return new ServeFixture(vault, server, host, logs, loggers);
     }
 
