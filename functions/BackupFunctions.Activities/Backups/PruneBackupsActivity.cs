@@ -1,24 +1,128 @@
+using BackupFunctions.Vault.Catalog;
+using BackupFunctions.Vault.Retention;
+
 namespace BackupFunctions.Activities.Backups;
 
 /// <summary>Input of a prune: the target, and whether to only plan.</summary>
 public sealed record PruneBackupsInput(string Target, bool DryRun);
 
-/// <summary>What a prune removed (backup ids) and a note on how it decided.</summary>
-public sealed record PruneBackupsOutput(string Target, IReadOnlyList<string> Removed, IReadOnlyList<string> Kept, string Note);
+/// <summary>One backup's fate with every reason (a kept backup always has at least one).</summary>
+public sealed record PruneDecision(string BackupId, DateTimeOffset CompletedAt, bool Keep, IReadOnlyList<string> Reasons);
+
+/// <summary>What a prune removed (or would, when dry), what it kept and why, and orphans swept.</summary>
+public sealed record PruneBackupsOutput(string Target, IReadOnlyList<string> Removed, IReadOnlyList<string> Kept, string Note)
+{
+    public IReadOnlyList<PruneDecision> Decisions { get; init; } = [];
+    public IReadOnlyList<string> OrphansRemoved { get; init; } = [];
+    public bool DryRun { get; init; }
+}
 
 /// <summary>
-/// The retention step of a target's run. The GFS retention planner is not built yet (retention
-/// issue): until then this keeps every backup, lists them, and says so. Removing nothing is the
-/// safe direction for a backup tool.
+/// Applies the target's retention policy (<see cref="RetentionPlanner"/>). A removed backup loses its
+/// data and check records first and its manifest last, so a crash halfway leaves a listed backup
+/// that the next prune finishes, never an unlisted orphan. Data blobs whose manifest never appeared
+/// are swept once older than a day. A dry run plans the same and deletes nothing. Idempotent.
 /// </summary>
 public sealed class PruneBackupsActivity(BackupRuntime runtime)
 {
-    public const string NotImplementedNote = "retention is not implemented in this build yet; every backup is kept";
+    /// <summary>An interrupted backup's data is left this long before the orphan sweep removes it.</summary>
+    public static TimeSpan OrphanAge { get; } = TimeSpan.FromDays(1);
 
     public async Task<PruneBackupsOutput> RunAsync(PruneBackupsInput input, CancellationToken cancellationToken)
     {
-        runtime.Resolve(input.Target);
-        var kept = (await new BackupCatalog(runtime).ListAsync(input.Target, cancellationToken)).Select(e => e.Manifest.Id).ToList();
-        return new PruneBackupsOutput(input.Target, [], kept, NotImplementedNote);
+        var target = runtime.Resolve(input.Target);
+        var now = runtime.Time.GetUtcNow();
+        var entries = await new BackupCatalog(runtime).ListAsync(input.Target, cancellationToken);
+        var r = target.Options.Retention;
+        var policy = new RetentionPolicy(r.KeepLast, r.KeepDaily, r.KeepWeekly, r.KeepMonthly, r.KeepYearly,
+            r.TimeZone is null ? null : TimeZoneInfo.FindSystemTimeZoneById(r.TimeZone));
+        var guards = new RetentionGuards(TimeSpan.FromDays(runtime.Options.Storage.Immutability.MinRetentionDays));
+        var facts = entries.Select(e => new BackupFacts(e.Manifest.Id, e.Manifest.CompletedAt,
+            Verified: e.LastVerify == "Ok", RestoreTested: e.LastRestoreTest == "Passed",
+            ImmutableUntil: e.Manifest.Immutability.Status == "Applied" ? e.Manifest.Immutability.RetainUntil : null));
+        var plan = RetentionPlanner.Plan(facts, policy, now, guards);
+
+        var decisions = plan.Decisions.Select(d => new PruneDecision(d.Id, d.CompletedAt, d.Keep, d.Reasons)).ToList();
+        var removed = new List<string>();
+        var orphans = new List<string>();
+        if (!input.DryRun)
+        {
+            for (int i = 0; i < decisions.Count; i++)
+            {
+                if (!decisions[i].Keep)
+                {
+                    if (await RemoveAsync(decisions[i].BackupId, cancellationToken))
+                    {
+                        removed.Add(decisions[i].BackupId);
+                    }
+                    else
+                    {
+                        decisions[i] = decisions[i] with { Keep = true, Reasons = ["the store refused the deletion (immutability policy or legal hold)"] };
+                    }
+                }
+            }
+
+            orphans.AddRange(await SweepOrphansAsync(input.Target, now, cancellationToken));
+        }
+        else
+        {
+            removed.AddRange(decisions.Where(d => !d.Keep).Select(d => d.BackupId));
+        }
+
+        string note = $"policy last {r.KeepLast}, daily {r.KeepDaily}, weekly {r.KeepWeekly}, monthly {r.KeepMonthly}, yearly {r.KeepYearly}" +
+                      $" ({r.TimeZone ?? "UTC"}); min age {guards.MinAge.TotalDays:0.##} days" + (input.DryRun ? "; dry run: nothing removed" : "");
+        return new PruneBackupsOutput(input.Target, removed, decisions.Where(d => d.Keep).Select(d => d.BackupId).ToList(), note)
+        {
+            Decisions = decisions,
+            OrphansRemoved = orphans,
+            DryRun = input.DryRun,
+        };
+    }
+
+    /// <summary>Deletes a backup's blobs, the manifest last; false when the store refuses (nothing forced).</summary>
+    private async Task<bool> RemoveAsync(string backupId, CancellationToken cancellationToken)
+    {
+        if (!BackupId.TryParse(backupId, out var id))
+        {
+            return false;
+        }
+
+        string manifest = BlobLayout.Manifest(id);
+        foreach (var (name, _) in await runtime.Vault.ListBlobsAsync(BlobLayout.BackupPrefix(id), cancellationToken))
+        {
+            if (name != manifest && !await runtime.Vault.DeleteAsync(name, cancellationToken))
+            {
+                return false;
+            }
+        }
+
+        return await runtime.Vault.DeleteAsync(manifest, cancellationToken);
+    }
+
+    /// <summary>Removes the blobs of backups that never got a manifest, once older than <see cref="OrphanAge"/>.</summary>
+    private async Task<IReadOnlyList<string>> SweepOrphansAsync(string target, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var blobs = await runtime.Vault.ListBlobsAsync(BlobLayout.TargetPrefix(target), cancellationToken);
+        var swept = new List<string>();
+        // {target}/{yyyy}/{MM}/{dd}/{backupId}/...: the first five segments name the backup.
+        var perBackup = blobs.Where(b => b.Name.Split('/').Length > 5).GroupBy(b => string.Join('/', b.Name.Split('/')[..5]));
+        foreach (var group in perBackup)
+        {
+            bool hasManifest = group.Any(b => b.Name.EndsWith("/" + BlobLayout.ManifestFileName, StringComparison.Ordinal));
+            if (hasManifest || group.Any(b => now - b.CreatedOn < OrphanAge))
+            {
+                continue;
+            }
+
+            foreach (var (name, _) in group)
+            {
+                if (await runtime.Vault.DeleteAsync(name, cancellationToken))
+                {
+                    swept.Add(name);
+                }
+            }
+        }
+
+        return swept;
     }
 }

@@ -141,6 +141,11 @@ public static class BackupConfiguration
             {
                 problems.Add($"{key}:Retention: Keep* values must be 0 or more");
             }
+
+            if (r.TimeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(r.TimeZone, out _))
+            {
+                problems.Add($"{key}:Retention:TimeZone '{r.TimeZone}' is not a known time zone (use an IANA id such as Europe/Berlin, or leave it unset for UTC)");
+            }
         }
 
         return problems;

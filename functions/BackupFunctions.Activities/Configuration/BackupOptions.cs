@@ -90,4 +90,7 @@ public sealed class RetentionOptions
     public int KeepWeekly { get; set; } = 4;
     public int KeepMonthly { get; set; } = 12;
     public int KeepYearly { get; set; }
+
+    /// <summary>IANA or Windows time zone id for calendar buckets; UTC when unset.</summary>
+    public string? TimeZone { get; set; }
 }

@@ -298,12 +298,18 @@ public static class BackupCli
             return ExitCodes.Ok;
         }
 
-        await stderr.WriteLineAsync($"backupfn prune: {PruneBackupsActivity.NotImplementedNote}; nothing was removed.");
         foreach (var output in outputs)
         {
-            foreach (string id in output.Kept)
+            await s.Out.WriteLineAsync($"{output.Target}: {output.Note}");
+            foreach (var d in output.Decisions)
             {
-                await s.Out.WriteLineAsync($"keep    {id}  (no retention policy applied yet)");
+                string verb = d.Keep ? "keep  " : dryRun ? "would remove" : "remove";
+                await s.Out.WriteLineAsync($"  {verb,-12} {d.BackupId}  {(d.Keep ? string.Join("; ", d.Reasons) : "no rule keeps it")}");
+            }
+
+            foreach (string orphan in output.OrphansRemoved)
+            {
+                await s.Out.WriteLineAsync($"  swept        {orphan}  (data of an interrupted backup, no manifest)");
             }
         }
 

@@ -181,6 +181,40 @@ public sealed partial class BlobVault
         return checks;
     }
 
+    /// <summary>Every blob name under a prefix with its creation time (for prune and the orphan sweep).</summary>
+    public async Task<IReadOnlyList<(string Name, DateTimeOffset CreatedOn)>> ListBlobsAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var names = new List<(string, DateTimeOffset)>();
+        if (!await _container.ExistsAsync(cancellationToken))
+        {
+            return names;
+        }
+
+        await foreach (var item in _container.GetBlobsAsync(prefix: prefix, cancellationToken: cancellationToken))
+        {
+            names.Add((item.Name, item.Properties.CreatedOn ?? DateTimeOffset.MinValue));
+        }
+
+        return names;
+    }
+
+    /// <summary>
+    /// Deletes a blob; true when it is gone (also when it was already gone). A store that refuses
+    /// because of an immutability policy or legal hold returns false: nothing is forced.
+    /// </summary>
+    public async Task<bool> DeleteAsync(string blobName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _container.GetBlobClient(blobName).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 403)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Size and metadata of a blob, or null when it does not exist.</summary>
     public async Task<BlobStat?> StatAsync(string blobName, CancellationToken cancellationToken)
     {

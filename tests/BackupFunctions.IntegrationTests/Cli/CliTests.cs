@@ -55,11 +55,11 @@ public class CliTests
         var table = await cli.RunAsync("list");
         Assert.Matches($"{id}.*Ok.*Passed", table.Out);
 
-        // Retention is not built yet: prune says so, removes nothing, and shows what it keeps.
+        // The only backup is kept, with its reasons; a dry run removes nothing.
         var prune = await cli.RunAsync("prune", "--target", "orders", "--dry-run");
         Assert.Equal(0, prune.Exit);
-        Assert.Contains($"keep    {id}", prune.Out, StringComparison.Ordinal);
-        Assert.Contains("nothing was removed", prune.Err, StringComparison.Ordinal);
+        Assert.Matches($"keep +{id} +last 3 \\(#1\\);.*guard: newest backup that passed a restore test", prune.Out);
+        Assert.Contains("dry run: nothing removed", prune.Out, StringComparison.Ordinal);
         Assert.Single(JsonDocument.Parse((await cli.RunAsync("list", "--json")).Out).RootElement.EnumerateArray());
     }
 

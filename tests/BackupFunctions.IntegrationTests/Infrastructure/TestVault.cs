@@ -23,7 +23,8 @@ internal sealed class TestVault : IAsyncDisposable
     /// <summary>Direct storage access, for tests that tamper with blobs as an attacker or a fault would.</summary>
     public BlobContainerClient Container { get; }
 
-    public static Task<TestVault> CreateAsync(Dictionary<string, TargetOptions> targets, ImmutabilityMode mode = ImmutabilityMode.BestEffort, ILoggerFactory? loggers = null)
+    public static Task<TestVault> CreateAsync(Dictionary<string, TargetOptions> targets, ImmutabilityMode mode = ImmutabilityMode.BestEffort,
+        ILoggerFactory? loggers = null, int minRetentionDays = 7)
     {
         var options = new BackupOptions
         {
@@ -31,7 +32,7 @@ internal sealed class TestVault : IAsyncDisposable
             {
                 Connection = TestServers.Storage,
                 Container = $"it-{Guid.NewGuid():N}",
-                Immutability = new ImmutabilityOptions { Mode = mode, MinRetentionDays = 7 },
+                Immutability = new ImmutabilityOptions { Mode = mode, MinRetentionDays = minRetentionDays },
             },
             Targets = targets,
         };

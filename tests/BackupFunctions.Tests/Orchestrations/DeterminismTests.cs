@@ -25,7 +25,7 @@ public class DeterminismTests
             TaskNames.Activities.VerifyBackup => Json(new VerifyBackupOutput(Unquote(),
                 verifyOk?.Invoke(Unquote()) == false ? VerificationStatus.ChecksumMismatch : VerificationStatus.Ok, "detail", "c.json")),
             TaskNames.Activities.RestoreTest => Json(new RestoreTestOutput(Unquote(), true, "2 counts match", 2.0, "rt.json")),
-            TaskNames.Activities.PruneBackups => Json(new PruneBackupsOutput("t", [], [], PruneBackupsActivity.NotImplementedNote)),
+            TaskNames.Activities.PruneBackups => Json(new PruneBackupsOutput("t", [], [], "policy")),
             TaskNames.Activities.WriteRunReport => Json("runs/2026/11/22/run.json"),
             TaskNames.Activities.RestoreDatabase => Json(new RestoreDatabaseOutput("orders-20261122T020000Z-abcd", "copy", true, "ok", 1)),
             _ when name.StartsWith(TaskNames.Orchestrators.TargetBackup + "@", StringComparison.Ordinal) =>
