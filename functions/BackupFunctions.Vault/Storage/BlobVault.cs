@@ -93,7 +93,8 @@ public sealed partial class BlobVault
         }
 
         var until = _time.GetUtcNow().AddDays(_immutability.MinRetentionDays);
-        var policy = new BlobImmutabilityPolicy { ExpiresOn = until, PolicyMode = BlobImmutabilityPolicyMode.Unlocked };
+        var lockMode = _immutability.PolicyMode == ImmutabilityPolicyLock.Locked ? BlobImmutabilityPolicyMode.Locked : BlobImmutabilityPolicyMode.Unlocked;
+        var policy = new BlobImmutabilityPolicy { ExpiresOn = until, PolicyMode = lockMode };
         try
         {
             foreach (string name in blobNames)
@@ -101,7 +102,8 @@ public sealed partial class BlobVault
                 await _container.GetBlobClient(name).SetImmutabilityPolicyAsync(policy, cancellationToken: cancellationToken);
             }
 
-            return new ImmutabilityRecord(mode, "Applied", until, $"time-based policy, unlocked, {_immutability.MinRetentionDays} days");
+            return new ImmutabilityRecord(mode, "Applied", until,
+                $"time-based policy, {_immutability.PolicyMode.ToString().ToLowerInvariant()}, {_immutability.MinRetentionDays} days");
         }
         catch (RequestFailedException e) when (e.Status is 501 or 400 or 409 or 403)
         {

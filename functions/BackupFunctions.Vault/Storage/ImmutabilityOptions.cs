@@ -20,4 +20,17 @@ public sealed class ImmutabilityOptions
 
     /// <summary>Days each blob stays write-protected after it is written.</summary>
     public int MinRetentionDays { get; set; } = 7;
+
+    /// <summary>
+    /// Unlocked (the policy can still be shortened or removed by an owner) or Locked (it cannot,
+    /// by anyone, until it expires: the ransomware-proof setting; choose it deliberately).
+    /// </summary>
+    public ImmutabilityPolicyLock PolicyMode { get; set; } = ImmutabilityPolicyLock.Unlocked;
+}
+
+/// <summary>Whether a per-blob immutability policy may be changed before it expires.</summary>
+public enum ImmutabilityPolicyLock
+{
+    Unlocked,
+    Locked,
 }

@@ -1,0 +1,67 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Storage.Blobs;
+using BackupFunctions.IntegrationTests.Infrastructure;
+using BackupFunctions.Vault.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace BackupFunctions.IntegrationTests.Vault;
+
+/// <summary>
+/// Azurite answers 501 to immutability calls, so it cannot show what Azure would receive. These
+/// tests capture the request the SDK sends for our policy at the HTTP boundary instead: the
+/// operation, the expiry and the lock mode, as the Blob service REST API defines them.
+/// </summary>
+public class ImmutabilityRequestTests
+{
+    private sealed class CapturePolicy : HttpPipelineSynchronousPolicy
+    {
+        public List<(string Method, string Uri, Dictionary<string, string> Headers)> Requests { get; } = [];
+
+        public override void OnSendingRequest(HttpMessage message)
+        {
+            var headers = message.Request.Headers.ToDictionary(h => h.Name.ToLowerInvariant(), h => h.Value);
+            lock (Requests)
+            {
+                Requests.Add((message.Request.Method.ToString(), message.Request.Uri.ToString(), headers));
+            }
+        }
+    }
+
+    private sealed class FixedTime(DateTimeOffset at) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => at;
+    }
+
+    [Theory]
+    [InlineData(ImmutabilityPolicyLock.Unlocked, "Unlocked")]
+    [InlineData(ImmutabilityPolicyLock.Locked, "Locked")]
+    public async Task Protect_SendsASetImmutabilityPolicyRequest_WithTheExpiryAndMode(ImmutabilityPolicyLock mode, string header)
+    {
+        var capture = new CapturePolicy();
+        var options = BlobVault.ClientOptions();
+        options.AddPolicy(capture, HttpPipelinePosition.PerCall);
+        var container = new BlobContainerClient(TestServers.Storage, $"it-{Guid.NewGuid():N}", options);
+        await container.CreateAsync();
+        try
+        {
+            await container.GetBlobClient("x/data").UploadAsync(BinaryData.FromString("d"));
+            var now = new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero);
+            var vault = new BlobVault(container, new ImmutabilityOptions { Mode = ImmutabilityMode.BestEffort, MinRetentionDays = 30, PolicyMode = mode },
+                new FixedTime(now), NullLogger.Instance);
+
+            var record = await vault.ProtectAsync(["x/data"], CancellationToken.None);
+
+            var request = capture.Requests.Single(r => r.Uri.Contains("comp=immutabilityPolicies", StringComparison.Ordinal));
+            Assert.Equal("PUT", request.Method);
+            Assert.Contains("/x/data?", request.Uri, StringComparison.Ordinal);
+            Assert.Equal("Tue, 22 Dec 2026 02:00:00 GMT", request.Headers["x-ms-immutability-policy-until-date"]);
+            Assert.Equal(header, request.Headers["x-ms-immutability-policy-mode"]);
+            Assert.Equal("UnsupportedByStore", record.Status); // Azurite's 501, recorded, not hidden
+        }
+        finally
+        {
+            await container.DeleteIfExistsAsync();
+        }
+    }
+}
