@@ -27,7 +27,7 @@ public sealed partial class BackupDatabaseActivity(BackupRuntime runtime)
 
     private async Task<BackupDatabaseOutput> BackupAsync(BackupDatabaseInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
-        var target = runtime.Resolve(input.Target);
+        var target = await runtime.ResolveAsync(input.Target, cancellationToken);
         var vault = runtime.Vault;
         var id = input.BackupId is null ? BackupId.New(target.Name, runtime.Time.GetUtcNow(), Random.Shared) : TargetErrors.ParseId(input.BackupId);
         if (await vault.ReadManifestAsync(id, cancellationToken) is { } done)

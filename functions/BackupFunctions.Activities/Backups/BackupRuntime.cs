@@ -26,8 +26,9 @@ public sealed record ResolvedTarget(string Name, TargetOptions Options, IDatabas
 /// </summary>
 public sealed class BackupRuntime
 {
-    public BackupRuntime(BackupOptions options, BlobVault vault, TimeProvider time, ILoggerFactory loggers)
+    public BackupRuntime(BackupOptions options, BlobVault vault, TimeProvider time, ILoggerFactory loggers, SecretResolver? secrets = null)
     {
+        Secrets = secrets;
         Options = options;
         Vault = vault;
         Time = time;
@@ -39,12 +40,15 @@ public sealed class BackupRuntime
     public TimeProvider Time { get; }
     public ILoggerFactory Loggers { get; }
 
+    /// <summary>Key Vault secrets for ConnectionSecret; null when Backup:KeyVaultUri is not set.</summary>
+    public SecretResolver? Secrets { get; }
+
     /// <summary>Builds the runtime from options: a blob container client from the storage connection.</summary>
-    public static BackupRuntime Create(BackupOptions options, TimeProvider time, ILoggerFactory loggers)
+    public static BackupRuntime Create(BackupOptions options, TimeProvider time, ILoggerFactory loggers, SecretResolver? secrets = null)
     {
         var container = CreateContainerClient(options.Storage);
         var vault = new BlobVault(container, options.Storage.Immutability, time, loggers.CreateLogger<BlobVault>());
-        return new BackupRuntime(options, vault, time, loggers);
+        return new BackupRuntime(options, vault, time, loggers, secrets ?? SecretResolver.For(options, time));
     }
 
     /// <summary>
@@ -73,7 +77,29 @@ public sealed class BackupRuntime
         }
     }
 
-    /// <summary>The named target; a configuration error naming the known targets when it does not exist.</summary>
+    /// <summary>
+    /// The named target with its connections resolved, reading ConnectionSecret values from Key
+    /// Vault (cached briefly). Use this wherever a connection is opened.
+    /// </summary>
+    public async Task<ResolvedTarget> ResolveAsync(string name, CancellationToken cancellationToken)
+    {
+        var target = Resolve(name);
+        var o = target.Options;
+        string connection = o.Connection ?? await SecretAsync(o.ConnectionSecret!, $"Backup:Targets:{name}:ConnectionSecret", cancellationToken);
+        string? restoreTest = o.RestoreTest is null ? null
+            : o.RestoreTest.Connection ?? await SecretAsync(o.RestoreTest.ConnectionSecret!, $"Backup:Targets:{name}:RestoreTest:ConnectionSecret", cancellationToken);
+        return target with { Connection = connection, RestoreTestConnection = restoreTest };
+    }
+
+    private Task<string> SecretAsync(string secretName, string key, CancellationToken cancellationToken) =>
+        Secrets?.GetAsync(secretName, key, cancellationToken)
+        ?? throw new BackupConfigurationException($"{key} needs Backup:KeyVaultUri");
+
+    /// <summary>
+    /// The named target for checks that open no connection (its Connection is empty when it comes
+    /// from a secret: use <see cref="ResolveAsync"/> to connect). A configuration error naming the
+    /// known targets when it does not exist.
+    /// </summary>
     public ResolvedTarget Resolve(string name)
     {
         if (!Options.Targets.TryGetValue(name, out var target))
@@ -83,7 +109,7 @@ public sealed class BackupRuntime
         }
 
         var engine = EngineFor(target.Engine.Trim().ToLowerInvariant(), name);
-        return new ResolvedTarget(name, target, engine, target.Connection!, target.RestoreTest?.Connection);
+        return new ResolvedTarget(name, target, engine, target.Connection ?? "", target.RestoreTest?.Connection);
     }
 
     /// <summary>

@@ -40,7 +40,7 @@ public sealed class RestoreDatabaseActivity(BackupRuntime runtime)
                 $"request {input.RequestId} already restored this backup ({earlier.BlobName}); not restored again", 0, AlreadyDone: true);
         }
 
-        var destination = runtime.Resolve(input.Destination);
+        var destination = await runtime.ResolveAsync(input.Destination, cancellationToken);
         if (destination.Engine.Name != backup.Manifest.Engine)
         {
             throw new BackupConfigurationException(

@@ -20,7 +20,7 @@ public sealed class RestoreTestActivity(BackupRuntime runtime)
     public async Task<RestoreTestOutput> RunAsync(string backupId, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         var backup = await StoredBackup.GetAsync(runtime, backupId, cancellationToken);
-        var target = runtime.Resolve(backup.Manifest.Target);
+        var target = await runtime.ResolveAsync(backup.Manifest.Target, cancellationToken);
         string server = target.RestoreTestConnection ?? target.Connection;
         var clock = Stopwatch.StartNew();
         var startedAt = runtime.Time.GetUtcNow();

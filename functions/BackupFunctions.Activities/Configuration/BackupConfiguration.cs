@@ -93,6 +93,11 @@ public static class BackupConfiguration
             problems.Add($"{b}:Local:Urls '{options.Local.Urls}' is not an http(s) URL (e.g. http://127.0.0.1:7071)");
         }
 
+        if (options.KeyVaultUri is not null && (!Uri.TryCreate(options.KeyVaultUri, UriKind.Absolute, out var vault) || vault.Scheme != Uri.UriSchemeHttps))
+        {
+            problems.Add($"{b}:KeyVaultUri '{options.KeyVaultUri}' is not an https URL (e.g. https://my-vault.vault.azure.net/)");
+        }
+
         if (options.MaxParallelTargets < 1)
         {
             problems.Add($"{b}:MaxParallelTargets must be at least 1");
@@ -161,9 +166,10 @@ public static class BackupConfiguration
         }
         else if (hasSecret)
         {
-            problems.Add(keyVaultUri is null
-                ? $"{key}:ConnectionSecret needs Backup:KeyVaultUri (set it, or give Connection instead)"
-                : $"{key}:ConnectionSecret: Key Vault secrets are not implemented in this build yet (give Connection instead)");
+            if (keyVaultUri is null)
+            {
+                problems.Add($"{key}:ConnectionSecret needs Backup:KeyVaultUri (set it, or give Connection instead)");
+            }
         }
         else if (!hasConnection && required)
         {

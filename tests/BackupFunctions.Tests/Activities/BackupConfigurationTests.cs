@@ -116,3 +116,17 @@ public class BackupConfigurationTests
         }
     }
 }
+
+public class BackupConfigurationSecretTests
+{
+    [Fact]
+    public void Validate_SecretWithKeyVault_IsValid_AndAnHttpVaultIsNot()
+    {
+        var options = new BackupOptions { KeyVaultUri = "https://my-vault.vault.azure.net/" };
+        options.Targets["orders"] = new TargetOptions { Engine = "postgres", ConnectionSecret = "orders-conn" };
+
+        Assert.Empty(BackupConfiguration.Validate(options));
+        options.KeyVaultUri = "http://my-vault";
+        Assert.Contains(BackupConfiguration.Validate(options), p => p.Contains("Backup:KeyVaultUri 'http://my-vault' is not an https URL", StringComparison.Ordinal));
+    }
+}
