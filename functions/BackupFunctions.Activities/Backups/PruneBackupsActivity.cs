@@ -37,9 +37,15 @@ public sealed class PruneBackupsActivity(BackupRuntime runtime)
         var policy = new RetentionPolicy(r.KeepLast, r.KeepDaily, r.KeepWeekly, r.KeepMonthly, r.KeepYearly,
             r.TimeZone is null ? null : TimeZoneInfo.FindSystemTimeZoneById(r.TimeZone));
         var guards = new RetentionGuards(TimeSpan.FromDays(runtime.Options.Storage.Immutability.MinRetentionDays));
-        var facts = entries.Select(e => new BackupFacts(e.Manifest.Id, e.Manifest.CompletedAt,
-            Verified: e.LastVerify == "Ok", RestoreTested: e.LastRestoreTest == "Passed",
-            ImmutableUntil: e.Manifest.Immutability.Status == "Applied" ? e.Manifest.Immutability.RetainUntil : null));
+        var facts = new List<BackupFacts>(entries.Count);
+        foreach (var e in entries)
+        {
+            facts.Add(new BackupFacts(e.Manifest.Id, e.Manifest.CompletedAt,
+                Verified: e.LastVerify == "Ok", RestoreTested: e.LastRestoreTest == "Passed",
+                ImmutableUntil: e.Manifest.Immutability.Status == "Applied" ? e.Manifest.Immutability.RetainUntil : null,
+                LegalHold: await runtime.Vault.HasLegalHoldAsync(e.Manifest.Blobs.Data, cancellationToken)));
+        }
+
         var plan = RetentionPlanner.Plan(facts, policy, now, guards);
 
         var decisions = plan.Decisions.Select(d => new PruneDecision(d.Id, d.CompletedAt, d.Keep, d.Reasons)).ToList();

@@ -30,6 +30,9 @@ public static class BackupCli
         var replace = new Option<bool>("--replace") { Description = "Replace a non-empty destination (only after the restore has succeeded)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Show the plan, remove nothing" };
         var hostJson = new Option<string?>("--host-json") { Description = "host.json whose extensions.queues settings the queue trigger follows (default: ./host.json when present)" };
+        var holdOn = new Option<bool>("--on") { Description = "Place a legal hold" };
+        var holdOff = new Option<bool>("--off") { Description = "Release the legal hold" };
+        var holdId = new Argument<string>("id") { Description = "Backup id to hold or release" };
         var noRetry = new Option<bool>("--no-retry") { Description = "Fail at the first error instead of retrying transient failures with back-off" };
 
         var root = new RootCommand("backupfn: back up databases into write-once blob storage, verify, restore-test and restore them.");
@@ -89,6 +92,8 @@ public static class BackupCli
         Verb("prune", "Apply the retention policy (prints kept/removed with reasons)",
             (s, r, ct) => PruneAsync(s, r.GetValue(target), r.GetValue(dryRun), stderr, ct), target, dryRun);
 
+        Verb("hold", "Place (--on) or release (--off) a legal hold on a backup; held backups are never pruned",
+            (s, r, ct) => HoldAsync(s, r.GetValue(holdId)!, r.GetValue(holdOn), r.GetValue(holdOff), ct), holdId, holdOn, holdOff);
         Verb("serve", "Run the timer, HTTP and queue triggers in this process, like the Functions host (Ctrl+C stops)",
             (s, r, ct) => ServeAsync(s, r.GetValue(hostJson), stdout, stderr, ct), hostJson);
 
@@ -102,6 +107,18 @@ public static class BackupCli
         }
 
         return await parsed.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = null }, cancellationToken);
+    }
+
+    private static async Task<int> HoldAsync(CliSession s, string backupId, bool on, bool off, CancellationToken ct)
+    {
+        if (on == off)
+        {
+            throw new BackupConfigurationException("give exactly one of --on or --off");
+        }
+
+        string outcome = await new LegalHoldActivity(s.Runtime).RunAsync(new LegalHoldInput(backupId, on, Environment.UserName), ct);
+        await s.Out.WriteLineAsync($"{backupId}: legal hold {outcome.ToLowerInvariant()}");
+        return ExitCodes.Ok;
     }
 
     private static async Task<int> ServeAsync(CliSession s, string? hostJson, TextWriter stdout, TextWriter stderr, CancellationToken ct)

@@ -123,6 +123,40 @@ public sealed partial class BlobVault
         }
     }
 
+    /// <summary>
+    /// Sets or clears a legal hold on each blob (needs a store with version-level immutability; an
+    /// owner role). Throws <see cref="VaultException"/> with the reason when the store refuses.
+    /// </summary>
+    public async Task SetLegalHoldAsync(IReadOnlyList<string> blobNames, bool on, CancellationToken cancellationToken)
+    {
+        foreach (string name in blobNames)
+        {
+            try
+            {
+                await _container.GetBlobClient(name).SetLegalHoldAsync(on, cancellationToken);
+            }
+            catch (RequestFailedException e) when (e.Status is 501 or 400 or 409 or 403)
+            {
+                throw new VaultException(
+                    $"the store refused the legal hold on '{name}' (HTTP {e.Status} {e.ErrorCode ?? "no error code"}; it needs Azure Blob storage with version-level immutability and the Storage Blob Data Owner role)", e);
+            }
+        }
+    }
+
+    /// <summary>True when the blob exists and carries a legal hold.</summary>
+    public async Task<bool> HasLegalHoldAsync(string blobName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var p = await _container.GetBlobClient(blobName).GetPropertiesAsync(cancellationToken: cancellationToken);
+            return p.Value.HasLegalHold;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The manifest of a backup, or null when the backup does not exist.</summary>
     public async Task<BackupManifest?> ReadManifestAsync(BackupId id, CancellationToken cancellationToken)
     {

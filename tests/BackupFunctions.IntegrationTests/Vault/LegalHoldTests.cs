@@ -1,0 +1,72 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Storage.Blobs;
+using BackupFunctions.IntegrationTests.Cli;
+using BackupFunctions.IntegrationTests.Infrastructure;
+using BackupFunctions.Vault.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace BackupFunctions.IntegrationTests.Vault;
+
+/// <summary>Legal holds: the request we send (Azurite cannot hold), and the clear failure on a store that cannot.</summary>
+public class LegalHoldTests
+{
+    private sealed class CapturePolicy : HttpPipelineSynchronousPolicy
+    {
+        public List<(string Uri, string? Hold)> Requests { get; } = [];
+
+        public override void OnSendingRequest(HttpMessage message)
+        {
+            message.Request.Headers.TryGetValue("x-ms-legal-hold", out string? hold);
+            lock (Requests)
+            {
+                Requests.Add((message.Request.Uri.ToString(), hold));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(true, "true")]
+    [InlineData(false, "false")]
+    public async Task SetLegalHold_SendsTheLegalHoldOperation_AndReportsAStoreThatCannot(bool on, string header)
+    {
+        var capture = new CapturePolicy();
+        var options = BlobVault.ClientOptions();
+        options.AddPolicy(capture, HttpPipelinePosition.PerCall);
+        var container = new BlobContainerClient(TestServers.Storage, $"it-{Guid.NewGuid():N}", options);
+        await container.CreateAsync();
+        try
+        {
+            await container.GetBlobClient("x/data").UploadAsync(BinaryData.FromString("d"));
+            var vault = new BlobVault(container, new ImmutabilityOptions(), TimeProvider.System, NullLogger.Instance);
+
+            var error = await Assert.ThrowsAsync<VaultException>(() => vault.SetLegalHoldAsync(["x/data"], on, CancellationToken.None));
+
+            var request = capture.Requests.Single(r => r.Uri.Contains("comp=legalhold", StringComparison.Ordinal));
+            Assert.Equal(header, request.Hold);
+            Assert.Contains("refused the legal hold on 'x/data' (HTTP 501", error.Message, StringComparison.Ordinal);
+            Assert.Contains("version-level immutability", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await container.DeleteIfExistsAsync();
+        }
+    }
+
+    [Fact]
+    public async Task HoldVerb_OnAzurite_ExitsOneWithTheReason_AndBadUsageExitsTwo()
+    {
+        await using var db = await TestDatabase.CreateAsync("hold", "CREATE TABLE t(x int);");
+        await using var cli = new CliRunner(new() { ["orders"] = CliRunner.Postgres(db.Connection) });
+        Assert.Equal(0, (await cli.RunAsync("backup", "--no-retry")).Exit);
+        string id = System.Text.Json.JsonDocument.Parse((await cli.RunAsync("list", "--json")).Out).RootElement[0].GetProperty("manifest").GetProperty("id").GetString()!;
+
+        var hold = await cli.RunAsync("hold", id, "--on");
+        var both = await cli.RunAsync("hold", id, "--on", "--off");
+
+        Assert.Equal(1, hold.Exit);
+        Assert.Contains("refused the legal hold", hold.Err, StringComparison.Ordinal);
+        Assert.Equal(2, both.Exit);
+        Assert.Contains("exactly one of --on or --off", both.Err, StringComparison.Ordinal);
+    }
+}
