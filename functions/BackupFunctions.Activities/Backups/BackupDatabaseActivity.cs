@@ -36,7 +36,9 @@ public sealed partial class BackupDatabaseActivity(BackupRuntime runtime)
         }
 
         await vault.EnsureContainerAsync(cancellationToken);
-        string extension = target.Engine.DataExtension + Compression.Suffix(target.Compression);
+        string? keyId = target.Options.Encryption?.KeyId;
+        byte[]? key = keyId is null ? null : await runtime.Keys.GetAsync(keyId, cancellationToken);
+        string extension = target.Engine.DataExtension + Compression.Suffix(target.Compression) + (keyId is null ? "" : ".enc");
         if (await vault.StatAsync(BlobLayout.Data(id, extension), cancellationToken) is not null)
         {
             // An earlier attempt committed its data but died before the manifest: that data is
@@ -56,7 +58,7 @@ public sealed partial class BackupDatabaseActivity(BackupRuntime runtime)
 
         DumpResult dump;
         PipelineResult stored;
-        await using (var pipeline = runtime.Vault.OpenDataWriter(dataBlob, compression))
+        await using (var pipeline = runtime.Vault.OpenDataWriter(dataBlob, compression, encryption: key is null ? null : (key, keyId!)))
         {
             if (progress is not null)
             {
@@ -86,7 +88,7 @@ public sealed partial class BackupDatabaseActivity(BackupRuntime runtime)
             StartedAt = startedAt,
             CompletedAt = runtime.Time.GetUtcNow(),
             Compression = compressionName,
-            Encryption = null,
+            Encryption = keyId is null ? null : new EncryptionInfo(Vault.Encryption.FramedAesGcm.Algorithm, keyId),
             RawBytes = stored.RawBytes,
             StoredBytes = stored.StoredBytes,
             Sha256Raw = stored.Sha256Raw,

@@ -13,17 +13,24 @@ public sealed class BackupReader : IAsyncDisposable
     private readonly BackupManifest _manifest;
     private readonly Stream _download;
     private readonly HashingStream _stored;
+    private readonly Vault.Encryption.DecryptingStream? _decryptor;
     private readonly Stream _decompressor;
     private readonly HashingStream _raw;
 
-    public BackupReader(BackupManifest manifest, Stream download)
+    /// <param name="key">The key of an encrypted backup (its manifest names the key id); null when not encrypted.</param>
+    public BackupReader(BackupManifest manifest, Stream download, byte[]? key = null)
     {
         _manifest = manifest;
         _download = download;
         _stored = new HashingStream(download, leaveOpen: true);
         var kind = Compression.Parse(manifest.Compression)
             ?? throw new InvalidDataException($"manifest of {manifest.Id} names an unknown compression '{manifest.Compression}'");
-        _decompressor = Compression.Decompressor(kind, _stored);
+        if (manifest.Encryption is { } encryption)
+        {
+            _decryptor = new Vault.Encryption.DecryptingStream(_stored, id => id == encryption.KeyId ? key : null);
+        }
+
+        _decompressor = Compression.Decompressor(kind, (Stream?)_decryptor ?? _stored);
         _raw = new HashingStream(_decompressor, leaveOpen: true);
     }
 
@@ -100,6 +107,11 @@ public sealed class BackupReader : IAsyncDisposable
     {
         await _raw.DisposeAsync();
         await _decompressor.DisposeAsync();
+        if (_decryptor is not null)
+        {
+            await _decryptor.DisposeAsync();
+        }
+
         await _stored.DisposeAsync();
         await _download.DisposeAsync();
     }

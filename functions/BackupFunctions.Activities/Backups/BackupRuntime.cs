@@ -43,6 +43,9 @@ public sealed class BackupRuntime
     /// <summary>Key Vault secrets for ConnectionSecret; null when Backup:KeyVaultUri is not set.</summary>
     public SecretResolver? Secrets { get; }
 
+    /// <summary>Client-side encryption keys by id.</summary>
+    public EncryptionKeys Keys => new(Options, Secrets);
+
     /// <summary>Builds the runtime from options: a blob container client from the storage connection.</summary>
     public static BackupRuntime Create(BackupOptions options, TimeProvider time, ILoggerFactory loggers, SecretResolver? secrets = null)
     {

@@ -22,8 +22,9 @@ internal sealed record StoredBackup(BackupId Id, BackupManifest Manifest, IDatab
     /// <summary>A reader over the data blob; null when the data blob is missing.</summary>
     public async Task<BackupReader?> OpenAsync(BackupRuntime runtime, CancellationToken cancellationToken)
     {
+        byte[]? key = Manifest.Encryption is { } e ? await runtime.Keys.GetAsync(e.KeyId, cancellationToken) : null;
         var download = await runtime.Vault.OpenReadAsync(Manifest.Blobs.Data, cancellationToken);
-        return download is null ? null : new BackupReader(Manifest, download);
+        return download is null ? null : new BackupReader(Manifest, download, key);
     }
 
     /// <summary>Writes a check record (a new blob; outcome also in its metadata so listings need no download).</summary>

@@ -98,6 +98,18 @@ public static class BackupConfiguration
             problems.Add($"{b}:KeyVaultUri '{options.KeyVaultUri}' is not an https URL (e.g. https://my-vault.vault.azure.net/)");
         }
 
+        foreach (var (id, key) in options.EncryptionKeys)
+        {
+            if ((key.KeyFile is null) == (key.KeySecret is null))
+            {
+                problems.Add($"{b}:EncryptionKeys:{id}: set exactly one of KeyFile or KeySecret");
+            }
+            else if (key.KeySecret is not null && options.KeyVaultUri is null)
+            {
+                problems.Add($"{b}:EncryptionKeys:{id}:KeySecret needs Backup:KeyVaultUri");
+            }
+        }
+
         if (options.MaxParallelTargets < 1)
         {
             problems.Add($"{b}:MaxParallelTargets must be at least 1");
@@ -129,6 +141,11 @@ public static class BackupConfiguration
             if (target.RestoreTest is not null)
             {
                 CheckConnection(problems, $"{key}:RestoreTest", target.RestoreTest.Connection, target.RestoreTest.ConnectionSecret, options.KeyVaultUri, required: true);
+            }
+
+            if (target.Encryption is { } enc && !options.EncryptionKeys.ContainsKey(enc.KeyId))
+            {
+                problems.Add($"{key}:Encryption:KeyId '{enc.KeyId}' is not in Backup:EncryptionKeys (add it, e.g. Backup:EncryptionKeys:{enc.KeyId}:KeyFile)");
             }
 
             if (target.Schedule is not null && Health.Schedules.Problem(target.Schedule) is { } targetSchedule)

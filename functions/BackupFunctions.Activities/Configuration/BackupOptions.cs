@@ -19,6 +19,9 @@ public sealed class BackupOptions
 
     public Dictionary<string, TargetOptions> Targets { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Client-side encryption keys by id. Keep old ids after a rotation: old backups name the key they need.</summary>
+    public Dictionary<string, EncryptionKeyOptions> EncryptionKeys { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>The local host (`backupfn serve`): where it listens and its optional API key.</summary>
     public LocalHostOptions Local { get; set; } = new();
 }
@@ -72,6 +75,23 @@ public sealed class TargetOptions
     public RestoreTestOptions? RestoreTest { get; set; }
 
     public RetentionOptions Retention { get; set; } = new();
+
+    /// <summary>Client-side encryption of this target's backups; null for none.</summary>
+    public TargetEncryptionOptions? Encryption { get; set; }
+}
+
+/// <summary>Which key encrypts a target's new backups (an id in Backup:EncryptionKeys).</summary>
+public sealed class TargetEncryptionOptions
+{
+    public string KeyId { get; set; } = "";
+}
+
+/// <summary>Where a 256-bit key (base64) comes from: a local file, or a Key Vault secret.</summary>
+public sealed class EncryptionKeyOptions
+{
+    public string? KeyFile { get; set; }
+
+    public string? KeySecret { get; set; }
 }
 
 /// <summary>The scratch server of restore tests.</summary>

@@ -20,13 +20,16 @@ public sealed class BackupPipeline : IAsyncDisposable
     private readonly Stream _compressor;
     private readonly HashingStream _stored;
     private readonly BlockUploadStream _blocks;
+    private readonly Encryption.EncryptingStream? _encryptor;
 
-    public BackupPipeline(IBlockSink sink, CompressionKind compression, PipelineOptions? options = null)
+    /// <param name="encryption">Key and key id for client-side encryption (after compression), or null.</param>
+    public BackupPipeline(IBlockSink sink, CompressionKind compression, PipelineOptions? options = null, (byte[] Key, string KeyId)? encryption = null)
     {
         options ??= PipelineOptions.Default;
         _blocks = new BlockUploadStream(sink, options.BlockSize, options.MaxInFlight);
         _stored = new HashingStream(_blocks, leaveOpen: true);
-        _compressor = Compression.Compressor(compression, _stored);
+        _encryptor = encryption is { } e ? new Encryption.EncryptingStream(_stored, e.Key, e.KeyId) : null;
+        _compressor = Compression.Compressor(compression, (Stream?)_encryptor ?? _stored);
         _raw = new HashingStream(_compressor, leaveOpen: true);
     }
 
@@ -46,7 +49,12 @@ public sealed class BackupPipeline : IAsyncDisposable
     public async Task<PipelineResult> CompleteAsync(IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
         string sha256Raw = _raw.FinishHash();
-        await _compressor.DisposeAsync(); // writes the codec's final bytes into _stored
+        await _compressor.DisposeAsync(); // writes the codec's final bytes onward
+        if (_encryptor is not null)
+        {
+            await _encryptor.CompleteAsync(cancellationToken); // the final, authenticated frame
+        }
+
         string sha256Stored = _stored.FinishHash();
         var withHash = new Dictionary<string, string>(metadata) { ["sha256"] = sha256Stored };
         int blocks = await _blocks.CompleteAsync(withHash, cancellationToken);
@@ -67,6 +75,11 @@ public sealed class BackupPipeline : IAsyncDisposable
         }
 
         await _raw.DisposeAsync();
+        if (_encryptor is not null)
+        {
+            await _encryptor.DisposeAsync();
+        }
+
         await _stored.DisposeAsync();
     }
 }

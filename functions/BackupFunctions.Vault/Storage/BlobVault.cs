@@ -57,8 +57,9 @@ public sealed partial class BlobVault
     }
 
     /// <summary>A pipeline whose output is committed as <paramref name="blobName"/>, create-only.</summary>
-    public BackupPipeline OpenDataWriter(string blobName, CompressionKind compression, PipelineOptions? options = null) =>
-        new(new AzureBlockSink(_container.GetBlockBlobClient(blobName)), compression, options);
+    public BackupPipeline OpenDataWriter(string blobName, CompressionKind compression, PipelineOptions? options = null,
+        (byte[] Key, string KeyId)? encryption = null) =>
+        new(new AzureBlockSink(_container.GetBlockBlobClient(blobName)), compression, options, encryption);
 
     /// <summary>Writes a small blob once. Fails with <see cref="VaultException"/> when the name exists.</summary>
     public async Task WriteOnceAsync(string blobName, BinaryData content, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)
