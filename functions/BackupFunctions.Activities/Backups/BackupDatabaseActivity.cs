@@ -50,6 +50,13 @@ public sealed partial class BackupDatabaseActivity(BackupRuntime runtime)
 
         var clock = Stopwatch.StartNew();
         var startedAt = runtime.Time.GetUtcNow();
+        // Tells a concurrent prune (any process) that this target has a backup in flight.
+        string running = BlobLayout.Running(id);
+        if (await vault.StatAsync(running, cancellationToken) is null)
+        {
+            await vault.WriteOnceAsync(running, VaultJson.Serialize(new { backupId = id.Value, startedAt }), null, cancellationToken);
+        }
+
         long? estimate = await target.Engine.EstimateSizeAsync(target.Connection, cancellationToken);
         var compression = target.Compression;
         string compressionName = Compression.Name(compression);
@@ -105,6 +112,8 @@ public sealed partial class BackupDatabaseActivity(BackupRuntime runtime)
         {
             await vault.ProtectAsync([manifest.Blobs.Manifest], cancellationToken);
         }
+
+        await vault.DeleteAsync(running, cancellationToken);
 
         double seconds = clock.Elapsed.TotalSeconds;
         LogCompleted(_logger, target.Name, id.Value, stored.RawBytes, stored.StoredBytes, seconds);

@@ -28,6 +28,9 @@ public sealed class PruneBackupsActivity(BackupRuntime runtime)
     /// <summary>An interrupted backup's data is left this long before the orphan sweep removes it.</summary>
     public static TimeSpan OrphanAge { get; } = TimeSpan.FromDays(1);
 
+    /// <summary>A running marker older than this belongs to a run that died; it no longer blocks prune.</summary>
+    public static TimeSpan RunningMarkerAge { get; } = TimeSpan.FromHours(6);
+
     public async Task<PruneBackupsOutput> RunAsync(PruneBackupsInput input, CancellationToken cancellationToken)
     {
         var target = runtime.Resolve(input.Target);
@@ -36,7 +39,9 @@ public sealed class PruneBackupsActivity(BackupRuntime runtime)
         var r = target.Options.Retention;
         var policy = new RetentionPolicy(r.KeepLast, r.KeepDaily, r.KeepWeekly, r.KeepMonthly, r.KeepYearly,
             r.TimeZone is null ? null : TimeZoneInfo.FindSystemTimeZoneById(r.TimeZone));
-        var guards = new RetentionGuards(TimeSpan.FromDays(runtime.Options.Storage.Immutability.MinRetentionDays));
+        var blobs = await runtime.Vault.ListBlobsAsync(BlobLayout.TargetPrefix(input.Target), cancellationToken);
+        bool running = blobs.Any(b => b.Name.EndsWith("/" + BlobLayout.RunningFileName, StringComparison.Ordinal) && now - b.CreatedOn < RunningMarkerAge);
+        var guards = new RetentionGuards(TimeSpan.FromDays(runtime.Options.Storage.Immutability.MinRetentionDays), running);
         var facts = new List<BackupFacts>(entries.Count);
         foreach (var e in entries)
         {
@@ -68,7 +73,10 @@ public sealed class PruneBackupsActivity(BackupRuntime runtime)
                 }
             }
 
-            orphans.AddRange(await SweepOrphansAsync(input.Target, now, cancellationToken));
+            if (!running)
+            {
+                orphans.AddRange(await SweepOrphansAsync(blobs, now, cancellationToken));
+            }
         }
         else
         {
@@ -76,7 +84,8 @@ public sealed class PruneBackupsActivity(BackupRuntime runtime)
         }
 
         string note = $"policy last {r.KeepLast}, daily {r.KeepDaily}, weekly {r.KeepWeekly}, monthly {r.KeepMonthly}, yearly {r.KeepYearly}" +
-                      $" ({r.TimeZone ?? "UTC"}); min age {guards.MinAge.TotalDays:0.##} days" + (input.DryRun ? "; dry run: nothing removed" : "");
+                      $" ({r.TimeZone ?? "UTC"}); min age {guards.MinAge.TotalDays:0.##} days" +
+                      (running ? "; a backup of this target is running: nothing is removed" : "") + (input.DryRun ? "; dry run: nothing removed" : "");
         return new PruneBackupsOutput(input.Target, removed, decisions.Where(d => d.Keep).Select(d => d.BackupId).ToList(), note)
         {
             Decisions = decisions,
@@ -106,9 +115,9 @@ public sealed class PruneBackupsActivity(BackupRuntime runtime)
     }
 
     /// <summary>Removes the blobs of backups that never got a manifest, once older than <see cref="OrphanAge"/>.</summary>
-    private async Task<IReadOnlyList<string>> SweepOrphansAsync(string target, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>> SweepOrphansAsync(IReadOnlyList<(string Name, DateTimeOffset CreatedOn)> blobs, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
-        var blobs = await runtime.Vault.ListBlobsAsync(BlobLayout.TargetPrefix(target), cancellationToken);
         var swept = new List<string>();
         // {target}/{yyyy}/{MM}/{dd}/{backupId}/...: the first five segments name the backup.
         var perBackup = blobs.Where(b => b.Name.Split('/').Length > 5).GroupBy(b => string.Join('/', b.Name.Split('/')[..5]));

@@ -19,6 +19,11 @@ public static class BlobLayout
 
     public static string Manifest(BackupId id) => BackupPrefix(id) + ManifestFileName;
 
+    public const string RunningFileName = "running.json";
+
+    /// <summary>Marker of a backup in progress: written at its start, removed once its manifest exists.</summary>
+    public static string Running(BackupId id) => BackupPrefix(id) + RunningFileName;
+
     /// <summary><c>checks/{utc}-{kind}.json</c>; millisecond stamps keep two checks in one second apart.</summary>
     public static string Check(BackupId id, DateTimeOffset at, string kind) =>
         string.Create(CultureInfo.InvariantCulture, $"{BackupPrefix(id)}checks/{at.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}-{kind}.json");

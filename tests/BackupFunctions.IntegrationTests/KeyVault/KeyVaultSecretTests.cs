@@ -3,6 +3,7 @@ using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Engines;
 using BackupFunctions.IntegrationTests.Infrastructure;
 using BackupFunctions.Vault.Catalog;
+using BackupFunctions.Vault.Encryption;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BackupFunctions.IntegrationTests.KeyVault;
@@ -100,6 +101,30 @@ public class KeyVaultSecretTests
             Assert.Equal("old-host:5432/a", first.Description);
             Assert.Equal("old-host:5432/a", cached.Description);
             Assert.Equal("new-host:5432/a", rotated.Description);
+        }
+    }
+
+    [Fact]
+    public async Task EncryptionKey_HeldInKeyVault_EncryptsAndRestoreTests()
+    {
+        await using var db = await TestDatabase.CreateAsync("kv_enc", "CREATE TABLE t(x int); INSERT INTO t SELECT generate_series(1, 25);");
+        await using var kv = await FakeKeyVault.StartAsync();
+        kv.Secrets["orders-conn"] = db.Connection;
+        kv.Secrets["scratch-conn"] = TestServers.Pg("postgres");
+        kv.Secrets["backup-key-1"] = FramedAesGcm.NewKey();
+        var (runtime, _, vault) = await RuntimeAsync(kv, "orders-conn", "scratch-conn");
+        await using (vault)
+        {
+            vault.Options.EncryptionKeys["k1"] = new EncryptionKeyOptions { KeySecret = "backup-key-1" };
+            vault.Options.Targets["orders"].Encryption = new TargetEncryptionOptions { KeyId = "k1" };
+            Assert.Empty(BackupConfiguration.Validate(vault.Options));
+
+            var backup = await new BackupDatabaseActivity(runtime).RunAsync(new BackupDatabaseInput("orders"), null, CancellationToken.None);
+            var test = await new RestoreTestActivity(runtime).RunAsync(backup.BackupId, null, CancellationToken.None);
+
+            Assert.True(test.Passed, test.Detail);
+            Assert.True(BackupId.TryParse(backup.BackupId, out var id));
+            Assert.Equal("k1", (await runtime.Vault.ReadManifestAsync(id, CancellationToken.None))!.Encryption!.KeyId);
         }
     }
 }
