@@ -9,11 +9,6 @@ namespace BackupFunctions.IntegrationTests.Retention;
 /// <summary>Prune against Azurite: deletes what the plan removes (manifest last), finishes a half-done prune, sweeps old orphans.</summary>
 public class PruneTests
 {
-    private sealed class ShiftedTime(TimeSpan shift) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + shift;
-    }
-
 
     private static async Task<(TestDatabase Db, TestVault Vault, List<string> Ids)> ThreeBackupsAsync(string name)
     {
@@ -108,11 +103,6 @@ public class PruneTests
 /// <summary>The running guard across processes: a fresh running marker blocks prune; a stale one does not.</summary>
 public class PruneRunningGuardTests
 {
-    private sealed class ShiftedTime(TimeSpan shift) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + shift;
-    }
-
     [Fact]
     public async Task Prune_WhileABackupOfTheTargetRuns_RemovesNothing_AndAStaleMarkerStopsBlocking()
     {

@@ -9,11 +9,6 @@ namespace BackupFunctions.IntegrationTests.Serve;
 /// <summary>Freshness from the real catalog: ok, then late when the schedule passes, failing when the newest backup is corrupt.</summary>
 public class HealthTests
 {
-    private sealed class ShiftedTime(TimeSpan shift) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + shift;
-    }
-
     private const string Table = "CREATE TABLE t(x int); INSERT INTO t SELECT generate_series(1, 100);";
 
     private static async Task<string> BackUpAndVerifyAsync(BackupRuntime runtime, string target)

@@ -14,20 +14,6 @@ namespace BackupFunctions.IntegrationTests.Vault;
 /// </summary>
 public class ImmutabilityRequestTests
 {
-    private sealed class CapturePolicy : HttpPipelineSynchronousPolicy
-    {
-        public List<(string Method, string Uri, Dictionary<string, string> Headers)> Requests { get; } = [];
-
-        public override void OnSendingRequest(HttpMessage message)
-        {
-            var headers = message.Request.Headers.ToDictionary(h => h.Name.ToLowerInvariant(), h => h.Value);
-            lock (Requests)
-            {
-                Requests.Add((message.Request.Method.ToString(), message.Request.Uri.ToString(), headers));
-            }
-        }
-    }
-
     private sealed class FixedTime(DateTimeOffset at) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => at;
@@ -38,7 +24,7 @@ public class ImmutabilityRequestTests
     [InlineData(ImmutabilityPolicyLock.Locked, "Locked")]
     public async Task Protect_SendsASetImmutabilityPolicyRequest_WithTheExpiryAndMode(ImmutabilityPolicyLock mode, string header)
     {
-        var capture = new CapturePolicy();
+        var capture = new RequestCapture();
         var options = BlobVault.ClientOptions();
         options.AddPolicy(capture, HttpPipelinePosition.PerCall);
         var container = new BlobContainerClient(TestServers.Storage, $"it-{Guid.NewGuid():N}", options);

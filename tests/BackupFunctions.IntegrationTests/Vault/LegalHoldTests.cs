@@ -11,26 +11,12 @@ namespace BackupFunctions.IntegrationTests.Vault;
 /// <summary>Legal holds: the request we send (Azurite cannot hold), and the clear failure on a store that cannot.</summary>
 public class LegalHoldTests
 {
-    private sealed class CapturePolicy : HttpPipelineSynchronousPolicy
-    {
-        public List<(string Uri, string? Hold)> Requests { get; } = [];
-
-        public override void OnSendingRequest(HttpMessage message)
-        {
-            message.Request.Headers.TryGetValue("x-ms-legal-hold", out string? hold);
-            lock (Requests)
-            {
-                Requests.Add((message.Request.Uri.ToString(), hold));
-            }
-        }
-    }
-
     [Theory]
     [InlineData(true, "true")]
     [InlineData(false, "false")]
     public async Task SetLegalHold_SendsTheLegalHoldOperation_AndReportsAStoreThatCannot(bool on, string header)
     {
-        var capture = new CapturePolicy();
+        var capture = new RequestCapture();
         var options = BlobVault.ClientOptions();
         options.AddPolicy(capture, HttpPipelinePosition.PerCall);
         var container = new BlobContainerClient(TestServers.Storage, $"it-{Guid.NewGuid():N}", options);
@@ -43,7 +29,7 @@ public class LegalHoldTests
             var error = await Assert.ThrowsAsync<VaultException>(() => vault.SetLegalHoldAsync(["x/data"], on, CancellationToken.None));
 
             var request = capture.Requests.Single(r => r.Uri.Contains("comp=legalhold", StringComparison.Ordinal));
-            Assert.Equal(header, request.Hold);
+            Assert.Equal(header, request.Headers["x-ms-legal-hold"]);
             Assert.Contains("refused the legal hold on 'x/data' (HTTP 501", error.Message, StringComparison.Ordinal);
             Assert.Contains("version-level immutability", error.Message, StringComparison.Ordinal);
         }
