@@ -224,7 +224,15 @@ public sealed class PostgresEngine : IDatabaseEngine
         {
             if (!swapped)
             {
-                await Execute(adminConn, $"DROP DATABASE IF EXISTS {Quote(staging)} WITH (FORCE)", CancellationToken.None);
+                try
+                {
+                    await Execute(adminConn, $"DROP DATABASE IF EXISTS {Quote(staging)} WITH (FORCE)", CancellationToken.None);
+                }
+                catch (Exception e) when (PostgresConnection.IsConnectionError(e))
+                {
+                    // The restore's own failure is the one to report; the name says what to drop by hand.
+                    System.Diagnostics.Trace.TraceWarning($"could not drop staging database {staging}: {e.Message}");
+                }
             }
         }
     }
