@@ -74,7 +74,7 @@ if ! curl -s -o /dev/null "http://127.0.0.1:$BACKUPFN_AZURITE_BLOB_PORT/devstore
   log "starting Azurite"
   mkdir -p "$root/.tools/azurite-data"
   setsid nohup "$azurite" --silent --skipApiVersionCheck --loose \
-    --location "$root/.tools/azurite-data" --debug "$root/.tools/azurite-data/debug.log" \
+    --location "$root/.tools/azurite-data" \
     --blobHost 127.0.0.1 --blobPort "$BACKUPFN_AZURITE_BLOB_PORT" \
     --queueHost 127.0.0.1 --queuePort "$BACKUPFN_AZURITE_QUEUE_PORT" \
     --tableHost 127.0.0.1 --tablePort "$BACKUPFN_AZURITE_TABLE_PORT" \

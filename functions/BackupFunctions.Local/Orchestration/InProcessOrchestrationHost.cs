@@ -47,6 +47,7 @@ public sealed class InProcessOrchestrationHost
     /// </summary>
     public Task<string> StartAsync(string name, string instanceId, object? input, CancellationToken cancellationToken)
     {
+        EvictOld();
         string json = JsonSerializer.Serialize(input, ActivityRegistry.Json);
         return _running.GetOrAdd(instanceId, id => Task.Run(() => RunAsync(name, id, json, cancellationToken), CancellationToken.None));
     }
@@ -80,6 +81,23 @@ public sealed class InProcessOrchestrationHost
         _instances.AddOrUpdate(instanceId,
             id => new InstanceState(id, "?", "Running", Time.GetUtcNow(), null, status, null, null),
             (_, state) => state with { CustomStatus = status });
+
+    /// <summary>How long a finished instance stays queryable in memory (its run report stays in the vault).</summary>
+    public static TimeSpan Retention { get; } = TimeSpan.FromDays(1);
+
+    /// <summary>Drops instances finished more than <see cref="Retention"/> ago, so a long-running serve does not grow.</summary>
+    private void EvictOld()
+    {
+        var cutoff = Time.GetUtcNow() - Retention;
+        foreach (var (id, state) in _instances)
+        {
+            if (state.CompletedAt is { } done && done < cutoff)
+            {
+                _instances.TryRemove(id, out _);
+                _running.TryRemove(id, out _);
+            }
+        }
+    }
 
     /// <summary>Forgets finished instances so a later request with the same id starts anew.</summary>
     public void ForgetFinished(string instanceId)
