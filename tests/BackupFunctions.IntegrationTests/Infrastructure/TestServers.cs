@@ -15,6 +15,7 @@ internal static class TestServers
     public static string PgPassword => Env("BACKUPFN_PG_PASSWORD", "backupfn-local");
     public static string BlobPort => Env("BACKUPFN_AZURITE_BLOB_PORT", "10000");
     public static string QueuePort => Env("BACKUPFN_AZURITE_QUEUE_PORT", "10001");
+    public static string RedisPort => Env("BACKUPFN_REDIS_PORT", "6390");
 
     /// <summary>Azurite's well-known development account (public, documented, not a secret).</summary>
     public static string Storage =>
