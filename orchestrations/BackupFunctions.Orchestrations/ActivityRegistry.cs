@@ -10,7 +10,8 @@ namespace BackupFunctions.Orchestrations;
 /// Inputs and outputs cross as JSON, exactly as they would through Durable storage, so a payload
 /// that does not serialize fails here too.
 /// </summary>
-public sealed class ActivityRegistry(BackupRuntime runtime)
+/// <param name="progress">Optional progress sink per label ("orders backup", "orders verify"), for a terminal display.</param>
+public sealed class ActivityRegistry(BackupRuntime runtime, Func<string, IProgress<TransferProgress>?>? progress = null)
 {
     public static JsonSerializerOptions Json => VaultJson.Options;
 
@@ -19,12 +20,11 @@ public sealed class ActivityRegistry(BackupRuntime runtime)
     {
         object? output = name switch
         {
-            TaskNames.Activities.BackupDatabase =>
-                await new BackupDatabaseActivity(runtime).RunAsync(Read<BackupDatabaseInput>(input), null, cancellationToken),
+            TaskNames.Activities.BackupDatabase => await Backup(Read<BackupDatabaseInput>(input), cancellationToken),
             TaskNames.Activities.VerifyBackup =>
-                await new VerifyBackupActivity(runtime).RunAsync(Read<string>(input), null, cancellationToken),
+                await new VerifyBackupActivity(runtime).RunAsync(Read<string>(input), ProgressFor(Read<string>(input), "verify"), cancellationToken),
             TaskNames.Activities.RestoreTest =>
-                await new RestoreTestActivity(runtime).RunAsync(Read<string>(input), null, cancellationToken),
+                await new RestoreTestActivity(runtime).RunAsync(Read<string>(input), ProgressFor(Read<string>(input), "restore-test"), cancellationToken),
             TaskNames.Activities.PruneBackups =>
                 await new PruneBackupsActivity(runtime).RunAsync(Read<PruneBackupsInput>(input), cancellationToken),
             TaskNames.Activities.RestoreDatabase =>
@@ -35,6 +35,12 @@ public sealed class ActivityRegistry(BackupRuntime runtime)
         };
         return JsonSerializer.Serialize(output, Json);
     }
+
+    private Task<BackupDatabaseOutput> Backup(BackupDatabaseInput input, CancellationToken cancellationToken) =>
+        new BackupDatabaseActivity(runtime).RunAsync(input, progress?.Invoke($"{input.Target} backup"), cancellationToken);
+
+    private IProgress<TransferProgress>? ProgressFor(string backupId, string stage) =>
+        progress is null ? null : progress($"{(BackupId.TryParse(backupId, out var id) ? id.Target : backupId)} {stage}");
 
     private static T Read<T>(string json) =>
         JsonSerializer.Deserialize<T>(json, Json) ?? throw new JsonException($"activity input of type {typeof(T).Name} is null");

@@ -170,8 +170,8 @@ public static class BackupCli
         var now = s.Runtime.Time.GetUtcNow();
         string runId = string.Create(CultureInfo.InvariantCulture, $"run-{now:yyyyMMdd'T'HHmmss'Z'}-{Random.Shared.Next(0x10000):x4}");
         var input = new BackupAllInput(selected, s.Runtime.Options.MaxParallelTargets, "cli");
-        string json = await ProgressDisplay.RunAsync(s.Progress, $"backup {string.Join(", ", selected)}",
-            _ => s.Orchestrations.StartAsync(TaskNames.Orchestrators.BackupAll, runId, input, ct));
+        string json = await ProgressDisplay.RunManyAsync(s.Progress,
+            progress => s.OrchestrationsWith(progress).StartAsync(TaskNames.Orchestrators.BackupAll, runId, input, ct));
         var report = JsonSerializer.Deserialize<RunReport>(json, ActivityRegistry.Json)!;
 
         foreach (var t in report.Targets.Where(t => !t.Succeeded))

@@ -30,6 +30,10 @@ internal sealed class CliSession : IDisposable
     public InProcessOrchestrationHost Orchestrations =>
         _orchestrations ??= new InProcessOrchestrationHost(new ActivityRegistry(Runtime).InvokeAsync, Runtime.Time, _loggers, retries: Retries);
 
+    /// <summary>An orchestration host whose activities report progress (for the terminal display).</summary>
+    public InProcessOrchestrationHost OrchestrationsWith(Func<string, IProgress<Activities.Backups.TransferProgress>?> progress) =>
+        new(new ActivityRegistry(Runtime, progress).InvokeAsync, Runtime.Time, _loggers, retries: Retries);
+
     /// <summary>False when --no-retry asks every activity to be tried once.</summary>
     public bool Retries { get; set; } = true;
     public bool Json { get; }

@@ -28,6 +28,46 @@ internal static class ProgressDisplay
         return result;
     }
 
+    /// <summary>
+    /// Like <see cref="RunAsync{T}"/>, with one bar per label, created when work first reports under
+    /// it (targets backed up in parallel each get their own bytes / rate / ETA).
+    /// </summary>
+    public static async Task<T> RunManyAsync<T>(bool enabled, Func<Func<string, IProgress<TransferProgress>?>, Task<T>> work)
+    {
+        if (!enabled)
+        {
+            return await work(_ => null);
+        }
+
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        T result = default!;
+        await console.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+            .StartAsync(async ctx =>
+            {
+                var tasks = new Dictionary<string, Reporter>(StringComparer.Ordinal);
+                IProgress<TransferProgress> For(string label)
+                {
+                    lock (tasks)
+                    {
+                        if (!tasks.TryGetValue(label, out var reporter))
+                        {
+                            var task = ctx.AddTask(Markup.Escape(label), maxValue: 1);
+                            task.IsIndeterminate = true;
+                            tasks[label] = reporter = new Reporter(task);
+                        }
+
+                        return reporter;
+                    }
+                }
+
+                result = await work(For);
+            });
+        return result;
+    }
+
     private sealed class Reporter(ProgressTask task) : IProgress<TransferProgress>
     {
         public void Report(TransferProgress value)
@@ -40,6 +80,10 @@ internal static class ProgressDisplay
             }
 
             task.Value = value.Bytes;
+            if (value.Total is > 0 and long t && value.Bytes >= t)
+            {
+                task.StopTask();
+            }
         }
     }
 }
