@@ -170,7 +170,7 @@ public static class BackupCli
         var now = s.Runtime.Time.GetUtcNow();
         string runId = string.Create(CultureInfo.InvariantCulture, $"run-{now:yyyyMMdd'T'HHmmss'Z'}-{Random.Shared.Next(0x10000):x4}");
         var input = new BackupAllInput(selected, s.Runtime.Options.MaxParallelTargets, "cli");
-        string json = await ProgressDisplay.RunManyAsync(s.Progress,
+        string json = await ProgressDisplay.RunManyAsync(s,
             progress => s.OrchestrationsWith(progress).StartAsync(TaskNames.Orchestrators.BackupAll, runId, input, ct));
         var report = JsonSerializer.Deserialize<RunReport>(json, ActivityRegistry.Json)!;
 
@@ -254,7 +254,7 @@ public static class BackupCli
 
     private static async Task<int> VerifyAsync(CliSession s, string backupId, CancellationToken ct)
     {
-        var output = await ProgressDisplay.RunAsync(s.Progress, $"verify {backupId}",
+        var output = await ProgressDisplay.RunAsync(s, $"verify {backupId}",
             progress => new VerifyBackupActivity(s.Runtime).RunAsync(backupId, progress, ct));
         if (s.Json)
         {
@@ -270,7 +270,7 @@ public static class BackupCli
 
     private static async Task<int> RestoreTestAsync(CliSession s, string backupId, CancellationToken ct)
     {
-        var output = await ProgressDisplay.RunAsync(s.Progress, $"restore-test {backupId}",
+        var output = await ProgressDisplay.RunAsync(s, $"restore-test {backupId}",
             progress => new RestoreTestActivity(s.Runtime).RunAsync(backupId, progress, ct));
         if (s.Json)
         {
@@ -286,7 +286,7 @@ public static class BackupCli
 
     private static async Task<int> RestoreAsync(CliSession s, string backupId, string destination, bool replace, CancellationToken ct)
     {
-        var output = await ProgressDisplay.RunAsync(s.Progress, $"restore {backupId}",
+        var output = await ProgressDisplay.RunAsync(s, $"restore {backupId}",
             progress => new RestoreDatabaseActivity(s.Runtime).RunAsync(new RestoreDatabaseInput(backupId, destination, replace), progress, ct));
         if (s.Json)
         {

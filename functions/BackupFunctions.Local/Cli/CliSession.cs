@@ -38,16 +38,20 @@ internal sealed class CliSession : IDisposable
     public bool Retries { get; set; } = true;
     public bool Json { get; }
     public bool Progress { get; }
+
+    /// <summary>Where log lines go; held while a progress display is live.</summary>
+    public HeldWriter? Logs { get; private init; }
     public TextWriter Out { get; }
 
     public static CliSession Open(string? configFile, bool json, bool verbose, bool interactive, TextWriter stdout, TextWriter stderr)
     {
         var options = BackupConfiguration.Load(configFile);
+        var logs = new HeldWriter(stderr);
         var loggers = LoggerFactory.Create(b => b
             .SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning)
             .AddFilter("Azure", LogLevel.Warning)
-            .AddProvider(new TextWriterLoggerProvider(stderr)));
-        return new CliSession(BackupRuntime.Create(options, TimeProvider.System, loggers), loggers, json, interactive && !json, stdout);
+            .AddProvider(new TextWriterLoggerProvider(logs)));
+        return new CliSession(BackupRuntime.Create(options, TimeProvider.System, loggers), loggers, json, interactive && !json, stdout) { Logs = logs };
     }
 
     public void WriteJson<T>(T value) => Out.WriteLine(JsonSerializer.Serialize(value, VaultJson.Options));

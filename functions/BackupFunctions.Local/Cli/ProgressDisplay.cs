@@ -6,13 +6,14 @@ namespace BackupFunctions.Local.Cli;
 /// <summary>A live bytes / rate / ETA bar on stderr when it is a terminal; nothing otherwise.</summary>
 internal static class ProgressDisplay
 {
-    public static async Task<T> RunAsync<T>(bool enabled, string label, Func<IProgress<TransferProgress>?, Task<T>> work)
+    public static async Task<T> RunAsync<T>(CliSession session, string label, Func<IProgress<TransferProgress>?, Task<T>> work)
     {
-        if (!enabled)
+        if (!session.Progress)
         {
             return await work(null);
         }
 
+        using var hold = session.Logs?.Hold();
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         T result = default!;
         await console.Progress()
@@ -32,13 +33,14 @@ internal static class ProgressDisplay
     /// Like <see cref="RunAsync{T}"/>, with one bar per label, created when work first reports under
     /// it (targets backed up in parallel each get their own bytes / rate / ETA).
     /// </summary>
-    public static async Task<T> RunManyAsync<T>(bool enabled, Func<Func<string, IProgress<TransferProgress>?>, Task<T>> work)
+    public static async Task<T> RunManyAsync<T>(CliSession session, Func<Func<string, IProgress<TransferProgress>?>, Task<T>> work)
     {
-        if (!enabled)
+        if (!session.Progress)
         {
             return await work(_ => null);
         }
 
+        using var hold = session.Logs?.Hold();
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         T result = default!;
         await console.Progress()
