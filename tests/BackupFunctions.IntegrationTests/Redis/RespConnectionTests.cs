@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using BackupFunctions.Engines;
 using BackupFunctions.Engines.Redis;
 using BackupFunctions.Engines.Redis.Resp;
@@ -87,58 +83,21 @@ public class RespConnectionTests
     [Fact]
     public async Task RequirePass_RightPasswordWorks_WrongIsAnAuthenticationError_NoneGetsNoAuth()
     {
-        int port = FreePort();
-        using var server = Process.Start(new ProcessStartInfo("redis-server",
-            $"--port {port} --bind 127.0.0.1 --requirepass it-secret-pw --save \"\" --appendonly no") { RedirectStandardOutput = true })!;
-        try
+        await using var server = await RedisServerProcess.StartAsync(requirePass: "it-secret-pw");
+
+        await using (var ok = await RespConnection.ConnectAsync(RedisEndpoint.Parse(server.Connection("it-secret-pw")), CancellationToken.None))
         {
-            await WaitForPortAsync(port);
-
-            await using (var ok = await RespConnection.ConnectAsync(RedisEndpoint.Parse($"127.0.0.1:{port},password=it-secret-pw"), CancellationToken.None))
-            {
-                Assert.Equal("PONG", (await ok.CallAsync(CancellationToken.None, "PING")).Text);
-            }
-
-            var wrong = await Assert.ThrowsAsync<EngineException>(() =>
-                RespConnection.ConnectAsync(RedisEndpoint.Parse($"127.0.0.1:{port},password=nope"), CancellationToken.None));
-            Assert.Equal(FailureKind.Authentication, wrong.Kind);
-            Assert.Contains("refused the credentials", wrong.Message, StringComparison.Ordinal);
-            Assert.DoesNotContain("nope", wrong.Message, StringComparison.Ordinal);
-
-            await using var anonymous = await RespConnection.ConnectAsync(RedisEndpoint.Parse($"127.0.0.1:{port}"), CancellationToken.None);
-            var noAuth = await Assert.ThrowsAsync<RespErrorException>(() => anonymous.CallAsync(CancellationToken.None, "PING"));
-            Assert.Equal("NOAUTH", noAuth.Code);
-        }
-        finally
-        {
-            server.Kill();
-            await server.WaitForExitAsync();
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitForPortAsync(int port)
-    {
-        for (int i = 0; i < 100; i++)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(50);
-            }
+            Assert.Equal("PONG", (await ok.CallAsync(CancellationToken.None, "PING")).Text);
         }
 
-        throw new TimeoutException($"redis-server did not listen on {port}");
+        var wrong = await Assert.ThrowsAsync<EngineException>(() =>
+            RespConnection.ConnectAsync(RedisEndpoint.Parse(server.Connection("nope")), CancellationToken.None));
+        Assert.Equal(FailureKind.Authentication, wrong.Kind);
+        Assert.Contains("refused the credentials", wrong.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("nope", wrong.Message, StringComparison.Ordinal);
+
+        await using var anonymous = await RespConnection.ConnectAsync(RedisEndpoint.Parse(server.Connection()), CancellationToken.None);
+        var noAuth = await Assert.ThrowsAsync<RespErrorException>(() => anonymous.CallAsync(CancellationToken.None, "PING"));
+        Assert.Equal("NOAUTH", noAuth.Code);
     }
 }
