@@ -6,32 +6,12 @@ namespace BackupFunctions.Local.Cli;
 /// <summary>A live bytes / rate / ETA bar on stderr when it is a terminal; nothing otherwise.</summary>
 internal static class ProgressDisplay
 {
-    public static async Task<T> RunAsync<T>(CliSession session, string label, Func<IProgress<TransferProgress>?, Task<T>> work)
-    {
-        if (!session.Progress)
-        {
-            return await work(null);
-        }
-
-        using var hold = session.Logs?.Hold();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        T result = default!;
-        await console.Progress()
-            .AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
-            .StartAsync(async ctx =>
-            {
-                var task = ctx.AddTask(Markup.Escape(label), maxValue: 1);
-                task.IsIndeterminate = true;
-                result = await work(new Reporter(task));
-            });
-        return result;
-    }
+    public static Task<T> RunAsync<T>(CliSession session, string label, Func<IProgress<TransferProgress>?, Task<T>> work) =>
+        RunManyAsync(session, progressFor => work(progressFor(label)));
 
     /// <summary>
-    /// Like <see cref="RunAsync{T}"/>, with one bar per label, created when work first reports under
-    /// it (targets backed up in parallel each get their own bytes / rate / ETA).
+    /// One bar per label, created when work first reports under it (targets backed up in parallel
+    /// each get their own bytes / rate / ETA).
     /// </summary>
     public static async Task<T> RunManyAsync<T>(CliSession session, Func<Func<string, IProgress<TransferProgress>?>, Task<T>> work)
     {
