@@ -34,3 +34,29 @@ internal sealed class RequestCapture : HttpPipelineSynchronousPolicy
         }
     }
 }
+
+/// <summary>A fresh Azurite container whose client records its requests, holding one blob; deleted on dispose.</summary>
+internal sealed class CapturingContainer : IAsyncDisposable
+{
+    private CapturingContainer(Azure.Storage.Blobs.BlobContainerClient container, RequestCapture capture)
+    {
+        Container = container;
+        Capture = capture;
+    }
+
+    public Azure.Storage.Blobs.BlobContainerClient Container { get; }
+    public RequestCapture Capture { get; }
+
+    public static async Task<CapturingContainer> WithBlobAsync(string blobName)
+    {
+        var capture = new RequestCapture();
+        var options = BackupFunctions.Vault.Storage.BlobVault.ClientOptions();
+        options.AddPolicy(capture, HttpPipelinePosition.PerCall);
+        var container = new Azure.Storage.Blobs.BlobContainerClient(TestServers.Storage, $"it-{Guid.NewGuid():N}", options);
+        await container.CreateAsync();
+        await container.GetBlobClient(blobName).UploadAsync(BinaryData.FromString("d"));
+        return new CapturingContainer(container, capture);
+    }
+
+    public async ValueTask DisposeAsync() => await Container.DeleteIfExistsAsync();
+}

@@ -24,30 +24,18 @@ public class ImmutabilityRequestTests
     [InlineData(ImmutabilityPolicyLock.Locked, "Locked")]
     public async Task Protect_SendsASetImmutabilityPolicyRequest_WithTheExpiryAndMode(ImmutabilityPolicyLock mode, string header)
     {
-        var capture = new RequestCapture();
-        var options = BlobVault.ClientOptions();
-        options.AddPolicy(capture, HttpPipelinePosition.PerCall);
-        var container = new BlobContainerClient(TestServers.Storage, $"it-{Guid.NewGuid():N}", options);
-        await container.CreateAsync();
-        try
-        {
-            await container.GetBlobClient("x/data").UploadAsync(BinaryData.FromString("d"));
-            var now = new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero);
-            var vault = new BlobVault(container, new ImmutabilityOptions { Mode = ImmutabilityMode.BestEffort, MinRetentionDays = 30, PolicyMode = mode },
-                new FixedTime(now), NullLogger.Instance);
+        await using var store = await CapturingContainer.WithBlobAsync("x/data");
+        var now = new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero);
+        var vault = new BlobVault(store.Container, new ImmutabilityOptions { Mode = ImmutabilityMode.BestEffort, MinRetentionDays = 30, PolicyMode = mode },
+            new FixedTime(now), NullLogger.Instance);
 
-            var record = await vault.ProtectAsync(["x/data"], CancellationToken.None);
+        var record = await vault.ProtectAsync(["x/data"], CancellationToken.None);
 
-            var request = capture.Requests.Single(r => r.Uri.Contains("comp=immutabilityPolicies", StringComparison.Ordinal));
-            Assert.Equal("PUT", request.Method);
-            Assert.Contains("/x/data?", request.Uri, StringComparison.Ordinal);
-            Assert.Equal("Tue, 22 Dec 2026 02:00:00 GMT", request.Headers["x-ms-immutability-policy-until-date"]);
-            Assert.Equal(header, request.Headers["x-ms-immutability-policy-mode"]);
-            Assert.Equal("UnsupportedByStore", record.Status); // Azurite's 501, recorded, not hidden
-        }
-        finally
-        {
-            await container.DeleteIfExistsAsync();
-        }
+        var request = store.Capture.Requests.Single(r => r.Uri.Contains("comp=immutabilityPolicies", StringComparison.Ordinal));
+        Assert.Equal("PUT", request.Method);
+        Assert.Contains("/x/data?", request.Uri, StringComparison.Ordinal);
+        Assert.Equal("Tue, 22 Dec 2026 02:00:00 GMT", request.Headers["x-ms-immutability-policy-until-date"]);
+        Assert.Equal(header, request.Headers["x-ms-immutability-policy-mode"]);
+        Assert.Equal("UnsupportedByStore", record.Status); // Azurite's 501, recorded, not hidden
     }
 }

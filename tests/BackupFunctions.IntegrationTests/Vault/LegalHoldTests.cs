@@ -16,27 +16,15 @@ public class LegalHoldTests
     [InlineData(false, "false")]
     public async Task SetLegalHold_SendsTheLegalHoldOperation_AndReportsAStoreThatCannot(bool on, string header)
     {
-        var capture = new RequestCapture();
-        var options = BlobVault.ClientOptions();
-        options.AddPolicy(capture, HttpPipelinePosition.PerCall);
-        var container = new BlobContainerClient(TestServers.Storage, $"it-{Guid.NewGuid():N}", options);
-        await container.CreateAsync();
-        try
-        {
-            await container.GetBlobClient("x/data").UploadAsync(BinaryData.FromString("d"));
-            var vault = new BlobVault(container, new ImmutabilityOptions(), TimeProvider.System, NullLogger.Instance);
+        await using var store = await CapturingContainer.WithBlobAsync("x/data");
+        var vault = new BlobVault(store.Container, new ImmutabilityOptions(), TimeProvider.System, NullLogger.Instance);
 
-            var error = await Assert.ThrowsAsync<VaultException>(() => vault.SetLegalHoldAsync(["x/data"], on, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<VaultException>(() => vault.SetLegalHoldAsync(["x/data"], on, CancellationToken.None));
 
-            var request = capture.Requests.Single(r => r.Uri.Contains("comp=legalhold", StringComparison.Ordinal));
-            Assert.Equal(header, request.Headers["x-ms-legal-hold"]);
-            Assert.Contains("refused the legal hold on 'x/data' (HTTP 501", error.Message, StringComparison.Ordinal);
-            Assert.Contains("version-level immutability", error.Message, StringComparison.Ordinal);
-        }
-        finally
-        {
-            await container.DeleteIfExistsAsync();
-        }
+        var request = store.Capture.Requests.Single(r => r.Uri.Contains("comp=legalhold", StringComparison.Ordinal));
+        Assert.Equal(header, request.Headers["x-ms-legal-hold"]);
+        Assert.Contains("refused the legal hold on 'x/data' (HTTP 501", error.Message, StringComparison.Ordinal);
+        Assert.Contains("version-level immutability", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
