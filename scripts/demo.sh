@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One command for a new user: sets up PostgreSQL and Azurite, seeds a sample shop database, then
+# One command for a new user: sets up PostgreSQL, Redis and Azurite, seeds a sample shop database and a
+# Redis session cache, then
 # runs backup -> list -> verify -> restore-test -> prune --dry-run with backupfn and prints each result.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,6 +34,19 @@ CREATE VIEW revenue_by_country AS
   SELECT c.country, sum(o.qty * p.price) AS revenue FROM orders o JOIN customers c ON c.id = o.customer JOIN products p ON p.sku = o.sku GROUP BY 1;
 SQL
 
+echo "demo: seeding Redis db 0 on port $BACKUPFN_REDIS_PORT with sessions and a leaderboard"
+redis-cli -p "$BACKUPFN_REDIS_PORT" -n 0 FLUSHDB >/dev/null
+redis-cli -p "$BACKUPFN_REDIS_PORT" -n 8 FLUSHDB >/dev/null
+{
+  for i in $(seq 1 2000); do
+    echo "HSET session:$i user u$((i % 300)) cart $((i % 7)) agent demo"
+    echo "EXPIRE session:$i 86400"
+    echo "ZADD leaderboard $((i * 37 % 1000)) player:$i"
+  done
+  echo "XADD events * kind login user u1"
+  echo "SET config:banner \"Welcome back ✓\""
+} | redis-cli -p "$BACKUPFN_REDIS_PORT" -n 0 >/dev/null
+
 config="$root/.tools/demo/backupfn.json"
 mkdir -p "$(dirname "$config")"
 cat > "$config" <<JSON
@@ -45,6 +59,12 @@ cat > "$config" <<JSON
         "Engine": "postgres",
         "Connection": "Host=127.0.0.1;Port=$BACKUPFN_PG_PORT;Username=$BACKUPFN_PG_USER;Password=$BACKUPFN_PG_PASSWORD;Database=demo_shop",
         "Retention": { "KeepLast": 3, "KeepDaily": 7, "KeepWeekly": 4, "KeepMonthly": 12 }
+      },
+      "sessions": {
+        "Engine": "redis",
+        "Connection": "127.0.0.1:$BACKUPFN_REDIS_PORT",
+        "RestoreTest": { "Connection": "127.0.0.1:$BACKUPFN_REDIS_PORT,defaultDatabase=8" },
+        "Retention": { "KeepLast": 3, "KeepDaily": 7 }
       }
     }
   }
@@ -53,8 +73,10 @@ JSON
 
 step() { printf '\n\033[1m$ backupfn %s\033[0m\n' "$*"; "$backupfn" "$@" --config "$config"; }
 step backup
-step list --target shop
+step list
 step verify --target shop --latest
+step verify --target sessions --latest
+step restore-test --target sessions --latest
 step restore-test --target shop --latest
-step prune --target shop --dry-run
+step prune --dry-run
 printf '\ndemo: done. The config is %s; the blobs are in Azurite container demo-backups.\n' "${config#"$root/"}"

@@ -59,7 +59,7 @@ if ! redis-cli -p "$BACKUPFN_REDIS_PORT" ping >/dev/null 2>&1; then
   log "starting redis-server on $BACKUPFN_REDIS_PORT"
   mkdir -p "$root/.tools/redis"
   redis-server --port "$BACKUPFN_REDIS_PORT" --bind 127.0.0.1 --dir "$root/.tools/redis" \
-    --save '' --appendonly no --daemonize yes --logfile "$root/.tools/redis/redis.log" >/dev/null
+    --save '' --appendonly no --repl-diskless-sync-delay 0 --daemonize yes --logfile "$root/.tools/redis/redis.log" >/dev/null
   for _ in $(seq 1 40); do redis-cli -p "$BACKUPFN_REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.25; done
 fi
 

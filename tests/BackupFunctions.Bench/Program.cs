@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using Azure.Storage.Blobs;
+using BackupFunctions.Activities.Backups;
+using BackupFunctions.Activities.Configuration;
+using BackupFunctions.Engines.Redis;
 using BackupFunctions.Vault.Pipeline;
 using BackupFunctions.Vault.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -9,6 +12,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 //   naive-upload FILE BLOB        upload a finished file with the SDK's defaults (the naive way's last step)
 //   pipeline-null COMPRESSION     stdin -> hash -> compress -> hash -> discard (no upload): dump+compress bound
 //   upload-only BYTES             BYTES of random data through the block uploader to Azurite: upload bound
+//   backup-only CONFIG TARGET     the backup stage alone (BackupDatabase activity: dump -> pipeline -> Azurite),
+//                                 without the verify and restore-test that `backupfn backup` runs after it
+//   redis-dump-null CONNECTION    the Redis replication dump (SYNC, RDB walk for counts and CRC64) into nothing
 //   delete-container              drop the bench container (BENCH_CONTAINER)
 string storage = Environment.GetEnvironmentVariable("BENCH_STORAGE") ?? "UseDevelopmentStorage=true";
 string containerName = Environment.GetEnvironmentVariable("BENCH_CONTAINER") ?? "bench";
@@ -52,6 +58,18 @@ switch (args.ElementAtOrDefault(0))
         Console.WriteLine(FormattableString.Invariant($"upload-only seconds={clock.Elapsed.TotalSeconds:F2} bytes={total}"));
         break;
 
+    case "backup-only":
+        var runtime = BackupRuntime.Create(BackupConfiguration.Load(args[1]), TimeProvider.System, NullLoggerFactory.Instance);
+        var backup = await new BackupDatabaseActivity(runtime).RunAsync(new BackupDatabaseInput(args[2]), null, CancellationToken.None);
+        Console.WriteLine(FormattableString.Invariant($"backup-only seconds={clock.Elapsed.TotalSeconds:F2} raw={backup.RawBytes} stored={backup.StoredBytes}"));
+        break;
+
+    case "redis-dump-null":
+        var counting = new CountingNullStream();
+        var dump = await new RedisEngine(RedisEngine.Replication).DumpAsync(args[1], counting, CancellationToken.None);
+        Console.WriteLine(FormattableString.Invariant($"redis-dump-null seconds={clock.Elapsed.TotalSeconds:F2} raw={counting.Bytes} keys={dump.Stats.Counts.Where(p => !p.Key.Contains('/', StringComparison.Ordinal)).Sum(p => p.Value)}"));
+        break;
+
     case "delete-container":
         await container.DeleteIfExistsAsync();
         break;
@@ -69,4 +87,29 @@ internal sealed class NullSink : IBlockSink
     public Task StageBlockAsync(string blockId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task CommitAsync(IReadOnlyList<string> blockIds, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Counts what is written and keeps nothing.</summary>
+internal sealed class CountingNullStream : Stream
+{
+    public long Bytes { get; private set; }
+
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => Bytes;
+    public override long Position { get => Bytes; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => Bytes += count;
+
+    public override void Write(ReadOnlySpan<byte> buffer) => Bytes += buffer.Length;
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        Bytes += buffer.Length;
+        return ValueTask.CompletedTask;
+    }
 }

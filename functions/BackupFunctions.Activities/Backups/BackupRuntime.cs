@@ -3,6 +3,7 @@ using Azure.Storage.Blobs;
 using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Engines;
 using BackupFunctions.Engines.Postgres;
+using BackupFunctions.Engines.Redis;
 using BackupFunctions.Vault.Pipeline;
 using BackupFunctions.Vault.Storage;
 using Microsoft.Extensions.Logging;
@@ -125,6 +126,7 @@ public sealed class BackupRuntime
         return engineName switch
         {
             "postgres" => new PostgresEngine(target?.ToolsDirectory, Time),
+            "redis" => new RedisEngine(target?.Strategy, Time),
             _ => throw new BackupConfigurationException($"backups of engine '{engineName}' cannot be read by this build"),
         };
     }

@@ -9,7 +9,7 @@ namespace BackupFunctions.Activities.Configuration;
 public static class BackupConfiguration
 {
     /// <summary>Engines this build can back up.</summary>
-    public static IReadOnlyList<string> SupportedEngines { get; } = ["postgres"];
+    public static IReadOnlyList<string> SupportedEngines { get; } = ["postgres", "redis"];
 
     /// <summary>Binds <see cref="BackupOptions"/> and validates it; throws <see cref="BackupConfigurationException"/> listing every problem.</summary>
     public static BackupOptions Bind(IConfiguration configuration)
@@ -151,6 +151,11 @@ public static class BackupConfiguration
             if (target.Schedule is not null && Health.Schedules.Problem(target.Schedule) is { } targetSchedule)
             {
                 problems.Add($"{key}:Schedule {targetSchedule}");
+            }
+
+            if (target.Strategy is not null && !Engines.Redis.RedisEngine.Strategies.Contains(target.Strategy.Trim().ToLowerInvariant()))
+            {
+                problems.Add($"{key}:Strategy '{target.Strategy}' is unknown (use {string.Join(", ", Engines.Redis.RedisEngine.Strategies)}; Redis targets only)");
             }
 
             if (Compression.Parse(target.Compression) is null)

@@ -50,7 +50,7 @@ public sealed class StorageOptions
 /// <summary>One database to back up.</summary>
 public sealed class TargetOptions
 {
-    /// <summary>postgres (redis and neo4j follow).</summary>
+    /// <summary>postgres or redis (neo4j follows).</summary>
     public string Engine { get; set; } = "";
 
     /// <summary>The engine's connection string (local/dev form). Never together with ConnectionSecret.</summary>
@@ -61,6 +61,9 @@ public sealed class TargetOptions
 
     /// <summary>Database name, for engines whose connection does not carry one (Neo4j).</summary>
     public string? Database { get; set; }
+
+    /// <summary>Redis only: auto (default: replication, falling back to keyspace), replication or keyspace.</summary>
+    public string? Strategy { get; set; }
 
     /// <summary>brotli (default: fastest measured), gzip or none.</summary>
     public string Compression { get; set; } = "brotli";

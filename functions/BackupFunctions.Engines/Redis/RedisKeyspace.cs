@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using BackupFunctions.Engines.Redis.Rdb;
 using BackupFunctions.Engines.Redis.Resp;
 
 namespace BackupFunctions.Engines.Redis;
@@ -17,20 +18,21 @@ namespace BackupFunctions.Engines.Redis;
 /// </summary>
 public static class RedisKeyspace
 {
-    private static ReadOnlySpan<byte> Magic => "BFRK1\n"u8;
+    /// <summary>The manifest's format name for this framing.</summary>
+    public const string Format = "redis-keyspace-v1";
+
+    internal static ReadOnlySpan<byte> Magic => "BFRK1\n"u8;
     private const int Batch = 256;
 
-    /// <summary>Dumps every non-empty database; returns the number of keys written per database ("db0" ...).</summary>
-    public static async Task<IReadOnlyDictionary<string, long>> DumpAsync(RespConnection redis, Stream output, CancellationToken cancellationToken)
+    /// <summary>Dumps every non-empty database; returns the keys written per database and type.</summary>
+    public static async Task<RedisCounts> DumpAsync(RespConnection redis, Stream output, CancellationToken cancellationToken)
     {
-        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        var counts = new RedisCounts();
         await output.WriteAsync(Magic.ToArray(), cancellationToken);
-        long total = 0;
         foreach (int db in await DatabasesAsync(redis, cancellationToken))
         {
             await redis.CallAsync(cancellationToken, "SELECT", db.ToString(CultureInfo.InvariantCulture));
             await WriteAsync(output, [(byte)'D', .. U32(db)], cancellationToken);
-            long inDb = 0;
             string cursor = "0";
             do
             {
@@ -63,67 +65,47 @@ public static class RedisKeyspace
                         var exp = new byte[8];
                         BinaryPrimitives.WriteInt64BigEndian(exp, expireAt);
                         await WriteAsync(output, exp, cancellationToken);
-                        inDb++;
+                        counts.Add(db, payload[0]);
                     }
                 }
             }
             while (cursor != "0");
 
-            counts[$"db{db}"] = inDb;
-            total += inDb;
         }
 
         var end = new byte[9];
         end[0] = (byte)'E';
-        BinaryPrimitives.WriteUInt64BigEndian(end.AsSpan(1), (ulong)total);
+        BinaryPrimitives.WriteUInt64BigEndian(end.AsSpan(1), (ulong)counts.Total);
         await WriteAsync(output, end, cancellationToken);
         return counts;
     }
 
     /// <summary>
-    /// Restores a keyspace dump: database N goes to database <paramref name="databaseOffset"/> + N.
-    /// Returns the keys restored per source database. Malformed input throws <see cref="InvalidDataException"/>.
+    /// Reads a keyspace dump (synchronously: run it on its own thread) as entries carrying their DUMP
+    /// payloads; checks the end frame against the keys read. Malformed input throws <see cref="InvalidDataException"/>.
     /// </summary>
-    public static async Task<IReadOnlyDictionary<string, long>> RestoreAsync(Stream input, RespConnection redis, int databaseOffset, CancellationToken cancellationToken)
+    public static IEnumerable<RedisEntry> ReadEntries(Stream input)
     {
-        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
         var magic = new byte[6];
-        if (!await ReadExactAsync(input, magic, cancellationToken) || !magic.AsSpan().SequenceEqual(Magic))
+        if (!ReadExact(input, magic) || !magic.AsSpan().SequenceEqual(Magic))
         {
             throw new InvalidDataException("not a keyspace dump (bad header)");
         }
 
-        string? db = null;
-        int pending = 0;
+        int? db = null;
         long total = 0;
-        var one = new byte[1];
-        try
-        {
-            return await ReadFramesAsync();
-        }
-        catch (InvalidDataException)
-        {
-            await DrainAsync(redis, pending, cancellationToken); // keep the connection in step before reporting
-            throw;
-        }
-
-        async Task<IReadOnlyDictionary<string, long>> ReadFramesAsync()
-        {
+        var head = new byte[8];
         while (true)
         {
-            if (!await ReadExactAsync(input, one, cancellationToken))
+            if (!ReadExact(input, head.AsSpan(0, 1)))
             {
                 throw new InvalidDataException("keyspace dump is truncated: no end frame");
             }
 
-            switch ((char)one[0])
+            switch ((char)head[0])
             {
                 case 'D':
-                    pending = await DrainAsync(redis, pending, cancellationToken);
-                    int n = (int)await ReadU32Async(input, cancellationToken);
-                    db = $"db{n}";
-                    counts[db] = 0;
-                    await redis.CallAsync(cancellationToken, "SELECT", (n + databaseOffset).ToString(CultureInfo.InvariantCulture));
+                    db = (int)ReadU32(input);
                     break;
                 case 'K':
                     if (db is null)
@@ -131,37 +113,32 @@ public static class RedisKeyspace
                         throw new InvalidDataException("keyspace dump has a key before any database frame");
                     }
 
-                    byte[] key = await ReadBlockAsync(input, cancellationToken);
-                    byte[] payload = await ReadBlockAsync(input, cancellationToken);
-                    var exp = new byte[8];
-                    if (!await ReadExactAsync(input, exp, cancellationToken))
+                    byte[] key = ReadBlock(input);
+                    byte[] payload = ReadBlock(input);
+                    if (payload.Length < 11 || !ReadExact(input, head))
                     {
                         throw new InvalidDataException("keyspace dump is truncated inside a key frame");
                     }
 
-                    long expireAt = BinaryPrimitives.ReadInt64BigEndian(exp);
-                    redis.Send("RESTORE", key, (expireAt < 0 ? 0 : expireAt).ToString(CultureInfo.InvariantCulture), payload, "REPLACE", "ABSTTL");
-                    counts[db]++;
-                    total++;
-                    if (++pending == Batch)
+                    ulong crc = BinaryPrimitives.ReadUInt64LittleEndian(payload.AsSpan(payload.Length - 8));
+                    if (crc != 0 && crc != Crc64Jones.Compute(payload.AsSpan(0, payload.Length - 8)))
                     {
-                        pending = await DrainAsync(redis, pending, cancellationToken);
+                        throw new InvalidDataException($"the payload of key '{RedisTypes.Printable(key)}' in db {db} fails its CRC64");
                     }
 
+                    total++;
+                    yield return new RedisEntry(db.Value, key, payload[0], BinaryPrimitives.ReadInt64BigEndian(head), payload);
                     break;
                 case 'E':
-                    await DrainAsync(redis, pending, cancellationToken);
-                    var end = new byte[8];
-                    if (!await ReadExactAsync(input, end, cancellationToken) || (long)BinaryPrimitives.ReadUInt64BigEndian(end) != total)
+                    if (!ReadExact(input, head) || (long)BinaryPrimitives.ReadUInt64BigEndian(head) != total)
                     {
                         throw new InvalidDataException($"keyspace dump end frame does not match the {total} keys read");
                     }
 
-                    return counts;
+                    yield break;
                 default:
-                    throw new InvalidDataException($"keyspace dump has an unknown frame type 0x{one[0]:x2}");
+                    throw new InvalidDataException($"keyspace dump has an unknown frame type 0x{head[0]:x2}");
             }
-        }
         }
     }
 
@@ -204,28 +181,6 @@ public static class RedisKeyspace
         return (seconds * 1000) + (micros / 1000);
     }
 
-    /// <summary>Reads every pending reply (so the connection stays in step), then reports the first error.</summary>
-    private static async Task<int> DrainAsync(RespConnection redis, int pending, CancellationToken cancellationToken)
-    {
-        if (pending == 0)
-        {
-            return 0;
-        }
-
-        await redis.FlushAsync(cancellationToken);
-        string? firstError = null;
-        for (int i = 0; i < pending; i++)
-        {
-            var reply = await redis.ReadAsync(cancellationToken);
-            if (reply.Kind == RespKind.Error)
-            {
-                firstError ??= reply.Text;
-            }
-        }
-
-        return firstError is null ? 0 : throw new RespErrorException($"RESTORE failed: {firstError}");
-    }
-
     private static byte[] U32(int value)
     {
         var b = new byte[4];
@@ -235,40 +190,34 @@ public static class RedisKeyspace
 
     private static Task WriteAsync(Stream output, byte[] bytes, CancellationToken cancellationToken) => output.WriteAsync(bytes, cancellationToken).AsTask();
 
-    private static async Task<uint> ReadU32Async(Stream input, CancellationToken cancellationToken)
+    private static uint ReadU32(Stream input)
     {
-        var b = new byte[4];
-        return await ReadExactAsync(input, b, cancellationToken)
-            ? BinaryPrimitives.ReadUInt32BigEndian(b)
-            : throw new InvalidDataException("keyspace dump is truncated");
+        Span<byte> b = stackalloc byte[4];
+        return ReadExact(input, b) ? BinaryPrimitives.ReadUInt32BigEndian(b) : throw new InvalidDataException("keyspace dump is truncated");
     }
 
-    private static async Task<byte[]> ReadBlockAsync(Stream input, CancellationToken cancellationToken)
+    private static byte[] ReadBlock(Stream input)
     {
-        uint length = await ReadU32Async(input, cancellationToken);
+        uint length = ReadU32(input);
         if (length > 512 * 1024 * 1024)
         {
             throw new InvalidDataException($"keyspace dump frame claims {length} bytes (more than Redis allows)");
         }
 
         var block = new byte[length];
-        return await ReadExactAsync(input, block, cancellationToken) ? block : throw new InvalidDataException("keyspace dump is truncated inside a frame");
+        return ReadExact(input, block) ? block : throw new InvalidDataException("keyspace dump is truncated inside a frame");
     }
 
-    private static async Task<bool> ReadExactAsync(Stream input, byte[] buffer, CancellationToken cancellationToken)
+    private static bool ReadExact(Stream input, Span<byte> buffer)
     {
-        int read = 0;
-        while (read < buffer.Length)
+        try
         {
-            int n = await input.ReadAsync(buffer.AsMemory(read), cancellationToken);
-            if (n == 0)
-            {
-                return false;
-            }
-
-            read += n;
+            input.ReadExactly(buffer);
+            return true;
         }
-
-        return true;
+        catch (EndOfStreamException)
+        {
+            return false;
+        }
     }
 }

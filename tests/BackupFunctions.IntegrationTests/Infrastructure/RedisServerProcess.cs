@@ -20,7 +20,8 @@ internal sealed class RedisServerProcess : IAsyncDisposable
     public string Connection(string? password = null, int database = 0) =>
         $"127.0.0.1:{Port}{(password is null ? "" : $",password={password}")},defaultDatabase={database}";
 
-    public static async Task<RedisServerProcess> StartAsync(string? requirePass = null)
+    /// <summary>Starts a server; <paramref name="arguments"/> are extra command-line settings (e.g. "--repl-diskless-sync", "no").</summary>
+    public static async Task<RedisServerProcess> StartAsync(string? requirePass = null, params string[] arguments)
     {
         int port;
         using (var listener = new TcpListener(IPAddress.Loopback, 0))
@@ -30,7 +31,10 @@ internal sealed class RedisServerProcess : IAsyncDisposable
         }
 
         var info = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (string a in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
+        // No disk snapshots, and a diskless SYNC that starts at once (the default waits 5 s for more replicas).
+        string[] defaults = ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--repl-diskless-sync-delay", "0", "--dir", Directory.CreateTempSubdirectory("redis-it").FullName];
+        foreach (string a in defaults.Concat(arguments))
         {
             info.ArgumentList.Add(a);
         }

@@ -245,6 +245,23 @@ public sealed class RespConnection : IAsyncDisposable
         return await _stream.ReadAsync(destination, cancellationToken);
     }
 
+    /// <summary>
+    /// Synchronous <see cref="ReadRawAsync"/>, for bulk payloads read on a dedicated thread: a blocking
+    /// read per 256 KiB costs far less than an asynchronous wake-up per socket segment.
+    /// </summary>
+    public int ReadRaw(Span<byte> destination)
+    {
+        if (_start < _end)
+        {
+            int n = Math.Min(destination.Length, _end - _start);
+            _buffer.AsSpan(_start, n).CopyTo(destination);
+            _start += n;
+            return n;
+        }
+
+        return _stream.Read(destination);
+    }
+
     private async Task ReadExactAsync(Memory<byte> destination, CancellationToken cancellationToken)
     {
         while (!destination.IsEmpty)

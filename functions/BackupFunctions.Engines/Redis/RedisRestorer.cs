@@ -1,0 +1,296 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Threading.Channels;
+using BackupFunctions.Engines.Redis.Rdb;
+using BackupFunctions.Engines.Redis.Resp;
+
+namespace BackupFunctions.Engines.Redis;
+
+/// <summary>
+/// Replays a dump's keys as pipelined <c>RESTORE key ttl payload ABSTTL</c>. Dump database N goes to
+/// destination database defaultDatabase + N.
+/// <list type="bullet">
+/// <item>Without replace, each destination database must be empty when the restore reaches it; on any
+/// failure every database written so far is flushed again, so the destination is left as it was.</item>
+/// <item>With replace, each database is restored into an empty staging database and swapped in with
+/// <c>SWAPDB</c> only after the whole dump was read and its checksums matched; the old contents are
+/// then flushed. A failure flushes only the staging databases.</item>
+/// <item>A restore test restores keys whose TTL ends within ten minutes without a TTL, so that the
+/// counts it compares cannot change under it, and compares a sample of values read back.</item>
+/// </list>
+/// The dump is parsed on its own thread and handed over through a bounded channel.
+/// </summary>
+internal sealed class RedisRestorer(RespConnection redis, RestoreOptions options, TimeProvider time)
+{
+    private const int Batch = 256;
+    private const int SampleSize = 16;
+    private const int SampleMaxBytes = 1 << 20;
+    private static readonly TimeSpan TestTtlFloor = TimeSpan.FromMinutes(10);
+
+    private readonly List<(int Destination, int WrittenTo)> _databases = [];
+    private readonly List<RedisEntry> _sample = [];
+    private readonly HashSet<int> _swapped = [];
+    private int _pending;
+    private long _seen;
+
+    public async Task RunAsync(IRedisDumpReader reader, CancellationToken cancellationToken)
+    {
+        int offset = redis.Endpoint.Database;
+        int databases = await DatabaseCountAsync(cancellationToken);
+        var busy = (await RedisKeyspace.DatabasesAsync(redis, cancellationToken)).ToHashSet();
+        var channel = Channel.CreateBounded<RedisEntry>(new BoundedChannelOptions(512) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var producer = Task.Factory.StartNew(() => Produce(reader, channel.Writer, stop.Token), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        try
+        {
+            int? source = null;
+            long testTtlFloor = time.GetUtcNow().Add(TestTtlFloor).ToUnixTimeMilliseconds();
+            await foreach (var entry in channel.Reader.ReadAllAsync(cancellationToken))
+            {
+                if (entry.Database != source)
+                {
+                    await DrainAsync(cancellationToken);
+                    source = entry.Database;
+                    await OpenDatabaseAsync(offset + entry.Database, databases, busy, cancellationToken);
+                }
+
+                long ttl = entry.ExpireAtMs < 0 || (options.ForTest && entry.ExpireAtMs < testTtlFloor) ? 0 : entry.ExpireAtMs;
+                redis.Send("RESTORE", entry.Key, ttl.ToString(CultureInfo.InvariantCulture), entry.Payload!, "ABSTTL");
+                if (options.ForTest && entry.Payload!.Length <= SampleMaxBytes && (_seen++ % 997 == 0) && _sample.Count < SampleSize)
+                {
+                    _sample.Add(entry with { Database = _databases[^1].WrittenTo });
+                }
+
+                if (++_pending == Batch)
+                {
+                    await DrainAsync(cancellationToken);
+                }
+            }
+
+            await producer; // its parse errors surface here
+            await DrainAsync(cancellationToken);
+            if (options.VerifyBeforeSwap is not null)
+            {
+                await options.VerifyBeforeSwap(cancellationToken);
+            }
+
+            await CheckSampleAsync(cancellationToken);
+            if (options.Replace)
+            {
+                await SwapInAsync(cancellationToken);
+            }
+        }
+        catch
+        {
+            await stop.CancelAsync();
+            await Task.WhenAny(producer); // let the parser thread stop before the stream goes away
+            await RollBackAsync();
+            throw;
+        }
+    }
+
+    private static void Produce(IRedisDumpReader reader, ChannelWriter<RedisEntry> writer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var entry in reader.Entries(payloads: true))
+            {
+                while (!writer.TryWrite(entry))
+                {
+                    if (!writer.WaitToWriteAsync(cancellationToken).AsTask().GetAwaiter().GetResult())
+                    {
+                        return;
+                    }
+                }
+            }
+
+            writer.Complete();
+        }
+        catch (Exception e)
+        {
+            writer.Complete(e);
+            throw;
+        }
+    }
+
+    private async Task OpenDatabaseAsync(int destination, int databases, HashSet<int> busy, CancellationToken cancellationToken)
+    {
+        if (destination >= databases)
+        {
+            throw new EngineException(FailureKind.Configuration,
+                $"{redis.Endpoint.Host}:{redis.Endpoint.Port} has {databases} databases, but the dump needs db {destination} (lower defaultDatabase=)");
+        }
+
+        if (_databases.Any(d => d.WrittenTo == destination))
+        {
+            throw new EngineException(FailureKind.Refused, $"db {destination} is in use as a staging database for this restore: restore into a lower defaultDatabase=");
+        }
+
+        int writeTo = destination;
+        if (busy.Contains(destination))
+        {
+            if (!options.Replace)
+            {
+                long keys = (await SelectAsync(destination, cancellationToken)).Number;
+                throw new EngineException(FailureKind.Refused,
+                    $"db {destination} on {redis.Endpoint.Host}:{redis.Endpoint.Port} is not empty ({keys} keys): restore into an empty database, or pass --replace");
+            }
+
+            writeTo = Enumerable.Range(0, databases).Reverse().FirstOrDefault(d => d > destination && !busy.Contains(d) && _databases.All(x => x.WrittenTo != d), -1);
+            if (writeTo < 0)
+            {
+                throw new EngineException(FailureKind.Refused,
+                    $"--replace needs an empty database above db {destination} to stage the restore in, and {redis.Endpoint.Host}:{redis.Endpoint.Port} has none");
+            }
+        }
+
+        if ((await SelectAsync(writeTo, cancellationToken)).Number != 0)
+        {
+            throw new EngineException(FailureKind.Refused, $"db {writeTo} received keys while the restore started: stopped, nothing restored there");
+        }
+
+        _databases.Add((destination, writeTo));
+        busy.Add(writeTo);
+    }
+
+    /// <summary>SELECTs a database and returns its DBSIZE.</summary>
+    private async Task<RespValue> SelectAsync(int db, CancellationToken cancellationToken)
+    {
+        await redis.CallAsync(cancellationToken, "SELECT", db.ToString(CultureInfo.InvariantCulture));
+        return await redis.CallAsync(cancellationToken, "DBSIZE");
+    }
+
+    private async Task<int> DatabaseCountAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var reply = await redis.CallAsync(cancellationToken, "CONFIG", "GET", "databases");
+            return reply.Items is [_, var value] && int.TryParse(value.Text, CultureInfo.InvariantCulture, out int n) ? n : 16;
+        }
+        catch (RespErrorException)
+        {
+            return 16; // managed services often refuse CONFIG; 16 is the default
+        }
+    }
+
+    /// <summary>Reads every pending reply (so the connection stays in step), then reports the first error.</summary>
+    private async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        int pending = _pending;
+        _pending = 0;
+        if (pending == 0)
+        {
+            return;
+        }
+
+        await redis.FlushAsync(cancellationToken);
+        string? firstError = null;
+        for (int i = 0; i < pending; i++)
+        {
+            var reply = await redis.ReadAsync(cancellationToken);
+            if (reply.Kind == RespKind.Error)
+            {
+                firstError ??= reply.Text;
+            }
+        }
+
+        if (firstError is not null)
+        {
+            throw new RespErrorException($"RESTORE failed: {firstError}");
+        }
+    }
+
+    /// <summary>
+    /// Reads sampled keys back. A DUMP of the restored key must equal the backed-up payload when the
+    /// server writes the same RDB version; hashtable sets and hashes may serialise in another order, so
+    /// for those (and across versions) the type and element count must match.
+    /// </summary>
+    private async Task CheckSampleAsync(CancellationToken cancellationToken)
+    {
+        foreach (var entry in _sample)
+        {
+            await redis.CallAsync(cancellationToken, "SELECT", entry.Database.ToString(CultureInfo.InvariantCulture));
+            var dump = await redis.CallAsync(cancellationToken, "DUMP", entry.Key);
+            string where = $"key '{RedisTypes.Printable(entry.Key)}' (db {entry.Database})";
+            if (dump.Bytes is not { } restored)
+            {
+                throw new EngineException(FailureKind.Failed, $"{where} is missing after the restore");
+            }
+
+            byte[] payload = entry.Payload!;
+            bool sameVersion = restored.Length >= 10 && restored.AsSpan(restored.Length - 10, 2).SequenceEqual(payload.AsSpan(payload.Length - 10, 2));
+            bool unordered = entry.Type is 2 or 4;
+            if (sameVersion && !unordered)
+            {
+                if (!restored.AsSpan(0, restored.Length - 10).SequenceEqual(payload.AsSpan(0, payload.Length - 10)))
+                {
+                    throw new EngineException(FailureKind.Failed, $"{where} reads back different from the backup");
+                }
+
+                continue;
+            }
+
+            string type = (await redis.CallAsync(cancellationToken, "TYPE", entry.Key)).Text ?? "none";
+            if (type != RedisTypes.Family(entry.Type))
+            {
+                throw new EngineException(FailureKind.Failed, $"{where} reads back as a {type}, not a {RedisTypes.Family(entry.Type)}");
+            }
+
+            if (unordered)
+            {
+                long expected = ElementCount(payload);
+                long actual = (await redis.CallAsync(cancellationToken, entry.Type == 2 ? "SCARD" : "HLEN", entry.Key)).Number;
+                if (expected != actual)
+                {
+                    throw new EngineException(FailureKind.Failed, $"{where} has {actual} elements after the restore, {expected} in the backup");
+                }
+            }
+        }
+    }
+
+    /// <summary>The element count that starts a hashtable set or hash payload (RDB length encoding).</summary>
+    private static long ElementCount(byte[] payload)
+    {
+        byte first = payload[1];
+        return (first >> 6) switch
+        {
+            0 => first & 0x3F,
+            1 => ((first & 0x3F) << 8) | payload[2],
+            _ => first == 0x80 ? BinaryPrimitives.ReadUInt32BigEndian(payload.AsSpan(2)) : (long)BinaryPrimitives.ReadUInt64BigEndian(payload.AsSpan(2)),
+        };
+    }
+
+    private async Task SwapInAsync(CancellationToken cancellationToken)
+    {
+        foreach (var (destination, staging) in _databases.Where(d => d.Destination != d.WrittenTo))
+        {
+            await redis.CallAsync(cancellationToken, "SWAPDB", staging.ToString(CultureInfo.InvariantCulture), destination.ToString(CultureInfo.InvariantCulture));
+            _swapped.Add(staging); // now holds the replaced contents, which the caller asked to drop
+            await redis.CallAsync(cancellationToken, "SELECT", staging.ToString(CultureInfo.InvariantCulture));
+            await redis.CallAsync(cancellationToken, "FLUSHDB"); // the replaced contents
+        }
+    }
+
+    /// <summary>Flushes every database this restore wrote into (each was empty before it, or is a swapped-out one).</summary>
+    private async Task RollBackAsync()
+    {
+        try
+        {
+            await DrainAsync(CancellationToken.None);
+        }
+        catch (RespErrorException)
+        {
+            // the failure being reported already explains it
+        }
+        catch (IOException)
+        {
+            return; // the connection is gone: nothing can be flushed
+        }
+
+        foreach (var (_, written) in _databases)
+        {
+            await redis.CallAsync(CancellationToken.None, "SELECT", written.ToString(CultureInfo.InvariantCulture));
+            await redis.CallAsync(CancellationToken.None, "FLUSHDB");
+        }
+    }
+}

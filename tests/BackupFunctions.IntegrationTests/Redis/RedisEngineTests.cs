@@ -1,0 +1,307 @@
+using System.Globalization;
+using BackupFunctions.Engines;
+using BackupFunctions.Engines.Redis;
+using BackupFunctions.Engines.Redis.Resp;
+using BackupFunctions.IntegrationTests.Infrastructure;
+
+namespace BackupFunctions.IntegrationTests.Redis;
+
+/// <summary>
+/// The Redis engine between real redis-servers, through both strategies: every value type, TTLs,
+/// binary keys and values, a 50 MB value, many small keys, several databases, requirepass; the two
+/// forms of the SYNC payload; verify; restore refusing, replacing and rolling back.
+/// </summary>
+public class RedisEngineTests
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    public static TheoryData<string> Strategies => new() { RedisEngine.Replication, RedisEngine.Keyspace };
+
+    private static async Task SeedAsync(RespConnection r, int smallKeys = 10_000)
+    {
+        var big = new byte[50 * 1024 * 1024];
+        new Random(50).NextBytes(big);
+        await r.CallAsync(None, "SELECT", "0");
+        await r.CallAsync(None, "SET", "string", "plain ✓ text");
+        await r.CallAsync(None, "SET", "12345", "an integer-encoded key");
+        await r.CallAsync(None, "SET", new byte[] { 0x00, 0xff, 0x0d, 0x0a, 0x80 }, new byte[] { 0xc3, 0x28, 0x00, 0xfe });
+        await r.CallAsync(None, "SET", "big-50mb", big);
+        await r.CallAsync(None, "SET", "compressible", new string('z', 100_000)); // LZF-compressed in the RDB
+        await r.CallAsync(None, "SET", new string('k', 100), "a long key: LZF-compressed in the RDB too");
+        await r.CallAsync(None, "RPUSH", "list", "a", "b", "c", "a");
+        await r.CallAsync(None, "SADD", "set", "x", "y", "z");
+        await r.CallAsync(None, "SADD", "intset", "1", "2", "3");
+        await r.CallAsync(None, "ZADD", "zset", "1.5", "one", "-2", "two", "1e10", "three");
+        await r.CallAsync(None, "HSET", "hash", "f1", "v1", "f2", "v2");
+        for (int i = 0; i < 300; i++)
+        {
+            r.Send("SADD", "bigset", $"member-{i}"); // hashtable encodings, beyond listpack limits
+            r.Send("HSET", "bighash", $"field-{i}", new string('v', 100));
+            r.Send("ZADD", "bigzset", i.ToString(CultureInfo.InvariantCulture), $"m{i}");
+            r.Send("RPUSH", "biglist", new string('l', 200));
+        }
+
+        await r.FlushAsync(None);
+        for (int i = 0; i < 1200; i++)
+        {
+            await r.ReadAsync(None);
+        }
+
+        await r.CallAsync(None, "XADD", "stream", "1-1", "temp", "20.5");
+        await r.CallAsync(None, "XADD", "stream", "2-1", "temp", "21.0");
+        await r.CallAsync(None, "XGROUP", "CREATE", "stream", "readers", "0");
+        await r.CallAsync(None, "XREADGROUP", "GROUP", "readers", "alice", "COUNT", "1", "STREAMS", "stream", ">");
+        await r.CallAsync(None, "SET", "expiring", "soon", "PX", "3600000");
+        for (int i = 0; i < smallKeys; i++)
+        {
+            r.Send("SET", $"small:{i}", i.ToString(CultureInfo.InvariantCulture));
+        }
+
+        await r.FlushAsync(None);
+        for (int i = 0; i < smallKeys; i++)
+        {
+            await r.ReadAsync(None);
+        }
+
+        await r.CallAsync(None, "SELECT", "3");
+        await r.CallAsync(None, "HSET", "db3-hash", "k", "v");
+        await r.CallAsync(None, "SELECT", "0");
+    }
+
+    private static async Task<Dictionary<string, (byte[] Dump, long Pttl)>> SnapshotAsync(RespConnection r, int db)
+    {
+        await r.CallAsync(None, "SELECT", db.ToString(CultureInfo.InvariantCulture));
+        var result = new Dictionary<string, (byte[], long)>(StringComparer.Ordinal);
+        string cursor = "0";
+        do
+        {
+            var scan = await r.CallAsync(None, "SCAN", cursor, "COUNT", "1000");
+            cursor = scan.Items![0].Text!;
+            foreach (var key in scan.Items[1].Items!)
+            {
+                var pttl = await r.CallAsync(None, "PTTL", key.Bytes!);
+                result[Convert.ToHexString(key.Bytes!)] = (await ContentAsync(r, key.Bytes!), pttl.Number);
+            }
+        }
+        while (cursor != "0");
+
+        return result;
+    }
+
+    /// <summary>
+    /// The value, comparably: hashtable-encoded sets and hashes may iterate in another order after a
+    /// rehash, so those compare as sorted members; every other type compares by its DUMP bytes.
+    /// </summary>
+    private static async Task<byte[]> ContentAsync(RespConnection r, byte[] key)
+    {
+        string type = (await r.CallAsync(None, "TYPE", key)).Text!;
+        IEnumerable<string>? members = type switch
+        {
+            "set" => (await r.CallAsync(None, "SMEMBERS", key)).Items!.Select(i => Convert.ToHexString(i.Bytes!)),
+            "hash" => (await r.CallAsync(None, "HGETALL", key)).Items!.Chunk(2).Select(p => Convert.ToHexString(p[0].Bytes!) + "=" + Convert.ToHexString(p[1].Bytes!)),
+            _ => null,
+        };
+        return members is null
+            ? (await r.CallAsync(None, "DUMP", key)).Bytes!
+            : System.Text.Encoding.ASCII.GetBytes(type + ":" + string.Join(",", members.Order(StringComparer.Ordinal)));
+    }
+
+    private static async Task AssertSameAsync(RespConnection source, RespConnection target, int db, int targetDb)
+    {
+        var before = await SnapshotAsync(source, db);
+        var after = await SnapshotAsync(target, targetDb);
+        Assert.Equal(before.Keys.Order(), after.Keys.Order());
+        foreach (var (key, (bytes, pttl)) in before)
+        {
+            Assert.True(bytes.AsSpan().SequenceEqual(after[key].Dump), $"key {key}: value differs after restore");
+            Assert.True(pttl < 0 ? after[key].Pttl < 0 : Math.Abs(after[key].Pttl - pttl) < 10_000, $"key {key}: TTL {pttl} became {after[key].Pttl}");
+        }
+    }
+
+    /// <summary>The databases that hold keys, e.g. "0,6".</summary>
+    private static async Task<string> DatabasesAsync(RespConnection r) => string.Join(",", await RedisKeyspace.DatabasesAsync(r, None));
+
+    private static async Task<RespConnection> ConnectAsync(string connection) => await RespConnection.ConnectAsync(RedisEndpoint.Parse(connection), None);
+
+    [Theory]
+    [MemberData(nameof(Strategies))]
+    public async Task RoundTrip_EveryTypeTtlsBinaryA50MbValueAndSeveralDatabases(string strategy)
+    {
+        await using var sourceServer = await RedisServerProcess.StartAsync(requirePass: "src-pw");
+        await using var targetServer = await RedisServerProcess.StartAsync(requirePass: "dst-pw");
+        await using var source = await ConnectAsync(sourceServer.Connection("src-pw"));
+        await using var target = await ConnectAsync(targetServer.Connection("dst-pw"));
+        await SeedAsync(source);
+        var engine = new RedisEngine(strategy);
+
+        using var dump = new MemoryStream();
+        var result = await engine.DumpAsync(sourceServer.Connection("src-pw"), dump, None);
+        dump.Position = 0;
+        var check = await engine.CheckStructureAsync(dump, result.Stats, None);
+        dump.Position = 0;
+        await engine.RestoreAsync(dump, targetServer.Connection("dst-pw"), new RestoreOptions(Replace: false), None);
+
+        Assert.True(check.IsValid, check.Detail);
+        Assert.Equal($"redis-{strategy}", result.Tool);
+        Assert.StartsWith(strategy == RedisEngine.Replication ? "rdb-v" : "redis-keyspace-v1", result.Format, StringComparison.Ordinal);
+        Assert.StartsWith("7.", result.EngineVersion, StringComparison.Ordinal);
+        Assert.Equal(10_000 + 17, result.Stats.Counts["db0"]);
+        Assert.Equal(1, result.Stats.Counts["db3"]);
+        Assert.Equal(10_000 + 7, result.Stats.Counts["db0/string"]);
+        Assert.Equal(1, result.Stats.Counts["db0/stream"]);
+        Assert.Equal(3, result.Stats.Counts["db0/set"]);
+        Assert.True(result.Stats.SizeBytes > 50_000_000, $"used memory {result.Stats.SizeBytes}");
+        Assert.Equal(result.Stats.Counts, (await engine.ReadStatsAsync(targetServer.Connection("dst-pw"), None)).Counts);
+        await AssertSameAsync(source, target, 0, 0);
+        await AssertSameAsync(source, target, 3, 3);
+    }
+
+    [Fact]
+    public async Task Replication_ReadsBothPayloadForms_AndReportsAChecksumThatIsOff()
+    {
+        foreach (var (settings, checksum) in new[]
+        {
+            (new[] { "--repl-diskless-sync", "yes" }, "CRC64 verified"),            // $EOF:<mark> ... <mark>
+            (new[] { "--repl-diskless-sync", "no" }, "CRC64 verified"),             // $<length>, from a BGSAVE file
+            (new[] { "--repl-diskless-sync", "yes", "--rdbchecksum", "no" }, "CRC64 off"),
+        })
+        {
+            await using var server = await RedisServerProcess.StartAsync(null, settings);
+            await using (var r = await ConnectAsync(server.Connection()))
+            {
+                await SeedAsync(r, smallKeys: 100);
+            }
+
+            var engine = new RedisEngine(RedisEngine.Replication);
+            using var dump = new MemoryStream();
+            var result = await engine.DumpAsync(server.Connection(), dump, None);
+            dump.Position = 0;
+            var check = await engine.CheckStructureAsync(dump, result.Stats, None);
+
+            Assert.Equal($"SYNC; {checksum}", result.ToolVersion);
+            Assert.True(check.IsValid, check.Detail);
+            Assert.Contains(checksum, check.Detail, StringComparison.Ordinal);
+            Assert.Equal(117, result.Stats.Counts["db0"]);
+            Assert.Equal("REDIS"u8.ToArray(), dump.ToArray()[..5]);
+        }
+    }
+
+    [Fact]
+    public async Task Auto_FallsBackToKeyspace_WhenSyncIsRefused_AndReplicationSaysWhatToDo()
+    {
+        await using var server = await RedisServerProcess.StartAsync(null, "--rename-command", "SYNC", "");
+        await using (var r = await ConnectAsync(server.Connection()))
+        {
+            await r.CallAsync(None, "SET", "k", "v");
+        }
+
+        using var dump = new MemoryStream();
+        var auto = await new RedisEngine(RedisEngine.Auto).DumpAsync(server.Connection(), dump, None);
+        var refused = await Assert.ThrowsAsync<EngineException>(() => new RedisEngine(RedisEngine.Replication).DumpAsync(server.Connection(), Stream.Null, None));
+
+        Assert.Equal("redis-keyspace", auto.Tool);
+        Assert.StartsWith("SCAN+DUMP (SYNC refused: ERR unknown command", auto.ToolVersion, StringComparison.Ordinal);
+        Assert.Equal(1, auto.Stats.Counts["db0"]);
+        Assert.Equal(FailureKind.Configuration, refused.Kind);
+        Assert.Contains("refused SYNC", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("Strategy=keyspace", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Strategies))]
+    public async Task Restore_RefusesANonEmptyDatabase_ReplacesWithReplace_AndRollsBackAFailure(string strategy)
+    {
+        await using var server = await RedisServerProcess.StartAsync();
+        await using var r = await ConnectAsync(server.Connection());
+        await r.CallAsync(None, "SET", "from-backup", "1");
+        await r.CallAsync(None, "SELECT", "1");
+        await r.CallAsync(None, "SET", "db1-from-backup", "1");
+        var engine = new RedisEngine(strategy);
+        using var dump = new MemoryStream();
+        await engine.DumpAsync(server.Connection(), dump, None);
+        byte[] bytes = dump.ToArray();
+        await r.CallAsync(None, "FLUSHALL");
+        await r.CallAsync(None, "SELECT", "6"); // destination: defaultDatabase=5, so dump db 1 lands in db 6
+        await r.CallAsync(None, "SET", "already-here", "keep me");
+
+        // Without replace: db 5 is restored first, then db 6 is found non-empty; db 5 is flushed again.
+        var refused = await Assert.ThrowsAsync<EngineException>(() =>
+            engine.RestoreAsync(new MemoryStream(bytes), server.Connection(database: 5), new RestoreOptions(Replace: false), None));
+        Assert.Equal(FailureKind.Refused, refused.Kind);
+        Assert.Contains("db 6", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("--replace", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("6", await DatabasesAsync(r));
+
+        // With replace, but the checksum check before the swap fails: nothing changes.
+        var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => engine.RestoreAsync(new MemoryStream(bytes), server.Connection(database: 5),
+            new RestoreOptions(Replace: true, VerifyBeforeSwap: _ => throw new InvalidOperationException("checksum mismatch")), None));
+        Assert.Equal("6", await DatabasesAsync(r));
+        Assert.Equal("keep me", (await r.CallAsync(None, "GET", "already-here")).Text);
+
+        // With replace: db 6 now holds exactly the backup's db 1.
+        await engine.RestoreAsync(new MemoryStream(bytes), server.Connection(database: 5), new RestoreOptions(Replace: true), None);
+        Assert.Equal("5,6", await DatabasesAsync(r));
+        await r.CallAsync(None, "SELECT", "6");
+        Assert.True((await r.CallAsync(None, "GET", "already-here")).IsNull);
+        Assert.Equal("1", (await r.CallAsync(None, "GET", "db1-from-backup")).Text);
+        Assert.Equal("checksum mismatch", failed.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(Strategies))]
+    public async Task TruncatedOrCorruptDumps_FailVerify_AndTheirRestoreLeavesNothingBehind(string strategy)
+    {
+        await using var server = await RedisServerProcess.StartAsync();
+        await using var r = await ConnectAsync(server.Connection());
+        var random = new Random(7);
+        byte[] marked = new byte[50];
+        for (int i = 0; i < 2000; i++)
+        {
+            var value = new byte[50]; // random: the RDB stores it as it is, so a byte of it can be found and flipped
+            random.NextBytes(value);
+            await r.CallAsync(None, "SET", $"key:{i}", value);
+            marked = i == 1000 ? value : marked;
+        }
+
+        var engine = new RedisEngine(strategy);
+        using var dump = new MemoryStream();
+        var result = await engine.DumpAsync(server.Connection(), dump, None);
+        byte[] bytes = dump.ToArray();
+        byte[] flipped = (byte[])bytes.Clone();
+        flipped[bytes.AsSpan().IndexOf(marked) + 25] ^= 0x01; // inside one value: only a checksum can notice
+
+        var truncated = await engine.CheckStructureAsync(new MemoryStream(bytes[..^30]), result.Stats, None);
+        var corrupt = await engine.CheckStructureAsync(new MemoryStream(flipped), result.Stats, None);
+        var otherCounts = await engine.CheckStructureAsync(new MemoryStream(bytes), result.Stats with { Counts = new Dictionary<string, long> { ["db0"] = 1999 } }, None);
+        var restore = await Assert.ThrowsAsync<EngineException>(() => engine.RestoreAsync(new MemoryStream(flipped), server.Connection(database: 2), new RestoreOptions(false), None));
+
+        Assert.False(truncated.IsValid);
+        Assert.Contains("truncated", truncated.Detail, StringComparison.Ordinal);
+        Assert.False(corrupt.IsValid);
+        Assert.Contains("CRC64", corrupt.Detail, StringComparison.Ordinal);
+        Assert.False(otherCounts.IsValid);
+        Assert.Contains("db0: 2000 (manifest 1999)", otherCounts.Detail, StringComparison.Ordinal);
+        Assert.Contains("nothing kept", restore.Message, StringComparison.Ordinal);
+        Assert.Equal("0", await DatabasesAsync(r)); // db 2 was flushed again
+    }
+
+    [Fact]
+    public async Task Scratch_MustBeEmpty_AndIsFlushedAfterwards()
+    {
+        await using var server = await RedisServerProcess.StartAsync();
+        await using var r = await ConnectAsync(server.Connection());
+        await r.CallAsync(None, "SET", "source-data", "x");
+        var engine = new RedisEngine();
+
+        var busy = await Assert.ThrowsAsync<EngineException>(() => engine.CreateScratchAsync(server.Connection(), None));
+        await using (var scratch = await engine.CreateScratchAsync(server.Connection(database: 9), None))
+        {
+            await r.CallAsync(None, "SELECT", "10");
+            await r.CallAsync(None, "SET", "restored", "x");
+        }
+
+        Assert.Equal(FailureKind.Refused, busy.Kind);
+        Assert.Contains("holds keys in db 0", busy.Message, StringComparison.Ordinal);
+        Assert.Equal("0", await DatabasesAsync(r));
+    }
+}
