@@ -48,8 +48,8 @@ public interface IDatabaseEngine
 /// <summary>Statistics of a database: <see cref="Kind"/> says what <see cref="Counts"/> counts (e.g. "rowsPerTable").</summary>
 public sealed record SourceStats(string Kind, IReadOnlyDictionary<string, long> Counts, long? SizeBytes);
 
-/// <summary>What a dump was and what it holds.</summary>
-public sealed record DumpResult(string EngineVersion, string Tool, string ToolVersion, string Format, SourceStats Stats);
+/// <summary>What a dump was and what it holds; <paramref name="Warnings"/> are facts a reader of the manifest must know (e.g. the source changed during a non-snapshot export).</summary>
+public sealed record DumpResult(string EngineVersion, string Tool, string ToolVersion, string Format, SourceStats Stats, IReadOnlyList<string>? Warnings = null);
 
 /// <summary>Result of a structural check: valid or not, with the reason.</summary>
 public sealed record StructureCheck(bool IsValid, string Detail);

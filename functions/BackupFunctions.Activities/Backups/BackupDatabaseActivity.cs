@@ -103,6 +103,7 @@ public sealed partial class BackupDatabaseActivity(BackupRuntime runtime)
             Blobs = new ManifestBlobs(dataBlob, BlobLayout.Manifest(id)),
             SourceStats = new SourceStatsRecord(dump.Stats.Kind, dump.Stats.Counts, dump.Stats.SizeBytes),
             Immutability = immutability,
+            Warnings = dump.Warnings is { Count: > 0 } ? dump.Warnings : null,
         };
 
         // Written last: its presence is what makes the backup exist.

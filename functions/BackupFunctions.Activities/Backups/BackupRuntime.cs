@@ -2,6 +2,7 @@ using Azure.Identity;
 using Azure.Storage.Blobs;
 using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Engines;
+using BackupFunctions.Engines.Neo4j;
 using BackupFunctions.Engines.Postgres;
 using BackupFunctions.Engines.Redis;
 using BackupFunctions.Vault.Pipeline;
@@ -127,6 +128,7 @@ public sealed class BackupRuntime
         {
             "postgres" => new PostgresEngine(target?.ToolsDirectory, Time),
             "redis" => new RedisEngine(target?.Strategy, Time),
+            "neo4j" => new Neo4jEngine(target?.Database),
             _ => throw new BackupConfigurationException($"backups of engine '{engineName}' cannot be read by this build"),
         };
     }

@@ -9,7 +9,7 @@ namespace BackupFunctions.Activities.Configuration;
 public static class BackupConfiguration
 {
     /// <summary>Engines this build can back up.</summary>
-    public static IReadOnlyList<string> SupportedEngines { get; } = ["postgres", "redis"];
+    public static IReadOnlyList<string> SupportedEngines { get; } = ["postgres", "redis", "neo4j"];
 
     /// <summary>Binds <see cref="BackupOptions"/> and validates it; throws <see cref="BackupConfigurationException"/> listing every problem.</summary>
     public static BackupOptions Bind(IConfiguration configuration)

@@ -50,7 +50,7 @@ public sealed class StorageOptions
 /// <summary>One database to back up.</summary>
 public sealed class TargetOptions
 {
-    /// <summary>postgres or redis (neo4j follows).</summary>
+    /// <summary>postgres, redis or neo4j.</summary>
     public string Engine { get; set; } = "";
 
     /// <summary>The engine's connection string (local/dev form). Never together with ConnectionSecret.</summary>

@@ -33,6 +33,9 @@ public sealed record BackupManifest
     public required SourceStatsRecord SourceStats { get; init; }
     public required ImmutabilityRecord Immutability { get; init; }
 
+    /// <summary>Facts about the dump a restorer must know (e.g. "the graph changed during the export"); null when none.</summary>
+    public IReadOnlyList<string>? Warnings { get; init; }
+
     /// <summary>Reads a manifest; refuses a schema version newer than this build knows.</summary>
     public static BackupManifest Parse(BinaryData json, string blobName)
     {
