@@ -164,6 +164,7 @@ public class RedisEngineTests
             (new[] { "--repl-diskless-sync", "yes" }, "CRC64 verified"),            // $EOF:<mark> ... <mark>
             (new[] { "--repl-diskless-sync", "no" }, "CRC64 verified"),             // $<length>, from a BGSAVE file
             (new[] { "--repl-diskless-sync", "yes", "--rdbchecksum", "no" }, "CRC64 off"),
+            (new[] { "--rename-command", "REPLCONF", "" }, "CRC64 verified"),           // an older server: REPLCONF refused, $<length>, then the live stream
         })
         {
             await using var server = await RedisServerProcess.StartAsync(null, settings);
