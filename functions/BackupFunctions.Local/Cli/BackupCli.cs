@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using BackupFunctions.Activities.Backups;
+using BackupFunctions.Activities.Health;
 using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Activities.Runs;
 using BackupFunctions.Local.Serve;
@@ -92,6 +93,8 @@ public static class BackupCli
         Verb("prune", "Apply the retention policy (prints kept/removed with reasons)",
             (s, r, ct) => PruneAsync(s, r.GetValue(target), r.GetValue(dryRun), stderr, ct), target, dryRun);
 
+        Verb("status", "Per target: last good backup, its age against the schedule, last restore test, ok/late/failing; exit 3 when any is late or failing",
+            (s, r, ct) => StatusAsync(s, ct));
         Verb("hold", "Place (--on) or release (--off) a legal hold on a backup; held backups are never pruned",
             (s, r, ct) => HoldAsync(s, r.GetValue(holdId)!, r.GetValue(holdOn), r.GetValue(holdOff), ct), holdId, holdOn, holdOff);
         Verb("serve", "Run the timer, HTTP and queue triggers in this process, like the Functions host (Ctrl+C stops)",
@@ -219,6 +222,28 @@ public static class BackupCli
         };
         string outcome = t.Succeeded ? "" : $"; FAILED: {t.Error}";
         return $"{backup}; {verify}; {test}{outcome}";
+    }
+
+    /// <summary>The health table (the same evaluation as GET /api/health); for cron and monitoring, exit 3 when any target is late or failing.</summary>
+    private static async Task<int> StatusAsync(CliSession s, CancellationToken ct)
+    {
+        var health = await new HealthCheck(s.Runtime).EvaluateAsync(ct);
+        bool bad = health.Any(h => h.Status is "late" or "failing");
+        if (s.Json)
+        {
+            s.WriteJson(health);
+            return bad ? ExitCodes.CheckFailed : ExitCodes.Ok;
+        }
+
+        await s.Out.WriteLineAsync($"{"TARGET",-16} {"STATUS",-8} {"LAST GOOD BACKUP",-40} {"AGE",8} {"DUE (UTC)",-17} {"LAST RESTORE TEST",-40} REASON");
+        foreach (var h in health)
+        {
+            string age = h.AgeHours is { } a ? string.Create(CultureInfo.InvariantCulture, $"{a:F1} h") : "-";
+            string due = h.DueAt is { } d ? d.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "-";
+            await s.Out.WriteLineAsync($"{h.Target,-16} {h.Status,-8} {h.LastGoodBackup ?? "-",-40} {age,8} {due,-17} {h.LastPassedRestoreTest ?? "-",-40} {h.Reason}");
+        }
+
+        return bad ? ExitCodes.CheckFailed : ExitCodes.Ok;
     }
 
     private static async Task<int> ListAsync(CliSession s, string? target, CancellationToken ct)

@@ -115,4 +115,41 @@ public class CliTests
         Assert.Contains("has no backups", result.Err, StringComparison.Ordinal);
         Assert.Contains("backupfn backup --target orders", result.Err, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Status_ShowsEveryTarget_AndExits3OnlyWhenOneIsLateOrFailing()
+    {
+        await using var source = await TestDatabase.CreateAsync("cli_status", Table);
+        await using var cli = new CliRunner(new()
+        {
+            ["orders"] = CliRunner.Postgres(source.Connection),
+            ["never"] = CliRunner.Postgres(source.Connection),
+        });
+        Assert.Equal(0, (await cli.RunAsync("backup", "--target", "orders")).Exit);
+
+        var healthy = await cli.RunAsync("status");
+        var container = new Azure.Storage.Blobs.BlobContainerClient(TestServers.Storage, cli.Container);
+        await foreach (var item in container.GetBlobsAsync(prefix: "orders/"))
+        {
+            if (item.Name.Contains("/data.", StringComparison.Ordinal))
+            {
+                var blob = container.GetBlobClient(item.Name);
+                byte[] bytes = (await blob.DownloadContentAsync()).Value.Content.ToArray();
+                bytes[bytes.Length / 2] ^= 1; // as bit rot or an attacker would
+                await blob.UploadAsync(new BinaryData(bytes), overwrite: true);
+            }
+        }
+
+        Assert.Equal(3, (await cli.RunAsync("verify", "--target", "orders", "--latest")).Exit);
+        var failing = await cli.RunAsync("status");
+        var json = await cli.RunAsync("status", "--json");
+
+        Assert.True(healthy.Exit == 0, healthy.Out + healthy.Err);
+        Assert.Matches(@"orders\s+ok\s+orders-\d{8}T\d{6}Z-[0-9a-f]{4}", healthy.Out);
+        Assert.Matches(@"never\s+none\s+-", healthy.Out);
+        Assert.Equal(3, failing.Exit);
+        Assert.Matches(@"orders\s+failing\s+.*failed verification \(ChecksumMismatch\)", failing.Out);
+        Assert.Equal(3, json.Exit);
+        Assert.Equal("failing", JsonDocument.Parse(json.Out).RootElement.EnumerateArray().Single(t => t.GetProperty("target").GetString() == "orders").GetProperty("status").GetString());
+    }
 }
