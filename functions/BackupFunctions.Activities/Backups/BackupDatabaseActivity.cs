@@ -1,3 +1,4 @@
+using BackupFunctions.Activities.Telemetry;
 using System.Diagnostics;
 using BackupFunctions.Engines;
 using BackupFunctions.Vault.Catalog;
@@ -22,8 +23,23 @@ public sealed partial class BackupDatabaseActivity(BackupRuntime runtime)
 {
     private readonly ILogger _logger = runtime.Loggers.CreateLogger<BackupDatabaseActivity>();
 
-    public Task<BackupDatabaseOutput> RunAsync(BackupDatabaseInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
-        TargetErrors.About($"target '{input.Target}'", () => BackupAsync(input, progress, cancellationToken));
+    public async Task<BackupDatabaseOutput> RunAsync(BackupDatabaseInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    {
+        using var span = BackupTelemetry.Start("backup", input.Target, input.BackupId);
+        using var scope = _logger.BeginScope(new Dictionary<string, object?> { ["Target"] = input.Target, ["BackupId"] = input.BackupId });
+        try
+        {
+            var output = await TargetErrors.About($"target '{input.Target}'", () => BackupAsync(input, progress, cancellationToken));
+            span?.SetTag("backupfn.backup_id", output.BackupId);
+            return output;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            BackupTelemetry.BackupFailed(input.Target);
+            BackupTelemetry.Fail(span, e.Message);
+            throw;
+        }
+    }
 
     private async Task<BackupDatabaseOutput> BackupAsync(BackupDatabaseInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
@@ -117,6 +133,7 @@ public sealed partial class BackupDatabaseActivity(BackupRuntime runtime)
         await vault.DeleteAsync(running, cancellationToken);
 
         double seconds = clock.Elapsed.TotalSeconds;
+        BackupTelemetry.BackupSucceeded(target.Name, target.Engine.Name, seconds, stored.RawBytes, stored.StoredBytes, manifest.CompletedAt);
         LogCompleted(_logger, target.Name, id.Value, stored.RawBytes, stored.StoredBytes, seconds);
         return Output(manifest, seconds);
     }

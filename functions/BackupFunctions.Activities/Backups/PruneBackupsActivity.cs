@@ -1,3 +1,4 @@
+using BackupFunctions.Activities.Telemetry;
 using BackupFunctions.Vault.Catalog;
 using BackupFunctions.Vault.Retention;
 
@@ -34,6 +35,7 @@ public sealed class PruneBackupsActivity(BackupRuntime runtime)
     public async Task<PruneBackupsOutput> RunAsync(PruneBackupsInput input, CancellationToken cancellationToken)
     {
         var target = runtime.Resolve(input.Target);
+        using var span = BackupTelemetry.Start("prune", input.Target);
         var now = runtime.Time.GetUtcNow();
         var entries = await new BackupCatalog(runtime).ListAsync(input.Target, cancellationToken);
         var r = target.Options.Retention;
@@ -77,6 +79,8 @@ public sealed class PruneBackupsActivity(BackupRuntime runtime)
             {
                 orphans.AddRange(await SweepOrphansAsync(blobs, now, cancellationToken));
             }
+
+            BackupTelemetry.PrunedBackups(input.Target, removed.Count);
         }
         else
         {

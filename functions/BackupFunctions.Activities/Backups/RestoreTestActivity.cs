@@ -1,3 +1,4 @@
+using BackupFunctions.Activities.Telemetry;
 using System.Diagnostics;
 using BackupFunctions.Engines;
 using BackupFunctions.Vault.Catalog;
@@ -22,11 +23,17 @@ public sealed class RestoreTestActivity(BackupRuntime runtime)
         var backup = await StoredBackup.GetAsync(runtime, backupId, cancellationToken);
         var target = await runtime.ResolveAsync(backup.Manifest.Target, cancellationToken);
         string server = target.RestoreTestConnection ?? target.Connection;
+        using var span = BackupTelemetry.Start("restore-test", backup.Manifest.Target, backup.Id.Value);
         var clock = Stopwatch.StartNew();
         var startedAt = runtime.Time.GetUtcNow();
 
         var (passed, detail, counts) = await TargetErrors.About($"restore test of {backup.Id}",
             () => RestoreAndCompareAsync(backup, server, progress, cancellationToken));
+        BackupTelemetry.RestoreTested(backup.Manifest.Target, passed);
+        if (!passed)
+        {
+            BackupTelemetry.Fail(span, detail);
+        }
 
         var record = new CheckRecord(backup.Id.Value, CheckKind, passed ? "Passed" : "Failed", detail, startedAt, runtime.Time.GetUtcNow(), counts);
         string blob = await backup.RecordAsync(runtime, record, cancellationToken);

@@ -1,3 +1,4 @@
+using BackupFunctions.Activities.Telemetry;
 using BackupFunctions.Engines;
 using BackupFunctions.Vault.Catalog;
 
@@ -27,8 +28,15 @@ public sealed class VerifyBackupActivity(BackupRuntime runtime)
                 $"backup '{backupId}' has no manifest in container '{runtime.Vault.ContainerName}'", null);
         }
 
+        using var span = BackupTelemetry.Start("verify", backup.Manifest.Target, backup.Id.Value);
         var startedAt = runtime.Time.GetUtcNow();
         var result = await VerifyAsync(backup, progress, cancellationToken);
+        BackupTelemetry.Verified(backup.Manifest.Target, result.Status.ToString());
+        if (result.Status != VerificationStatus.Ok)
+        {
+            BackupTelemetry.Fail(span, $"{result.Status}: {result.Detail}");
+        }
+
         var record = new CheckRecord(backup.Id.Value, CheckKind, result.Status.ToString(), result.Detail, startedAt, runtime.Time.GetUtcNow());
         string blob = await backup.RecordAsync(runtime, record, cancellationToken);
         return new VerifyBackupOutput(backup.Id.Value, result.Status, result.Detail, blob);

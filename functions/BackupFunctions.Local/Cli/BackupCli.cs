@@ -57,6 +57,7 @@ public static class BackupCli
             {
                 try
                 {
+                    using var telemetry = Telemetry.OtlpExport.StartIfConfigured();
                     using var session = CliSession.Open(result.GetValue(config), result.GetValue(json), result.GetValue(verbose), interactive, stdout, stderr);
                     return await run(session, result, ct);
                 }

@@ -29,7 +29,12 @@ internal sealed class InProcessOrchestrationContext(InProcessOrchestrationHost h
         {
             try
             {
-                string output = await host.InvokeActivity(name, json, cancellationToken);
+                string output;
+                using (_log.BeginScope(new Dictionary<string, object?> { ["RunId"] = instanceId, ["Activity"] = name }))
+                {
+                    output = await host.InvokeActivity(name, json, cancellationToken);
+                }
+
                 return JsonSerializer.Deserialize<TResult>(output, ActivityRegistry.Json)!;
             }
             catch (Exception e) when (attempt < attempts && !Failures.IsPermanent(e) && !cancellationToken.IsCancellationRequested)
