@@ -5,8 +5,9 @@ using BackupFunctions.Vault.Storage;
 namespace BackupFunctions.Activities.Backups;
 
 /// <summary>
-/// Writes a run report as runs/{yyyy}/{MM}/{dd}/{runId}.json, create-only. Runs at least once: a
-/// retry that finds its own report already written succeeds.
+/// Writes a run report as runs/{yyyy}/{MM}/{dd}/{runId}.json and, beside it, {runId}.html (the same
+/// report as a page, with each target's stored size over time from the catalog), both create-only.
+/// Runs at least once: a retry that finds its own report already written succeeds.
 /// </summary>
 public sealed class WriteRunReportActivity(BackupRuntime runtime)
 {
@@ -16,10 +17,24 @@ public sealed class WriteRunReportActivity(BackupRuntime runtime)
         string runId = report.RunId;
         string blob = BlobLayout.RunReport(runId, new DateTimeOffset(DateTime.SpecifyKind(report.StartedAt, DateTimeKind.Utc)));
         await runtime.Vault.EnsureContainerAsync(cancellationToken);
+        await WriteAsync(blob, runId, VaultJson.Serialize(report), "application/json", cancellationToken);
+        var history = new Dictionary<string, IReadOnlyList<SizePoint>>(StringComparer.Ordinal);
+        var catalog = new BackupCatalog(runtime);
+        foreach (string target in report.Targets.Select(t => t.Target).Distinct(StringComparer.Ordinal))
+        {
+            history[target] = (await catalog.ListAsync(target, cancellationToken))
+                .Take(60).Select(e => new SizePoint(e.Manifest.CompletedAt, e.Manifest.RawBytes, e.Manifest.StoredBytes)).ToList();
+        }
+
+        await WriteAsync(Path.ChangeExtension(blob, ".html"), runId, BinaryData.FromString(RunReportHtml.Render(report, history)), "text/html; charset=utf-8", cancellationToken);
+        return blob;
+    }
+
+    private async Task WriteAsync(string blob, string runId, BinaryData content, string contentType, CancellationToken cancellationToken)
+    {
         try
         {
-            await runtime.Vault.WriteOnceAsync(blob, VaultJson.Serialize(report),
-                new Dictionary<string, string> { ["runid"] = runId }, cancellationToken);
+            await runtime.Vault.WriteOnceAsync(blob, content, new Dictionary<string, string> { ["runid"] = runId }, cancellationToken, contentType);
         }
         catch (VaultException)
         {
@@ -30,7 +45,5 @@ public sealed class WriteRunReportActivity(BackupRuntime runtime)
                 throw;
             }
         }
-
-        return blob;
     }
 }

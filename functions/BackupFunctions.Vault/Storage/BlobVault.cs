@@ -62,12 +62,13 @@ public sealed partial class BlobVault
         new(new AzureBlockSink(_container.GetBlockBlobClient(blobName)), compression, options, encryption);
 
     /// <summary>Writes a small blob once. Fails with <see cref="VaultException"/> when the name exists.</summary>
-    public async Task WriteOnceAsync(string blobName, BinaryData content, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)
+    public async Task WriteOnceAsync(string blobName, BinaryData content, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken,
+        string contentType = "application/json")
     {
         var options = new BlobUploadOptions
         {
             Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-            HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+            HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
             Metadata = metadata is null ? null : new Dictionary<string, string>(metadata),
         };
         try
