@@ -1,6 +1,11 @@
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Configuration;
+using Azure.Monitor.OpenTelemetry.Exporter;
+using BackupFunctions.Activities.Telemetry;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -16,6 +21,18 @@ var host = new HostBuilder()
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => BackupRuntime.Create(options, TimeProvider.System, sp.GetRequiredService<ILoggerFactory>()));
+
+        // The BackupFunctions meter and traces (README "Observability") go to Application Insights
+        // through OpenTelemetry; the exporter is attached only when the connection string is set,
+        // because it refuses to start without one.
+        var telemetry = services.AddOpenTelemetry()
+            .WithMetrics(m => m.AddMeter(BackupTelemetry.Name))
+            .WithTracing(t => t.AddSource(BackupTelemetry.Name))
+            .UseFunctionsWorkerDefaults();
+        if (!string.IsNullOrWhiteSpace(context.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]))
+        {
+            telemetry.UseAzureMonitorExporter();
+        }
     })
     .Build();
 

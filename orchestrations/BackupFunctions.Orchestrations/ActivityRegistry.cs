@@ -1,5 +1,6 @@
 using System.Text.Json;
 using BackupFunctions.Activities.Backups;
+using BackupFunctions.Activities.Health;
 using BackupFunctions.Activities.Runs;
 using BackupFunctions.Vault.Catalog;
 
@@ -31,6 +32,8 @@ public sealed class ActivityRegistry(BackupRuntime runtime, Func<string, IProgre
                 await new RestoreDatabaseActivity(runtime).RunAsync(Read<RestoreDatabaseInput>(input), null, cancellationToken),
             TaskNames.Activities.WriteRunReport =>
                 await new WriteRunReportActivity(runtime).RunAsync(Read<RunReport>(input), cancellationToken),
+            TaskNames.Activities.Notify =>
+                await new NotifyActivity(runtime).RunAsync(Read<NotifyInput>(input), cancellationToken),
             _ => throw new ArgumentException($"no activity named '{name}'", nameof(name)),
         };
         return JsonSerializer.Serialize(output, Json);

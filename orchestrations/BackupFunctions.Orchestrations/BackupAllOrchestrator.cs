@@ -1,10 +1,12 @@
+using BackupFunctions.Activities.Health;
 using BackupFunctions.Activities.Runs;
 
 namespace BackupFunctions.Orchestrations;
 
 /// <summary>
 /// A run over many targets: one TargetBackup sub-orchestration per target, at most
-/// MaxParallelTargets at a time (refilled as each finishes), then the run report is written.
+/// MaxParallelTargets at a time (refilled as each finishes), then the run report is written and
+/// notifications go out for targets that started failing or recovered.
 /// One failing target never stops the others.
 /// </summary>
 public static class BackupAllOrchestrator
@@ -37,6 +39,15 @@ public static class BackupAllOrchestrator
         string status = ordered.All(r => r.Succeeded) ? Outcomes.Completed : Outcomes.Failed;
         var report = new RunReport(context.InstanceId, input.Trigger, startedAt, context.CurrentUtcDateTime, status, ordered);
         await context.CallActivityAsync<string>(TaskNames.Activities.WriteRunReport, report, RetryPolicies.WriteRunReport);
+        try
+        {
+            await context.CallActivityAsync<NotifyOutput>(TaskNames.Activities.Notify, new NotifyInput(report), RetryPolicies.Notify);
+        }
+        catch (Exception e)
+        {
+            Logs.NotifyFailed(log, context.InstanceId, OrchestrationFailures.Describe(e)); // a lost notification never fails the backups it is about
+        }
+
         int succeeded = ordered.Count(r => r.Succeeded);
         Logs.RunFinished(log, context.InstanceId, status, succeeded, ordered.Count);
         return report;

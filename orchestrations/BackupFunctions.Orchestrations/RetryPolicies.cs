@@ -20,4 +20,7 @@ public static class RetryPolicies
     public static TaskRetry RestoreDatabase { get; } = new(2, TimeSpan.FromSeconds(30), 2.0, TimeSpan.FromMinutes(5));
 
     public static TaskRetry WriteRunReport { get; } = new(5, TimeSpan.FromSeconds(5), 2.0, TimeSpan.FromMinutes(1));
+
+    /// <summary>The webhook itself is retried inside the activity; this covers storage and Key Vault.</summary>
+    public static TaskRetry Notify { get; } = new(3, TimeSpan.FromSeconds(10), 2.0, TimeSpan.FromMinutes(1));
 }

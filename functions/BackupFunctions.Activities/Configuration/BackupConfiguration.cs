@@ -110,6 +110,20 @@ public static class BackupConfiguration
             }
         }
 
+        var n = options.Notifications;
+        if (n.WebhookUrl is not null && n.WebhookUrlSecret is not null)
+        {
+            problems.Add($"{b}:Notifications: set WebhookUrl or WebhookUrlSecret, not both");
+        }
+        else if (n.WebhookUrl is not null && (!Uri.TryCreate(n.WebhookUrl, UriKind.Absolute, out var hook) || (hook.Scheme != Uri.UriSchemeHttps && hook.Scheme != Uri.UriSchemeHttp)))
+        {
+            problems.Add($"{b}:Notifications:WebhookUrl is not an http(s) URL (use the incoming-webhook URL Slack or Teams gave you)");
+        }
+        else if (n.WebhookUrlSecret is not null && options.KeyVaultUri is null)
+        {
+            problems.Add($"{b}:Notifications:WebhookUrlSecret needs Backup:KeyVaultUri");
+        }
+
         if (options.MaxParallelTargets < 1)
         {
             problems.Add($"{b}:MaxParallelTargets must be at least 1");

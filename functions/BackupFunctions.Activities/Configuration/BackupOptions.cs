@@ -24,6 +24,19 @@ public sealed class BackupOptions
 
     /// <summary>The local host (`backupfn serve`): where it listens and its optional API key.</summary>
     public LocalHostOptions Local { get; set; } = new();
+
+    /// <summary>Where failure, lateness and recovery notifications go; none when unset.</summary>
+    public NotificationOptions Notifications { get; set; } = new();
+}
+
+/// <summary>A Slack- or Teams-compatible incoming webhook. Its URL is a secret: it is never logged.</summary>
+public sealed class NotificationOptions
+{
+    /// <summary>The webhook URL (local/dev form).</summary>
+    public string? WebhookUrl { get; set; }
+
+    /// <summary>Name of a Key Vault secret holding the webhook URL, instead of WebhookUrl.</summary>
+    public string? WebhookUrlSecret { get; set; }
 }
 
 /// <summary>Settings of `backupfn serve` only (the Azure app uses function keys / Entra ID).</summary>

@@ -1,4 +1,5 @@
 using BackupFunctions.Activities.Backups;
+using BackupFunctions.Activities.Health;
 using BackupFunctions.Activities.Runs;
 using BackupFunctions.Orchestrations;
 using Microsoft.Azure.Functions.Worker;
@@ -34,6 +35,10 @@ public sealed class Activities(BackupRuntime runtime)
     [Function(TaskNames.Activities.WriteRunReport)]
     public Task<string> WriteRunReport([ActivityTrigger] RunReport report, CancellationToken cancellationToken) =>
         Permanent(() => new WriteRunReportActivity(runtime).RunAsync(report, cancellationToken));
+
+    [Function(TaskNames.Activities.Notify)]
+    public Task<NotifyOutput> Notify([ActivityTrigger] NotifyInput input, CancellationToken cancellationToken) =>
+        Permanent(() => new NotifyActivity(runtime).RunAsync(input, cancellationToken));
 
     private static async Task<T> Permanent<T>(Func<Task<T>> activity)
     {

@@ -26,6 +26,14 @@ public sealed class Triggers(BackupRuntime runtime, ILogger<Triggers> logger)
         logger.LogInformation("Timer started run {RunId}", id);
     }
 
+    /// <summary>Hourly: announces targets that became late (or recovered) between runs. Calls the activity class directly; no orchestration needed.</summary>
+    [Function("HealthWatch")]
+    public async Task HealthWatch([TimerTrigger("0 17 * * * *")] TimerInfo timer, CancellationToken cancellationToken)
+    {
+        var sent = await new NotifyActivity(runtime).RunAsync(new NotifyInput(null), cancellationToken);
+        logger.LogInformation("Health watch sent {Count} notification(s)", sent.Notifications.Count);
+    }
+
     [Function("StartBackup")]
     public async Task<HttpResponseData> StartBackup(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "backups")] HttpRequestData request, [DurableClient] DurableTaskClient client)

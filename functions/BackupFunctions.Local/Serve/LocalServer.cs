@@ -43,6 +43,10 @@ public sealed class LocalServer : IAsyncDisposable
         if (timer)
         {
             builder.Services.AddHostedService<ScheduleTrigger>();
+            if (runtime.Options.Notifications.WebhookUrl is not null || runtime.Options.Notifications.WebhookUrlSecret is not null)
+            {
+                builder.Services.AddHostedService<HealthWatch>();
+            }
         }
 
         if (queue)

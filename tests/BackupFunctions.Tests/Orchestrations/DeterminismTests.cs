@@ -1,3 +1,4 @@
+using BackupFunctions.Activities.Health;
 using System.Text.Json;
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Runs;
@@ -27,6 +28,7 @@ public class DeterminismTests
             TaskNames.Activities.RestoreTest => Json(new RestoreTestOutput(Unquote(), true, "2 counts match", 2.0, "rt.json")),
             TaskNames.Activities.PruneBackups => Json(new PruneBackupsOutput("t", [], [], "policy")),
             TaskNames.Activities.WriteRunReport => Json("runs/2026/11/22/run.json"),
+            TaskNames.Activities.Notify => Json(new NotifyOutput([])),
             TaskNames.Activities.RestoreDatabase => Json(new RestoreDatabaseOutput("orders-20261122T020000Z-abcd", "copy", true, "ok", 1)),
             _ when name.StartsWith(TaskNames.Orchestrators.TargetBackup + "@", StringComparison.Ordinal) =>
                 Json(new TargetReport { Target = JsonSerializer.Deserialize<TargetBackupInput>(input, ActivityRegistry.Json)!.Target, Outcome = Outcomes.Succeeded }),
@@ -52,8 +54,22 @@ public class DeterminismTests
         var (first, second, history) = await RunTwiceAsync("run-1", async c => await BackupAllOrchestrator.RunAsync(c, input));
 
         Assert.Equal(first, second);
-        Assert.Equal(4, history.Count); // three sub-orchestrations and the report
-        Assert.Equal(TaskNames.Activities.WriteRunReport, history[^1].Name);
+        Assert.Equal(5, history.Count); // three sub-orchestrations, the report, then the notifications
+        Assert.Equal(TaskNames.Activities.WriteRunReport, history[^2].Name);
+        Assert.Equal(TaskNames.Activities.Notify, history[^1].Name);
+    }
+
+    [Fact]
+    public async Task BackupAll_ALostNotification_DoesNotFailTheRun()
+    {
+        var input = new BackupAllInput(["orders"], 1, "timer");
+
+        var (first, second, history) = await RunTwiceAsync("run-3", async c => await BackupAllOrchestrator.RunAsync(c, input),
+            (n, i) => n == TaskNames.Activities.Notify ? throw new InvalidOperationException("storage unreachable") : Respond(n, i));
+
+        Assert.Equal(first, second);
+        Assert.Contains("\"status\": \"Completed\"", first, StringComparison.Ordinal);
+        Assert.Equal(TaskNames.Activities.Notify, history[^1].Name);
     }
 
     [Fact]

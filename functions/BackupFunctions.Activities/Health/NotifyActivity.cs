@@ -1,0 +1,194 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using BackupFunctions.Activities.Backups;
+using BackupFunctions.Activities.Runs;
+using BackupFunctions.Vault.Catalog;
+using Microsoft.Extensions.Logging;
+
+namespace BackupFunctions.Activities.Health;
+
+/// <summary>After a run (with its report) or on a health check (without one).</summary>
+public sealed record NotifyInput(RunReport? Run);
+
+/// <summary>One message sent (or that could not be delivered).</summary>
+public sealed record Notification(string Target, string Kind, string Text, bool Delivered);
+
+public sealed record NotifyOutput(IReadOnlyList<Notification> Notifications);
+
+/// <summary>
+/// Sends a webhook when a target starts failing, becomes late, or recovers: only on a change, so a
+/// target that stays failing is not announced every hour. The last announced state per target is
+/// kept as create-only blobs under notifications/ (one per change). A target is failing when its run
+/// failed or its newest backup failed verify or restore test, late when the schedule passed without
+/// a good backup, ok otherwise. Delivery is retried; a webhook that cannot be reached is logged and
+/// never fails the run. Messages carry target names, backup ids and the one-line, secret-free
+/// reasons, and never the webhook URL.
+/// </summary>
+public sealed partial class NotifyActivity(BackupRuntime runtime)
+{
+    public const string Prefix = "notifications/";
+    private static readonly TimeSpan[] Backoff = [TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2)];
+    private readonly ILogger _logger = runtime.Loggers.CreateLogger<NotifyActivity>();
+
+    public async Task<NotifyOutput> RunAsync(NotifyInput input, CancellationToken cancellationToken)
+    {
+        string? url = await WebhookUrlAsync(cancellationToken);
+        if (url is null)
+        {
+            return new NotifyOutput([]);
+        }
+
+        var previous = await LastStateAsync(cancellationToken);
+        var next = new Dictionary<string, string>(previous, StringComparer.Ordinal);
+        var messages = new List<(string Target, string Kind, string Text)>();
+        foreach (var health in await new HealthCheck(runtime).EvaluateAsync(cancellationToken))
+        {
+            var run = input.Run?.Targets.FirstOrDefault(t => t.Target == health.Target);
+            (string state, string reason) = run is { Succeeded: false }
+                ? ("failing", run.Error ?? "the run failed")
+                : health.Status switch
+                {
+                    "failing" => ("failing", health.Reason),
+                    "late" => ("late", health.Reason),
+                    "ok" => ("ok", health.Reason),
+                    _ => (previous.GetValueOrDefault(health.Target, "none"), health.Reason), // no backup yet: nothing to announce
+                };
+            string before = previous.GetValueOrDefault(health.Target, "ok");
+            next[health.Target] = state;
+            if (state == before)
+            {
+                continue;
+            }
+
+            string? kind = state switch
+            {
+                "failing" => "failure",
+                "late" => "late",
+                "ok" when before is "failing" or "late" => "recovery",
+                _ => null,
+            };
+            if (kind is not null)
+            {
+                messages.Add((health.Target, kind, Text(kind, health, reason, input.Run)));
+            }
+        }
+
+        var sent = new List<Notification>();
+        foreach (var (target, kind, text) in messages)
+        {
+            bool delivered = await SendAsync(url, Payload(target, kind, text), cancellationToken);
+            sent.Add(new Notification(target, kind, text, delivered));
+            if (!delivered)
+            {
+                next[target] = previous.GetValueOrDefault(target, "ok"); // try again next time
+            }
+        }
+
+        if (!next.OrderBy(p => p.Key, StringComparer.Ordinal).SequenceEqual(previous.OrderBy(p => p.Key, StringComparer.Ordinal)))
+        {
+            var now = runtime.Time.GetUtcNow();
+            string blob = string.Create(CultureInfo.InvariantCulture, $"{Prefix}{now:yyyyMMdd'T'HHmmssfff'Z'}-{Random.Shared.Next(0x10000):x4}.json");
+            await runtime.Vault.EnsureContainerAsync(cancellationToken);
+            await runtime.Vault.WriteOnceAsync(blob, VaultJson.Serialize(new { at = now, targets = next }), null, cancellationToken);
+        }
+
+        return new NotifyOutput(sent);
+    }
+
+    private async Task<string?> WebhookUrlAsync(CancellationToken cancellationToken)
+    {
+        var n = runtime.Options.Notifications;
+        return n.WebhookUrl ?? (n.WebhookUrlSecret is null ? null
+            : await (runtime.Secrets?.GetAsync(n.WebhookUrlSecret, "Backup:Notifications:WebhookUrlSecret", cancellationToken)
+                ?? throw new Configuration.BackupConfigurationException("Backup:Notifications:WebhookUrlSecret needs Backup:KeyVaultUri")));
+    }
+
+    private async Task<Dictionary<string, string>> LastStateAsync(CancellationToken cancellationToken)
+    {
+        var blobs = await runtime.Vault.ListBlobsAsync(Prefix, cancellationToken);
+        var latest = blobs.OrderBy(b => b.Name, StringComparer.Ordinal).LastOrDefault();
+        if (latest.Name is null)
+        {
+            return new(StringComparer.Ordinal);
+        }
+
+        await using var stream = await runtime.Vault.OpenReadAsync(latest.Name, cancellationToken);
+        var json = stream is null ? null : await JsonNode.ParseAsync(stream, cancellationToken: cancellationToken);
+        return json?["targets"]?.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>(), StringComparer.Ordinal)
+            ?? new(StringComparer.Ordinal);
+    }
+
+    private static string Text(string kind, TargetHealth health, string reason, RunReport? run) => kind switch
+    {
+        "failure" => $"Backup of '{health.Target}' is failing: {reason}" + (run is null ? "" : $" (run {run.RunId})")
+            + (health.LastGoodBackup is null ? "; there is no good backup" : $"; last good backup {health.LastGoodBackup}, {health.AgeHours:F1} h old"),
+        "late" => $"Backup of '{health.Target}' is late: {reason}" + (health.LastGoodBackup is null ? "" : $"; last good backup {health.LastGoodBackup}, {health.AgeHours:F1} h old"),
+        _ => $"Backup of '{health.Target}' has recovered: last good backup {health.LastGoodBackup}" + (health.LastPassedRestoreTest is null ? "" : $", last passed restore test {health.LastPassedRestoreTest}"),
+    };
+
+    /// <summary>
+    /// One body both services accept: Slack incoming webhooks read "text"; Teams connector webhooks read
+    /// the MessageCard fields (summary, title, themeColor, sections.facts, text).
+    /// </summary>
+    public static JsonObject Payload(string target, string kind, string text) => new()
+    {
+        ["text"] = text,
+        ["@type"] = "MessageCard",
+        ["@context"] = "https://schema.org/extensions",
+        ["summary"] = $"backupfn: {target} {kind}",
+        ["title"] = $"backupfn: {target} — {kind}",
+        ["themeColor"] = kind switch { "failure" => "D70000", "late" => "FFA500", _ => "2DC72D" },
+        ["sections"] = new JsonArray(new JsonObject
+        {
+            ["facts"] = new JsonArray(
+                new JsonObject { ["name"] = "Target", ["value"] = target },
+                new JsonObject { ["name"] = "Event", ["value"] = kind }),
+        }),
+    };
+
+    /// <summary>Posts with up to three attempts (network errors, 429 and 5xx are retried); true when delivered.</summary>
+    private async Task<bool> SendAsync(string url, JsonObject payload, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        for (int attempt = 0; ; attempt++)
+        {
+            string problem;
+            try
+            {
+                using var response = await http.PostAsJsonAsync(url, payload, cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return true;
+                }
+
+                problem = $"HTTP {(int)response.StatusCode}";
+                if ((int)response.StatusCode < 500 && response.StatusCode != HttpStatusCode.TooManyRequests)
+                {
+                    LogUndelivered(_logger, problem, attempt + 1);
+                    return false; // the request itself is wrong (e.g. a revoked webhook): retrying will not help
+                }
+            }
+            catch (HttpRequestException e)
+            {
+                problem = e.HttpRequestError.ToString(); // the message would name the URL, which is a secret
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                problem = "timed out";
+            }
+
+            if (attempt == Backoff.Length)
+            {
+                LogUndelivered(_logger, problem, attempt + 1);
+                return false;
+            }
+
+            await Task.Delay(Backoff[attempt], runtime.Time, cancellationToken);
+        }
+    }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Error, Message = "Notification webhook not delivered ({Problem}) after {Attempts} attempt(s); the URL is not logged")]
+    private static partial void LogUndelivered(ILogger logger, string problem, int attempts);
+}

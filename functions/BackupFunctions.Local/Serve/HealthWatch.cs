@@ -1,0 +1,41 @@
+using BackupFunctions.Activities.Backups;
+using BackupFunctions.Activities.Health;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace BackupFunctions.Local.Serve;
+
+/// <summary>
+/// The local twin of the Azure "HealthWatch" timer: every <see cref="Interval"/>, announce targets
+/// that became late (or recovered) between runs. Runs themselves notify when they finish.
+/// </summary>
+internal sealed partial class HealthWatch(BackupRuntime runtime, ILogger<HealthWatch> logger) : BackgroundService
+{
+    public static TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(15);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, runtime.Time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                var output = await new NotifyActivity(runtime).RunAsync(new NotifyInput(null), stoppingToken);
+                if (output.Notifications.Count > 0)
+                {
+                    LogSent(logger, output.Notifications.Count);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogFailed(logger, e.Message); // storage or Key Vault down: try again at the next tick
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Health watch sent {Count} notification(s)")]
+    private static partial void LogSent(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "Health watch failed: {Error}")]
+    private static partial void LogFailed(ILogger logger, string error);
+}
