@@ -53,6 +53,7 @@ public sealed class HealthCheck(BackupRuntime runtime)
                 _ => ("ok", $"last good backup {age:F1} h ago"),
             };
             results.Add(new TargetHealth(target, status, good?.Manifest.Id, good?.Manifest.CompletedAt, age, restored, due, reason));
+            Telemetry.BackupTelemetry.HealthEvaluated(target, status, age);
         }
 
         return results;

@@ -25,6 +25,9 @@ public static class BackupTelemetry
     private static readonly Counter<long> Verifications = Meter.CreateCounter<long>("backupfn.verify.runs", "{verification}", "Verifications, by outcome");
     private static readonly Counter<long> RestoreTests = Meter.CreateCounter<long>("backupfn.restore_test.runs", "{test}", "Restore tests, by outcome");
     private static readonly Counter<long> Pruned = Meter.CreateCounter<long>("backupfn.prune.removed", "{backup}", "Backups removed by prune");
+    private static readonly Histogram<double> TargetAge = Meter.CreateHistogram<double>("backupfn.target.age", "h", "Hours since the last good (verified) backup, per health evaluation");
+    private static readonly Counter<long> TargetStatus = Meter.CreateCounter<long>("backupfn.target.status", "{evaluation}", "Health evaluations, by status (ok, late, failing, none)");
+    private static readonly Histogram<long> Poison = Meter.CreateHistogram<long>("backupfn.restore.poison_messages", "{message}", "Messages waiting in restore-requests-poison");
     private static readonly ConcurrentDictionary<string, long> LastSuccess = new(StringComparer.Ordinal);
 
     static BackupTelemetry() =>
@@ -65,6 +68,18 @@ public static class BackupTelemetry
     public static void RestoreTested(string target, bool passed) => RestoreTests.Add(1, new TagList { { "target", target }, { "outcome", passed ? "passed" : "failed" } });
 
     public static void PrunedBackups(string target, int count) => Pruned.Add(count, new TagList { { "target", target } });
+
+    /// <summary>One health evaluation of a target: the alert rule "no good backup in 26 h" reads these.</summary>
+    public static void HealthEvaluated(string target, string status, double? ageHours)
+    {
+        TargetStatus.Add(1, new TagList { { "target", target }, { "status", status } });
+        if (ageHours is { } age)
+        {
+            TargetAge.Record(age, new TagList { { "target", target } });
+        }
+    }
+
+    public static void PoisonMessages(int count) => Poison.Record(count);
 
     /// <summary>Marks the current trace span failed with a one-line reason.</summary>
     public static void Fail(Activity? activity, string reason) => activity?.SetStatus(ActivityStatusCode.Error, reason);

@@ -31,7 +31,8 @@ public sealed class Triggers(BackupRuntime runtime, ILogger<Triggers> logger)
     public async Task HealthWatch([TimerTrigger("0 17 * * * *")] TimerInfo timer, CancellationToken cancellationToken)
     {
         var sent = await new NotifyActivity(runtime).RunAsync(new NotifyInput(null), cancellationToken);
-        logger.LogInformation("Health watch sent {Count} notification(s)", sent.Notifications.Count);
+        int poison = await RestoreQueues.CountPoisonAsync(runtime, cancellationToken); // the metric behind the poison-queue alert
+        logger.LogInformation("Health watch sent {Count} notification(s); {Poison} message(s) in the poison queue", sent.Notifications.Count, poison);
     }
 
     [Function("StartBackup")]
@@ -107,7 +108,7 @@ public sealed class Triggers(BackupRuntime runtime, ILogger<Triggers> logger)
     /// request id: a redelivered message joins (or finds) the same orchestration instance.
     /// </summary>
     [Function("RestoreRequested")]
-    public async Task RestoreRequested([QueueTrigger("restore-requests")] QueueMessage message, [DurableClient] DurableTaskClient client)
+    public async Task RestoreRequested([QueueTrigger(RestoreQueues.QueueName, Connection = "BackupQueue")] QueueMessage message, [DurableClient] DurableTaskClient client)
     {
         RestoreRequest? request;
         try

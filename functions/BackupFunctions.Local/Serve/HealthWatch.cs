@@ -7,7 +7,8 @@ namespace BackupFunctions.Local.Serve;
 
 /// <summary>
 /// The local twin of the Azure "HealthWatch" timer: every <see cref="Interval"/>, announce targets
-/// that became late (or recovered) between runs. Runs themselves notify when they finish.
+/// that became late (or recovered) between runs, and record the poison queue's length. Runs
+/// themselves notify when they finish.
 /// </summary>
 internal sealed partial class HealthWatch(BackupRuntime runtime, ILogger<HealthWatch> logger) : BackgroundService
 {
@@ -21,6 +22,7 @@ internal sealed partial class HealthWatch(BackupRuntime runtime, ILogger<HealthW
             try
             {
                 var output = await new NotifyActivity(runtime).RunAsync(new NotifyInput(null), stoppingToken);
+                await RestoreQueues.CountPoisonAsync(runtime, stoppingToken); // recorded as backupfn.restore.poison_messages
                 if (output.Notifications.Count > 0)
                 {
                     LogSent(logger, output.Notifications.Count);

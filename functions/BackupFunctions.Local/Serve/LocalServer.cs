@@ -1,6 +1,7 @@
 using Azure.Identity;
 using Azure.Storage.Queues;
 using BackupFunctions.Activities.Backups;
+using BackupFunctions.Activities.Health;
 using BackupFunctions.Local.Orchestration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -65,23 +66,8 @@ public sealed class LocalServer : IAsyncDisposable
         return new LocalServer(app, runs);
     }
 
-    /// <summary>
-    /// A queue on the storage account of Backup:Storage:Connection, messages as raw text (the
-    /// listener decodes per host.json). An https blob endpoint maps to its queue endpoint with
-    /// DefaultAzureCredential.
-    /// </summary>
-    public static QueueClient QueueFor(BackupRuntime runtime, string name)
-    {
-        var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
-        string connection = runtime.Options.Storage.Connection;
-        if (Uri.TryCreate(connection, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps)
-        {
-            var queueUri = new Uri(uri.GetLeftPart(UriPartial.Authority).Replace(".blob.", ".queue.", StringComparison.Ordinal) + "/" + name);
-            return new QueueClient(queueUri, new DefaultAzureCredential(), options);
-        }
-
-        return new QueueClient(connection, name, options);
-    }
+    /// <summary>A queue on the backup storage account (see <see cref="RestoreQueues.For"/>).</summary>
+    public static QueueClient QueueFor(BackupRuntime runtime, string name) => RestoreQueues.For(runtime, name);
 
     public async ValueTask DisposeAsync()
     {

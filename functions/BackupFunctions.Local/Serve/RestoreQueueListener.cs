@@ -4,6 +4,7 @@ using System.Text.Json;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using BackupFunctions.Activities.Backups;
+using BackupFunctions.Activities.Health;
 using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Local.Orchestration;
 using BackupFunctions.Orchestrations;
@@ -26,8 +27,8 @@ public sealed partial class RestoreQueueListener(
     QueueClient queue, QueueClient poison, HostSettings settings, InProcessOrchestrationHost host, BackupRuntime runtime,
     ILogger<RestoreQueueListener> logger) : BackgroundService
 {
-    public const string QueueName = "restore-requests";
-    public const string PoisonQueueName = "restore-requests-poison";
+    public const string QueueName = RestoreQueues.QueueName;
+    public const string PoisonQueueName = RestoreQueues.PoisonQueueName;
 
     /// <summary>A restore request is a few hundred bytes; anything far larger is not one.</summary>
     public const int MaxMessageBytes = 8 * 1024;

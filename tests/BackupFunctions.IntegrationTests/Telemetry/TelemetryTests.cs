@@ -52,6 +52,7 @@ public class TelemetryTests
         await new VerifyBackupActivity(vault.Runtime).RunAsync(backup.BackupId, null, CancellationToken.None);
         await new RestoreTestActivity(vault.Runtime).RunAsync(backup.BackupId, null, CancellationToken.None);
         await new PruneBackupsActivity(vault.Runtime).RunAsync(new PruneBackupsInput("telemetered", DryRun: false), CancellationToken.None);
+        await new BackupFunctions.Activities.Health.HealthCheck(vault.Runtime).EvaluateAsync(CancellationToken.None);
         meters.RecordObservableInstruments();
 
         Assert.True(BackupId.TryParse(backup.BackupId, out var id));
@@ -68,6 +69,8 @@ public class TelemetryTests
         Assert.Equal("passed", mine.Single(m => m.Instrument == "backupfn.restore_test.runs").Tags["outcome"]);
         Assert.Equal(0, Single("backupfn.prune.removed")); // the only backup is kept
         Assert.Equal("postgres", mine.First(m => m.Instrument == "backupfn.backup.duration").Tags["engine"]);
+        Assert.Equal("ok", mine.Single(m => m.Instrument == "backupfn.target.status").Tags["status"]); // the alert rules read these two
+        Assert.InRange(Single("backupfn.target.age"), 0, 0.1);
         var names = spans.Where(s => Equals(s.GetTagItem("backupfn.target"), "telemetered")).OrderBy(s => s.StartTimeUtc).Select(s => s.DisplayName).ToList();
         Assert.Equal(["backup telemetered", "verify telemetered", "restore-test telemetered", "prune telemetered"], names);
         Assert.All(spans.Where(s => s.DisplayName != "prune telemetered" && Equals(s.GetTagItem("backupfn.target"), "telemetered")),

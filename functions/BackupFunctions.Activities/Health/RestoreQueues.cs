@@ -1,0 +1,44 @@
+using Azure.Identity;
+using Azure.Storage.Queues;
+using BackupFunctions.Activities.Backups;
+
+namespace BackupFunctions.Activities.Health;
+
+/// <summary>The restore-request queues, on the backup storage account in both hosts.</summary>
+public static class RestoreQueues
+{
+    public const string QueueName = "restore-requests";
+    public const string PoisonQueueName = "restore-requests-poison";
+
+    /// <summary>
+    /// A queue on the storage account of Backup:Storage:Connection, messages as raw text (the
+    /// listener decodes per host.json). An https blob endpoint maps to its queue endpoint with
+    /// DefaultAzureCredential.
+    /// </summary>
+    public static QueueClient For(BackupRuntime runtime, string name)
+    {
+        var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
+        string connection = runtime.Options.Storage.Connection;
+        if (Uri.TryCreate(connection, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps)
+        {
+            var queueUri = new Uri(uri.GetLeftPart(UriPartial.Authority).Replace(".blob.", ".queue.", StringComparison.Ordinal) + "/" + name);
+            return new QueueClient(queueUri, new DefaultAzureCredential(), options);
+        }
+
+        return new QueueClient(connection, name, options);
+    }
+
+    /// <summary>Messages waiting in the poison queue (0 when it does not exist yet); recorded as a metric for the alert rule.</summary>
+    public static async Task<int> CountPoisonAsync(BackupRuntime runtime, CancellationToken cancellationToken)
+    {
+        var queue = For(runtime, PoisonQueueName);
+        if (!(await queue.ExistsAsync(cancellationToken)).Value)
+        {
+            return 0;
+        }
+
+        int count = (await queue.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
+        Telemetry.BackupTelemetry.PoisonMessages(count);
+        return count;
+    }
+}
