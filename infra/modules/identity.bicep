@@ -1,0 +1,16 @@
+// The user-assigned managed identity the Function App runs as: storage, queues, Key Vault and
+// Application Insights are all reached with it (no keys, no connection strings with secrets).
+param name string
+param location string
+param tags object
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: name
+  location: location
+  tags: tags
+}
+
+output id string = identity.id
+output name string = identity.name
+output principalId string = identity.properties.principalId
+output clientId string = identity.properties.clientId
