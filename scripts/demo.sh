@@ -79,4 +79,5 @@ step verify --target sessions --latest
 step restore-test --target sessions --latest
 step restore-test --target shop --latest
 step prune --dry-run
+step status
 printf '\ndemo: done. The config is %s; the blobs are in Azurite container demo-backups.\n' "${config#"$root/"}"
