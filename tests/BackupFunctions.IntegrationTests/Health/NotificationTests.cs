@@ -18,45 +18,6 @@ public class NotificationTests
 {
     private const string Table = "CREATE TABLE t(x int); INSERT INTO t SELECT generate_series(1, 50);";
 
-    /// <summary>A local webhook: records every body; answers 503 to the first <see cref="FailFirst"/> requests.</summary>
-    private sealed class Receiver : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-        private int _requests;
-
-        private Receiver(WebApplication app) => _app = app;
-
-        public ConcurrentQueue<JsonObject> Bodies { get; } = new();
-        public int FailFirst { get; set; }
-        public bool AlwaysFail { get; set; }
-        public int Requests => _requests;
-        public string Url => _app.Urls.First() + "/hooks/T000/B000/secret-token-xyz";
-
-        public static async Task<Receiver> StartAsync()
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-            var app = builder.Build();
-            var receiver = new Receiver(app);
-            app.MapPost("/hooks/{*path}", async (HttpContext http) =>
-            {
-                int n = Interlocked.Increment(ref receiver._requests);
-                if (receiver.AlwaysFail || n <= receiver.FailFirst)
-                {
-                    return Results.StatusCode(503);
-                }
-
-                receiver.Bodies.Enqueue((await JsonNode.ParseAsync(http.Request.Body))!.AsObject());
-                return Results.Ok();
-            });
-            await app.StartAsync();
-            return receiver;
-        }
-
-        public async ValueTask DisposeAsync() => await _app.DisposeAsync();
-    }
-
     private static RunReport Run(string target, bool succeeded, string? error = null) =>
         new($"run-{Guid.NewGuid():N}", "timer", DateTime.UtcNow, DateTime.UtcNow, succeeded ? Outcomes.Completed : Outcomes.Failed,
             [new TargetReport { Target = target, Outcome = succeeded ? Outcomes.Succeeded : Outcomes.Failed, Error = error }]);
@@ -71,7 +32,7 @@ public class NotificationTests
     [Fact]
     public async Task Failure_Late_Recovery_AreEachSentOnce_WithRetries_InSlackAndTeamsShape()
     {
-        await using var receiver = await Receiver.StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync();
         await using var db = await TestDatabase.CreateAsync("notify", Table);
         await using var vault = await TestVault.CreateAsync(new() { ["orders"] = TestVault.Postgres(db.Connection) });
         vault.Options.Notifications.WebhookUrl = receiver.Url;
@@ -114,7 +75,7 @@ public class NotificationTests
     [Fact]
     public async Task AnUnreachableWebhook_IsLoggedWithoutItsUrl_NeverFailsTheCaller_AndIsTriedAgainNextTime()
     {
-        await using var receiver = await Receiver.StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync();
         receiver.AlwaysFail = true;
         await using var db = await TestDatabase.CreateAsync("notify_down", Table);
         var logs = new ConcurrentQueue<string>();

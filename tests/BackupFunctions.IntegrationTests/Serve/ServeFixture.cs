@@ -32,13 +32,14 @@ internal sealed class ServeFixture : IAsyncDisposable
     public BackupRuntime Runtime => Vault.Runtime;
 
     public static async Task<ServeFixture> StartAsync(Dictionary<string, TargetOptions> targets, bool queue = false,
-        HostSettings? settings = null, string? apiKey = null, string? schedule = null)
+        HostSettings? settings = null, string? apiKey = null, string? schedule = null, string? webhookUrl = null)
     {
         var logs = new ListLoggerProvider();
         var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
         var vault = await TestVault.CreateAsync(targets, loggers: loggers);
         vault.Options.Local.Urls = "http://127.0.0.1:0";
         vault.Options.Local.ApiKey = apiKey;
+        vault.Options.Notifications.WebhookUrl = webhookUrl;
         if (schedule is not null)
         {
             vault.Options.Schedule = schedule;
