@@ -170,9 +170,9 @@ if [ "$redis" = 1 ]; then
   {
   echo "== Redis backup benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, medians of $runs =="
   echo "data: 1M keys of mixed types, RDB $(median rb_raw) bytes"
-  printf '%-58s %8s s\n' "(a) redis-cli --rdb /dev/null" "$ra"
-  printf '%-58s %8s s   peak RSS %s MB; %s s measured inside the process (no .NET start-up)\n' "(b0) our replication dump (SYNC + RDB walk) -> nothing" "$rb0" "$(max_rss_mb rb0_dump)" "$(median rb0_inprocess)"
-  printf '%-58s %8s s   peak RSS %s MB\n' "(b) backup stage, replication -> Azurite (stored $(median rb_stored) B)" "$rb" "$(max_rss_mb rb_backupfn)"
+  printf '%-58s %8s s   CPU %s s\n' "(a) redis-cli --rdb /dev/null" "$ra" "$(median_col ra_cli 3)"
+  printf '%-58s %8s s   CPU %s s, peak RSS %s MB; %s s measured inside the process (no .NET start-up)\n' "(b0) our replication dump (SYNC + RDB walk) -> nothing" "$rb0" "$(median_col rb0_dump 3)" "$(max_rss_mb rb0_dump)" "$(median rb0_inprocess)"
+  printf '%-58s %8s s   CPU %s s, peak RSS %s MB\n' "(b) backup stage, replication -> Azurite (stored $(median rb_stored) B)" "$rb" "$(median_col rb_backupfn 3)" "$(max_rss_mb rb_backupfn)"
   echo "ratios:"
   echo "  b0/a = $(ratio "$rb0" "$ra")   (the same work as redis-cli; goal <= 1.1); without .NET start-up $(ratio "$(median rb0_inprocess)" "$ra")"
   echo "  b/a  = $(ratio "$rb" "$ra")   (with SHA-256 x2, Brotli q1 and the upload; goal <= 1.1)"

@@ -72,33 +72,33 @@ public sealed class RedisEngine : IDatabaseEngine
     }
 
     /// <summary>
-    /// One dedicated thread reads the payload with blocking reads, writes each chunk to the pipeline
-    /// and walks the RDB as it passes: exact per-database counts from the snapshot itself, and the
-    /// CRC64 checked before the backup is called done.
+    /// The whole replication dump runs on one dedicated thread over a blocking socket (see
+    /// <see cref="RespConnection.ConnectAsync"/>): it reads the payload, writes each chunk to the
+    /// pipeline and walks the RDB as it passes, so the counts are those of the snapshot and a bad
+    /// CRC64 or structure fails the backup.
     /// </summary>
-    private static async Task<DumpResult> ReplicationDumpAsync(RedisEndpoint endpoint, Stream destination, CancellationToken cancellationToken)
+    private static Task<DumpResult> ReplicationDumpAsync(RedisEndpoint endpoint, Stream destination, CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(() => ReplicationDumpBlockingAsync(endpoint, destination, cancellationToken),
+            cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+
+    private static async Task<DumpResult> ReplicationDumpBlockingAsync(RedisEndpoint endpoint, Stream destination, CancellationToken cancellationToken)
     {
-        await using var redis = await RespConnection.ConnectAsync(endpoint, cancellationToken);
+        await using var redis = await RespConnection.ConnectAsync(endpoint, cancellationToken, blocking: true);
+        await using var unblock = cancellationToken.Register(() => _ = redis.DisposeAsync().AsTask()); // a blocked read ends when the socket closes
         var payload = await RedisReplication.OpenSnapshotAsync(redis, cancellationToken);
         var rdb = new RdbReader(new TeeStream(payload, destination));
         var counts = new RedisCounts();
-        await using (cancellationToken.Register(() => _ = redis.DisposeAsync().AsTask())) // unblocks the reads
+        try
         {
-            try
+            foreach (var entry in rdb.Entries(payloads: false))
             {
-                await Task.Factory.StartNew(() =>
-                {
-                    foreach (var entry in rdb.Entries(payloads: false))
-                    {
-                        counts.Add(entry.Database, entry.Type);
-                    }
-                }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                counts.Add(entry.Database, entry.Type);
             }
-            catch (InvalidDataException e)
-            {
-                throw new EngineException(FailureKind.Failed,
-                    $"the RDB from {endpoint.Description} cannot be read: {e.Message} (Strategy=keyspace avoids the RDB reader)", e);
-            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new EngineException(FailureKind.Failed,
+                $"the RDB from {endpoint.Description} cannot be read: {e.Message} (Strategy=keyspace avoids the RDB reader)", e);
         }
 
         cancellationToken.ThrowIfCancellationRequested();

@@ -71,32 +71,36 @@ public class RespConnectionTests
         await redis.CallAsync(CancellationToken.None, "DEL", "text-key");
     }
 
-    [Fact]
-    public async Task NothingListening_IsUnavailableWithAOneLineReason()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the blocking socket of the replication strategy
+    public async Task NothingListening_IsUnavailableWithAOneLineReason(bool blocking)
     {
-        var error = await Assert.ThrowsAsync<EngineException>(() => RespConnection.ConnectAsync(RedisEndpoint.Parse("127.0.0.1:1"), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<EngineException>(() => RespConnection.ConnectAsync(RedisEndpoint.Parse("127.0.0.1:1"), CancellationToken.None, blocking));
 
         Assert.Equal(FailureKind.Unavailable, error.Kind);
         Assert.Equal("connection refused at 127.0.0.1:1 (is Redis running and listening there?)", error.Message);
     }
 
-    [Fact]
-    public async Task RequirePass_RightPasswordWorks_WrongIsAnAuthenticationError_NoneGetsNoAuth()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RequirePass_RightPasswordWorks_WrongIsAnAuthenticationError_NoneGetsNoAuth(bool blocking)
     {
         await using var server = await RedisServerProcess.StartAsync(requirePass: "it-secret-pw");
 
-        await using (var ok = await RespConnection.ConnectAsync(RedisEndpoint.Parse(server.Connection("it-secret-pw")), CancellationToken.None))
+        await using (var ok = await RespConnection.ConnectAsync(RedisEndpoint.Parse(server.Connection("it-secret-pw")), CancellationToken.None, blocking))
         {
             Assert.Equal("PONG", (await ok.CallAsync(CancellationToken.None, "PING")).Text);
         }
 
         var wrong = await Assert.ThrowsAsync<EngineException>(() =>
-            RespConnection.ConnectAsync(RedisEndpoint.Parse(server.Connection("nope")), CancellationToken.None));
+            RespConnection.ConnectAsync(RedisEndpoint.Parse(server.Connection("nope")), CancellationToken.None, blocking));
         Assert.Equal(FailureKind.Authentication, wrong.Kind);
         Assert.Contains("refused the credentials", wrong.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("nope", wrong.Message, StringComparison.Ordinal);
 
-        await using var anonymous = await RespConnection.ConnectAsync(RedisEndpoint.Parse(server.Connection()), CancellationToken.None);
+        await using var anonymous = await RespConnection.ConnectAsync(RedisEndpoint.Parse(server.Connection()), CancellationToken.None, blocking);
         var noAuth = await Assert.ThrowsAsync<RespErrorException>(() => anonymous.CallAsync(CancellationToken.None, "PING"));
         Assert.Equal("NOAUTH", noAuth.Code);
     }

@@ -13,50 +13,70 @@ namespace BackupFunctions.Engines.Redis.Resp;
 /// </summary>
 public sealed class RespConnection : IAsyncDisposable
 {
-    private readonly TcpClient _tcp;
+    private readonly Socket _socket;
     private readonly Stream _stream;
     private readonly byte[] _buffer = new byte[64 * 1024];
     private int _start;
     private int _end;
     private readonly ArrayBufferWriter<byte> _pending = new(64 * 1024);
 
-    private RespConnection(TcpClient tcp, Stream stream, RedisEndpoint endpoint)
+    private RespConnection(Socket socket, Stream stream, RedisEndpoint endpoint)
     {
-        _tcp = tcp;
+        _socket = socket;
         _stream = stream;
         Endpoint = endpoint;
     }
 
     public RedisEndpoint Endpoint { get; }
 
-    /// <summary>Connects, authenticates (AUTH [user] password) and selects the database. Failures are one-line <see cref="EngineException"/>s.</summary>
-    public static async Task<RespConnection> ConnectAsync(RedisEndpoint endpoint, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects, authenticates (AUTH [user] password) and selects the database. Failures are one-line
+    /// <see cref="EngineException"/>s. With <paramref name="blocking"/>, the socket never performs an
+    /// asynchronous operation: every call then completes synchronously on the caller's thread (use a
+    /// dedicated one). .NET emulates blocking reads on a socket once used asynchronously with an epoll
+    /// wake-up per segment, which measured three times the CPU for the SYNC payload.
+    /// </summary>
+    public static async Task<RespConnection> ConnectAsync(RedisEndpoint endpoint, CancellationToken cancellationToken, bool blocking = false)
     {
-        var tcp = new TcpClient { NoDelay = true };
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            if (blocking)
             {
+                ConnectBlocking(socket, endpoint);
+            }
+            else
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(endpoint.ConnectTimeout);
                 try
                 {
-                    await tcp.ConnectAsync(endpoint.Host, endpoint.Port, timeout.Token);
+                    await socket.ConnectAsync(endpoint.Host, endpoint.Port, timeout.Token);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    throw new EngineException(FailureKind.Unavailable, $"timed out connecting to Redis at {endpoint.Host}:{endpoint.Port} (is it reachable?)");
+                    throw TimedOut(endpoint);
                 }
             }
 
-            Stream stream = tcp.GetStream();
+            Stream stream = new NetworkStream(socket, ownsSocket: false);
             if (endpoint.Ssl)
             {
                 var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
-                await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = endpoint.SslHost ?? endpoint.Host }, cancellationToken);
+                var options = new SslClientAuthenticationOptions { TargetHost = endpoint.SslHost ?? endpoint.Host };
+                if (blocking)
+                {
+                    ssl.AuthenticateAsClient(options);
+                }
+                else
+                {
+                    await ssl.AuthenticateAsClientAsync(options, cancellationToken);
+                }
+
                 stream = ssl;
             }
 
-            var connection = new RespConnection(tcp, stream, endpoint);
+            var connection = new RespConnection(socket, blocking ? new BlockingStream(stream) : stream, endpoint);
             if (endpoint.Password is not null)
             {
                 try
@@ -87,20 +107,87 @@ public sealed class RespConnection : IAsyncDisposable
         }
         catch (SocketException e)
         {
-            tcp.Dispose();
+            socket.Dispose();
             throw e.SocketErrorCode switch
             {
                 SocketError.ConnectionRefused => new EngineException(FailureKind.Unavailable,
                     $"connection refused at {endpoint.Host}:{endpoint.Port} (is Redis running and listening there?)", e),
                 SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain => new EngineException(FailureKind.Configuration,
                     $"host '{endpoint.Host}' not found (check the Redis connection string)", e),
+                SocketError.TimedOut => TimedOut(endpoint),
                 _ => new EngineException(FailureKind.Unavailable, $"cannot reach Redis at {endpoint.Host}:{endpoint.Port}: {e.SocketErrorCode}", e),
             };
         }
         catch
         {
-            tcp.Dispose();
+            socket.Dispose();
             throw;
+        }
+    }
+
+    private static EngineException TimedOut(RedisEndpoint endpoint) =>
+        new(FailureKind.Unavailable, $"timed out connecting to Redis at {endpoint.Host}:{endpoint.Port} (is it reachable?)");
+
+    /// <summary>
+    /// A plain blocking connect, bounded by the endpoint's timeout through SO_SNDTIMEO (which Linux
+    /// applies to connect). A non-blocking connect followed by a poll would hand the socket to .NET's
+    /// asynchronous engine for good, which is what blocking mode avoids.
+    /// </summary>
+    private static void ConnectBlocking(Socket socket, RedisEndpoint endpoint)
+    {
+        var addresses = System.Net.Dns.GetHostAddresses(endpoint.Host);
+        var address = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.First();
+        socket.SendTimeout = (int)endpoint.ConnectTimeout.TotalMilliseconds;
+        try
+        {
+            socket.Connect(address, endpoint.Port);
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+        {
+            throw new SocketException((int)SocketError.TimedOut);
+        }
+
+        socket.SendTimeout = 0;
+    }
+
+    /// <summary>Async calls answered by the sync ones, so that no asynchronous operation ever reaches the socket.</summary>
+    private sealed class BlockingStream(Stream inner) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override int Read(Span<byte> buffer) => inner.Read(buffer);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.FromResult(inner.Read(buffer.Span));
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+        public override void Write(ReadOnlySpan<byte> buffer) => inner.Write(buffer);
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            inner.Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        public override void Flush() => inner.Flush();
+        public override Task FlushAsync(CancellationToken cancellationToken)
+        {
+            inner.Flush();
+            return Task.CompletedTask;
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
         }
     }
 
@@ -307,6 +394,6 @@ public sealed class RespConnection : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stream.DisposeAsync();
-        _tcp.Dispose();
+        _socket.Dispose();
     }
 }
