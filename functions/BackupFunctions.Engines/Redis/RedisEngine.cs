@@ -51,6 +51,18 @@ public sealed class RedisEngine : IDatabaseEngine
     public async Task<DumpResult> DumpAsync(string connection, Stream destination, CancellationToken cancellationToken)
     {
         var endpoint = RedisEndpoint.Parse(connection);
+        try
+        {
+            return await DumpWithStrategyAsync(endpoint, destination, cancellationToken);
+        }
+        catch (InvalidDataException e) when (e.Message.Contains("RESP", StringComparison.Ordinal))
+        {
+            throw new EngineException(FailureKind.Failed, $"{endpoint.Host}:{endpoint.Port} does not answer like a Redis server ({e.Message}); check the host and port", e);
+        }
+    }
+
+    private async Task<DumpResult> DumpWithStrategyAsync(RedisEndpoint endpoint, Stream destination, CancellationToken cancellationToken)
+    {
         if (_strategy != Keyspace)
         {
             try

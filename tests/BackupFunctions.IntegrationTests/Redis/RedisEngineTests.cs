@@ -305,4 +305,17 @@ public class RedisEngineTests
         Assert.Contains("holds keys in db 0", busy.Message, StringComparison.Ordinal);
         Assert.Equal("0", await DatabasesAsync(r));
     }
+
+    [Theory]
+    [MemberData(nameof(Strategies))]
+    public async Task AServerThatIsNotRedis_IsAOneLineErrorNamingHostAndPort(string strategy)
+    {
+        await using var http = await WebhookReceiver.StartAsync(); // Kestrel: answers RESP with an HTTP 400
+        var port = new Uri(http.Url).Port;
+
+        var error = await Assert.ThrowsAsync<EngineException>(() => new RedisEngine(strategy).DumpAsync($"127.0.0.1:{port}", Stream.Null, None));
+
+        Assert.StartsWith($"127.0.0.1:{port} does not answer like a Redis server (unexpected RESP reply type 'H')", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
 }
