@@ -134,12 +134,10 @@ public sealed class Neo4jEngine : IDatabaseEngine
             return new StructureCheck(false, e.Message);
         }
 
-        var actual = counted.ToDictionary();
-        var differences = expected.Counts.Where(p => actual.GetValueOrDefault(p.Key) != p.Value).Select(p => $"{p.Key}: {actual.GetValueOrDefault(p.Key)} (manifest {p.Value})")
-            .Concat(actual.Where(p => !expected.Counts.ContainsKey(p.Key)).Select(p => $"{p.Key}: {p.Value} (not in the manifest)")).ToList();
-        return differences.Count == 0
-            ? new StructureCheck(true, $"{Format}: every line parses, sections in order, {counted.Nodes} nodes and {counted.Relationships} relationships as the manifest says")
-            : new StructureCheck(false, $"{Format}: counts differ from the manifest: {string.Join("; ", differences.Take(5))}");
+        var (equal, detail) = StatsComparison.Compare(expected.Counts, counted.ToDictionary(), "manifest");
+        return new StructureCheck(equal, equal
+            ? $"{Format}: every line parses, sections in order, {counted.Nodes} nodes and {counted.Relationships} relationships as the manifest says"
+            : $"{Format}: {detail}");
     }
 
     public async Task RestoreAsync(Stream dump, string destinationConnection, RestoreOptions options, CancellationToken cancellationToken)

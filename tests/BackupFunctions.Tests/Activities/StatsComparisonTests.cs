@@ -1,4 +1,4 @@
-using BackupFunctions.Activities.Backups;
+using BackupFunctions.Engines;
 
 namespace BackupFunctions.Tests.Activities;
 

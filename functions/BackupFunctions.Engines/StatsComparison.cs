@@ -1,24 +1,28 @@
-namespace BackupFunctions.Activities.Backups;
+namespace BackupFunctions.Engines;
 
-/// <summary>Compares the counts recorded at backup time with those read after a restore.</summary>
+/// <summary>
+/// Compares the counts recorded at backup time with others: those read after a restore, or those
+/// an engine's structure check found in the dump.
+/// </summary>
 public static class StatsComparison
 {
     /// <summary>
     /// Equal when every key has the same count on both sides; the detail names up to five differences.
     /// Keys with a '/' are breakdowns of another count (Redis "db0/hash" of "db0") and stay out of the total.
+    /// <paramref name="source"/> names where the expected counts come from in the detail ("expected", "manifest").
     /// </summary>
-    public static (bool Equal, string Detail) Compare(IReadOnlyDictionary<string, long> expected, IReadOnlyDictionary<string, long> actual)
+    public static (bool Equal, string Detail) Compare(IReadOnlyDictionary<string, long> expected, IReadOnlyDictionary<string, long> actual, string source = "expected")
     {
         var differences = new List<string>();
         foreach (var (key, count) in expected.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             if (!actual.TryGetValue(key, out long got))
             {
-                differences.Add($"{key}: missing (expected {count})");
+                differences.Add($"{key}: missing ({source} {count})");
             }
             else if (got != count)
             {
-                differences.Add($"{key}: {got} (expected {count})");
+                differences.Add($"{key}: {got} ({source} {count})");
             }
         }
 
