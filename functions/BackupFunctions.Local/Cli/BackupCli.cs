@@ -129,7 +129,7 @@ public static class BackupCli
     {
         var settings = HostSettings.Load(hostJson ?? (File.Exists("host.json") ? "host.json" : null));
         await using var server = await LocalServer.StartAsync(s.Runtime, s.Orchestrations, settings, new TextWriterLoggerProvider(stderr), ct);
-        await stdout.WriteLineAsync($"backupfn serve: listening on {server.Url}; timer, HTTP (/api/backups, /api/runs/{{id}}, /api/health) and queue '{RestoreQueueListener.QueueName}' are running. Ctrl+C stops.");
+        await stdout.WriteLineAsync($"backupfn serve: listening on {server.Url}; timer, HTTP (/api/backups, /api/runs/{{id}}, /api/health) and queue '{RestoreQueues.QueueName}' are running. Ctrl+C stops.");
         try
         {
             await Task.Delay(Timeout.Infinite, ct);

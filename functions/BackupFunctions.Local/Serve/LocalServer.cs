@@ -1,5 +1,3 @@
-using Azure.Identity;
-using Azure.Storage.Queues;
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Health;
 using BackupFunctions.Local.Orchestration;
@@ -53,7 +51,7 @@ public sealed class LocalServer : IAsyncDisposable
         if (queue)
         {
             builder.Services.AddHostedService(sp => new RestoreQueueListener(
-                QueueFor(runtime, RestoreQueueListener.QueueName), QueueFor(runtime, RestoreQueueListener.PoisonQueueName),
+                RestoreQueues.For(runtime, RestoreQueues.QueueName), RestoreQueues.For(runtime, RestoreQueues.PoisonQueueName),
                 settings, host, runtime, sp.GetRequiredService<ILogger<RestoreQueueListener>>())
             {
                 PollInterval = queuePollInterval ?? TimeSpan.FromSeconds(1),
@@ -66,8 +64,6 @@ public sealed class LocalServer : IAsyncDisposable
         return new LocalServer(app, runs);
     }
 
-    /// <summary>A queue on the backup storage account (see <see cref="RestoreQueues.For"/>).</summary>
-    public static QueueClient QueueFor(BackupRuntime runtime, string name) => RestoreQueues.For(runtime, name);
 
     public async ValueTask DisposeAsync()
     {

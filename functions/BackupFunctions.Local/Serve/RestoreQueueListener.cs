@@ -27,8 +27,6 @@ public sealed partial class RestoreQueueListener(
     QueueClient queue, QueueClient poison, HostSettings settings, InProcessOrchestrationHost host, BackupRuntime runtime,
     ILogger<RestoreQueueListener> logger) : BackgroundService
 {
-    public const string QueueName = RestoreQueues.QueueName;
-    public const string PoisonQueueName = RestoreQueues.PoisonQueueName;
 
     /// <summary>A restore request is a few hundred bytes; anything far larger is not one.</summary>
     public const int MaxMessageBytes = 8 * 1024;

@@ -1,3 +1,4 @@
+using BackupFunctions.Activities.Health;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
@@ -19,7 +20,7 @@ public class RestoreQueueTests
 
     private static async Task ClearQueuesAsync()
     {
-        foreach (string name in new[] { RestoreQueueListener.QueueName, RestoreQueueListener.PoisonQueueName })
+        foreach (string name in new[] { RestoreQueues.QueueName, RestoreQueues.PoisonQueueName })
         {
             var q = Producer(name);
             await q.CreateIfNotExistsAsync();
@@ -58,7 +59,7 @@ public class RestoreQueueTests
             ["copy"] = TestVault.Postgres(destination.Connection),
         }, queue: true);
         string id = (await new BackupDatabaseActivity(serve.Runtime).RunAsync(new BackupDatabaseInput("src"), null, CancellationToken.None)).BackupId;
-        var producer = Producer(RestoreQueueListener.QueueName);
+        var producer = Producer(RestoreQueues.QueueName);
 
         var valid = await producer.SendMessageAsync(JsonSerializer.Serialize(new { target = "src", latest = true, destination = "copy", replace = false, requestedBy = "ops@example.com" }));
         var bad = new Dictionary<string, string>
@@ -74,7 +75,7 @@ public class RestoreQueueTests
             await producer.SendMessageAsync(body);
         }
 
-        Assert.True(await WaitAsync(async () => await CountAsync(RestoreQueueListener.PoisonQueueName) == bad.Count && await CountAsync(RestoreQueueListener.QueueName) == 0),
+        Assert.True(await WaitAsync(async () => await CountAsync(RestoreQueues.PoisonQueueName) == bad.Count && await CountAsync(RestoreQueues.QueueName) == 0),
             "the malformed messages did not all reach the poison queue; log: " + string.Join(" | ", serve.Logs.Messages));
         Assert.True(await WaitAsync(async () => await destination.ExistsAsync()), "the valid request did not restore");
         Assert.Equal(1500, await TestServers.ScalarAsync<long>(destination.Name, "SELECT count(*) FROM t"));
@@ -106,8 +107,8 @@ public class RestoreQueueTests
             ["copy"] = TestVault.Postgres(destination.Connection),
         });
         string id = (await new BackupDatabaseActivity(serve.Runtime).RunAsync(new BackupDatabaseInput("src"), null, CancellationToken.None)).BackupId;
-        var listener = new RestoreQueueListener(LocalServer.QueueFor(serve.Runtime, RestoreQueueListener.QueueName),
-            LocalServer.QueueFor(serve.Runtime, RestoreQueueListener.PoisonQueueName), HostSettings.Defaults, serve.Host, serve.Runtime,
+        var listener = new RestoreQueueListener(RestoreQueues.For(serve.Runtime, RestoreQueues.QueueName),
+            RestoreQueues.For(serve.Runtime, RestoreQueues.PoisonQueueName), HostSettings.Defaults, serve.Host, serve.Runtime,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<RestoreQueueListener>.Instance);
         // replace: true, so a second restore would really run again if idempotency failed.
         string body = Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(new { backupId = id, destination = "copy", replace = true }));
