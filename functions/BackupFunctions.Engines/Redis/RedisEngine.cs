@@ -135,10 +135,7 @@ public sealed class RedisEngine : IDatabaseEngine
         await using var redis = await RespConnection.ConnectAsync(endpoint, cancellationToken);
         var server = await InfoAsync(redis, "server", cancellationToken);
         var memory = await InfoAsync(redis, "memory", cancellationToken);
-        var buffered = new BufferedStream(destination, 1 << 20); // many small frames; not disposed: that would close the pipeline
-
-        var counts = await RedisKeyspace.DumpAsync(redis, buffered, cancellationToken);
-        await buffered.FlushAsync(cancellationToken);
+        var counts = await RedisKeyspace.DumpAsync(redis, destination, cancellationToken);
         long? usedMemory = long.TryParse(memory.GetValueOrDefault("used_memory"), CultureInfo.InvariantCulture, out long m) ? m : null;
         var stats = new SourceStats(StatsKind, counts.ToDictionary(), usedMemory);
         return new DumpResult(server.GetValueOrDefault("redis_version", "unknown"), "redis-keyspace", how, RedisKeyspace.Format, stats);
@@ -199,13 +196,13 @@ public sealed class RedisEngine : IDatabaseEngine
         foreach (int db in (await RedisKeyspace.DatabasesAsync(redis, cancellationToken)).Where(d => d >= endpoint.Database))
         {
             await redis.CallAsync(cancellationToken, "SELECT", db.ToString(CultureInfo.InvariantCulture));
-            var seen = new HashSet<ulong>(); // SCAN may return a key twice; 64-bit hashes keep memory small
+            var seen = new HashSet<ulong>(); // SCAN may return a key twice; 64-bit checksums of the keys keep memory small
             string cursor = "0";
             do
             {
                 var scan = await redis.CallAsync(cancellationToken, "SCAN", cursor, "COUNT", "1000");
                 cursor = scan.Items![0].Text!;
-                var keys = scan.Items[1].Items!.Select(k => k.Bytes!).Where(k => seen.Add(Fnv1a(k))).ToList();
+                var keys = scan.Items[1].Items!.Select(k => k.Bytes!).Where(k => seen.Add(Crc64Jones.Compute(k))).ToList();
                 foreach (byte[] key in keys)
                 {
                     redis.Send("TYPE", key);
@@ -265,16 +262,5 @@ public sealed class RedisEngine : IDatabaseEngine
         string text = (await redis.CallAsync(cancellationToken, "INFO", section)).Text ?? "";
         return text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && l[0] != '#' && l.Contains(':', StringComparison.Ordinal))
             .Select(l => l.Split(':', 2)).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
-    }
-
-    private static ulong Fnv1a(byte[] bytes)
-    {
-        ulong hash = 14695981039346656037;
-        foreach (byte b in bytes)
-        {
-            hash = (hash ^ b) * 1099511628211;
-        }
-
-        return hash;
     }
 }

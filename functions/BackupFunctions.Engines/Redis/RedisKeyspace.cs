@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using BackupFunctions.Engines.Redis.Rdb;
@@ -24,24 +25,27 @@ public static class RedisKeyspace
     internal static ReadOnlySpan<byte> Magic => "BFRK1\n"u8;
     private const int Batch = 256;
 
-    /// <summary>Dumps every non-empty database; returns the keys written per database and type.</summary>
+    /// <summary>
+    /// Dumps every non-empty database; returns the keys written per database and type. Frames are
+    /// built in one buffer and written once per pipelined batch.
+    /// </summary>
     public static async Task<RedisCounts> DumpAsync(RespConnection redis, Stream output, CancellationToken cancellationToken)
     {
         var counts = new RedisCounts();
-        await output.WriteAsync(Magic.ToArray(), cancellationToken);
+        var frames = new ArrayBufferWriter<byte>(1 << 20);
+        frames.Write(Magic);
         foreach (int db in await DatabasesAsync(redis, cancellationToken))
         {
             await redis.CallAsync(cancellationToken, "SELECT", db.ToString(CultureInfo.InvariantCulture));
-            await WriteAsync(output, [(byte)'D', .. U32(db)], cancellationToken);
+            Frame(frames, (byte)'D', (uint)db);
             string cursor = "0";
             do
             {
                 var scan = await redis.CallAsync(cancellationToken, "SCAN", cursor, "COUNT", "1000");
                 cursor = scan.Items![0].Text!;
                 var keys = scan.Items[1].Items!.Select(k => k.Bytes!).ToList();
-                for (int i = 0; i < keys.Count; i += Batch)
+                foreach (var batch in keys.Chunk(Batch))
                 {
-                    var batch = keys.Skip(i).Take(Batch).ToList();
                     long now = await ServerMillisecondsAsync(redis, cancellationToken); // TTLs become absolute on the server's clock
                     foreach (byte[] key in batch)
                     {
@@ -57,27 +61,36 @@ public static class RedisKeyspace
                             continue; // expired or deleted between SCAN and DUMP
                         }
 
-                        long expireAt = pttl < 0 ? -1 : now + pttl;
-                        await WriteAsync(output, [(byte)'K', .. U32(key.Length)], cancellationToken);
-                        await WriteAsync(output, key, cancellationToken);
-                        await WriteAsync(output, U32(payload.Length), cancellationToken);
-                        await WriteAsync(output, payload, cancellationToken);
-                        var exp = new byte[8];
-                        BinaryPrimitives.WriteInt64BigEndian(exp, expireAt);
-                        await WriteAsync(output, exp, cancellationToken);
+                        Frame(frames, (byte)'K', (uint)key.Length);
+                        frames.Write(key);
+                        BinaryPrimitives.WriteUInt32BigEndian(frames.GetSpan(4), (uint)payload.Length);
+                        frames.Advance(4);
+                        frames.Write(payload);
+                        BinaryPrimitives.WriteInt64BigEndian(frames.GetSpan(8), pttl < 0 ? -1 : now + pttl);
+                        frames.Advance(8);
                         counts.Add(db, payload[0]);
                     }
+
+                    await output.WriteAsync(frames.WrittenMemory, cancellationToken);
+                    frames.ResetWrittenCount();
                 }
             }
             while (cursor != "0");
-
         }
 
-        var end = new byte[9];
-        end[0] = (byte)'E';
-        BinaryPrimitives.WriteUInt64BigEndian(end.AsSpan(1), (ulong)counts.Total);
-        await WriteAsync(output, end, cancellationToken);
+        frames.Write([(byte)'E']);
+        BinaryPrimitives.WriteUInt64BigEndian(frames.GetSpan(8), (ulong)counts.Total);
+        frames.Advance(8);
+        await output.WriteAsync(frames.WrittenMemory, cancellationToken);
         return counts;
+    }
+
+    private static void Frame(ArrayBufferWriter<byte> frames, byte type, uint value)
+    {
+        var span = frames.GetSpan(5);
+        span[0] = type;
+        BinaryPrimitives.WriteUInt32BigEndian(span[1..], value);
+        frames.Advance(5);
     }
 
     /// <summary>
@@ -143,20 +156,16 @@ public static class RedisKeyspace
     }
 
     /// <summary>Databases that hold keys, from INFO keyspace ("db0:keys=3,expires=0,...").</summary>
-    public static async Task<IReadOnlyList<int>> DatabasesAsync(RespConnection redis, CancellationToken cancellationToken)
-    {
-        string info = (await redis.CallAsync(cancellationToken, "INFO", "keyspace")).Text ?? "";
-        return info.Split('\n')
-            .Select(l => l.Trim())
-            .Where(l => l.StartsWith("db", StringComparison.Ordinal) && l.Contains(':', StringComparison.Ordinal))
-            .Select(l => int.Parse(l[2..l.IndexOf(':', StringComparison.Ordinal)], CultureInfo.InvariantCulture))
+    public static async Task<IReadOnlyList<int>> DatabasesAsync(RespConnection redis, CancellationToken cancellationToken) =>
+        (await RedisEngine.InfoAsync(redis, "keyspace", cancellationToken)).Keys
+            .Where(k => k.StartsWith("db", StringComparison.Ordinal))
+            .Select(k => int.Parse(k.AsSpan(2), CultureInfo.InvariantCulture))
             .Order()
             .ToList();
-    }
 
-    private static async Task<List<(byte[] Key, byte[]? Payload, long Pttl)>> ReadBatchAsync(RespConnection redis, List<byte[]> keys, CancellationToken cancellationToken)
+    private static async Task<List<(byte[] Key, byte[]? Payload, long Pttl)>> ReadBatchAsync(RespConnection redis, byte[][] keys, CancellationToken cancellationToken)
     {
-        var result = new List<(byte[], byte[]?, long)>(keys.Count);
+        var result = new List<(byte[], byte[]?, long)>(keys.Length);
         foreach (byte[] key in keys)
         {
             var dump = await redis.ReadAsync(cancellationToken);
@@ -180,15 +189,6 @@ public static class RedisKeyspace
         long micros = long.Parse(time.Items[1].Text!, CultureInfo.InvariantCulture);
         return (seconds * 1000) + (micros / 1000);
     }
-
-    private static byte[] U32(int value)
-    {
-        var b = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(b, (uint)value);
-        return b;
-    }
-
-    private static Task WriteAsync(Stream output, byte[] bytes, CancellationToken cancellationToken) => output.WriteAsync(bytes, cancellationToken).AsTask();
 
     private static uint ReadU32(Stream input)
     {
