@@ -19,11 +19,16 @@ public sealed class WriteRunReportActivity(BackupRuntime runtime)
         await runtime.Vault.EnsureContainerAsync(cancellationToken);
         await WriteAsync(blob, runId, VaultJson.Serialize(report), "application/json", cancellationToken);
         var history = new Dictionary<string, IReadOnlyList<SizePoint>>(StringComparer.Ordinal);
-        var catalog = new BackupCatalog(runtime);
         foreach (string target in report.Targets.Select(t => t.Target).Distinct(StringComparer.Ordinal))
         {
-            history[target] = (await catalog.ListAsync(target, cancellationToken))
-                .Take(60).Select(e => new SizePoint(e.Manifest.CompletedAt, e.Manifest.RawBytes, e.Manifest.StoredBytes)).ToList();
+            // Manifests alone: the chart needs sizes, not the check records the catalog also lists per backup.
+            var points = new List<SizePoint>();
+            await foreach (var m in runtime.Vault.ListManifestsAsync(target, cancellationToken))
+            {
+                points.Add(new SizePoint(m.CompletedAt, m.RawBytes, m.StoredBytes));
+            }
+
+            history[target] = points.OrderByDescending(p => p.CompletedAt).Take(60).ToList();
         }
 
         await WriteAsync(Path.ChangeExtension(blob, ".html"), runId, BinaryData.FromString(RunReportHtml.Render(report, history)), "text/html; charset=utf-8", cancellationToken);
