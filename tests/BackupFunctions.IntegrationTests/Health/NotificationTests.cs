@@ -1,13 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Text.Json.Nodes;
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Health;
 using BackupFunctions.Activities.Runs;
 using BackupFunctions.IntegrationTests.Infrastructure;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -32,7 +27,7 @@ public class NotificationTests
     [Fact]
     public async Task Failure_Late_Recovery_AreEachSentOnce_WithRetries_InSlackAndTeamsShape()
     {
-        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var receiver = await HttpReceiver.StartAsync();
         await using var db = await TestDatabase.CreateAsync("notify", Table);
         await using var vault = await TestVault.CreateAsync(new() { ["orders"] = TestVault.Postgres(db.Connection) });
         vault.Options.Notifications.WebhookUrl = receiver.Url;
@@ -75,7 +70,7 @@ public class NotificationTests
     [Fact]
     public async Task AnUnreachableWebhook_IsLoggedWithoutItsUrl_NeverFailsTheCaller_AndIsTriedAgainNextTime()
     {
-        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var receiver = await HttpReceiver.StartAsync();
         receiver.AlwaysFail = true;
         await using var db = await TestDatabase.CreateAsync("notify_down", Table);
         var logs = new ConcurrentQueue<string>();

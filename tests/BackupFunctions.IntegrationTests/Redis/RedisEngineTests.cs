@@ -310,7 +310,7 @@ public class RedisEngineTests
     [MemberData(nameof(Strategies))]
     public async Task AServerThatIsNotRedis_IsAOneLineErrorNamingHostAndPort(string strategy)
     {
-        await using var http = await WebhookReceiver.StartAsync(); // Kestrel: answers RESP with an HTTP 400
+        await using var http = await HttpReceiver.StartAsync(); // Kestrel: answers RESP with an HTTP 400
         var port = new Uri(http.Url).Port;
 
         var error = await Assert.ThrowsAsync<EngineException>(() => new RedisEngine(strategy).DumpAsync($"127.0.0.1:{port}", Stream.Null, None));

@@ -11,7 +11,7 @@ public class HealthWatchTests
     [Fact]
     public async Task Serve_AnnouncesATargetThatStartedFailing_BetweenRuns()
     {
-        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var receiver = await HttpReceiver.StartAsync();
         await using var db = await TestDatabase.CreateAsync("watch", "CREATE TABLE t(x int); INSERT INTO t VALUES (1);");
         var interval = HealthWatch.Interval;
         HealthWatch.Interval = TimeSpan.FromMilliseconds(500);

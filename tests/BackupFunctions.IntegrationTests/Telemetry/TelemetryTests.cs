@@ -1,17 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Net;
 using System.Text;
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Telemetry;
 using BackupFunctions.IntegrationTests.Cli;
 using BackupFunctions.IntegrationTests.Infrastructure;
 using BackupFunctions.Vault.Catalog;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace BackupFunctions.IntegrationTests.Telemetry;
 
@@ -81,24 +76,12 @@ public class TelemetryTests
     [Fact]
     public async Task ACliBackup_ExportsMetricsAndTracesOverOtlp_AndLogsCarryTargetBackupAndRunScopes()
     {
-        var received = new ConcurrentBag<(string Path, string ContentType, byte[] Body)>();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        await using var receiver = builder.Build();
-        receiver.MapPost("/v1/{signal}", async (HttpContext http) =>
-        {
-            using var body = new MemoryStream();
-            await http.Request.Body.CopyToAsync(body);
-            received.Add((http.Request.Path, http.Request.ContentType ?? "", body.ToArray()));
-            return Results.Ok();
-        });
-        await receiver.StartAsync();
+        await using var receiver = await HttpReceiver.StartAsync();
         await using var db = await TestDatabase.CreateAsync("telemetry_otlp", Table);
         await using var cli = new CliRunner(new() { ["exported"] = CliRunner.Postgres(db.Connection) });
         var variables = new Dictionary<string, string?>
         {
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Urls.First(),
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.BaseUrl,
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
         };
         foreach (var (k, v) in variables)
@@ -120,11 +103,11 @@ public class TelemetryTests
         }
 
         Assert.True(result.Exit == 0, result.Err);
-        var metrics = received.Where(r => r.Path == "/v1/metrics").ToList();
-        var traces = received.Where(r => r.Path == "/v1/traces").ToList();
+        var metrics = receiver.Received.Where(r => r.Path == "/v1/metrics").ToList();
+        var traces = receiver.Received.Where(r => r.Path == "/v1/traces").ToList();
         Assert.NotEmpty(metrics);
         Assert.NotEmpty(traces);
-        Assert.All(received, r => Assert.Equal("application/x-protobuf", r.ContentType));
+        Assert.All(receiver.Received, r => Assert.Equal("application/x-protobuf", r.ContentType));
         string metricText = Encoding.UTF8.GetString(metrics.SelectMany(m => m.Body).ToArray()); // protobuf strings are plain UTF-8
         string traceText = Encoding.UTF8.GetString(traces.SelectMany(m => m.Body).ToArray());
         Assert.Contains("backupfn.backup.bytes_stored", metricText, StringComparison.Ordinal);
