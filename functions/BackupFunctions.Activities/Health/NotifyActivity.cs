@@ -30,6 +30,7 @@ public sealed partial class NotifyActivity(BackupRuntime runtime)
 {
     public const string Prefix = "notifications/";
     private static readonly TimeSpan[] Backoff = [TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2)];
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly ILogger _logger = runtime.Loggers.CreateLogger<NotifyActivity>();
 
     public async Task<NotifyOutput> RunAsync(NotifyInput input, CancellationToken cancellationToken)
@@ -151,13 +152,12 @@ public sealed partial class NotifyActivity(BackupRuntime runtime)
     /// <summary>Posts with up to three attempts (network errors, 429 and 5xx are retried); true when delivered.</summary>
     private async Task<bool> SendAsync(string url, JsonObject payload, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         for (int attempt = 0; ; attempt++)
         {
             string problem;
             try
             {
-                using var response = await http.PostAsJsonAsync(url, payload, cancellationToken);
+                using var response = await Http.PostAsJsonAsync(url, payload, cancellationToken);
                 if (response.IsSuccessStatusCode)
                 {
                     return true;

@@ -10,8 +10,10 @@ namespace BackupFunctions.Engines.Neo4j;
 /// <summary>Rows of one statement's result, every value in Neo4j's typed JSON (<c>{"$type": ..., "_value": ...}</c>).</summary>
 public sealed record Neo4jResult(IReadOnlyList<string> Fields, IReadOnlyList<JsonArray> Rows)
 {
-    /// <summary>The value of <paramref name="field"/> in <paramref name="row"/>.</summary>
-    public JsonNode? Get(JsonArray row, string field) => row[Fields.ToList().IndexOf(field)];
+    private readonly Dictionary<string, int> _index = Fields.Select((f, i) => (f, i)).ToDictionary(p => p.f, p => p.i, StringComparer.Ordinal);
+
+    /// <summary>The value of <paramref name="field"/> in <paramref name="row"/> (called per row of every export page).</summary>
+    public JsonNode? Get(JsonArray row, string field) => row[_index[field]];
 }
 
 /// <summary>Neo4j answered a statement with an error (in an error status, or in the errors array of a 200).</summary>
