@@ -8,10 +8,7 @@ ARG DOTNET_VERSION=10.0
 FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
 WORKDIR /src
 COPY . .
-# nuget.config lists the local feed that scripts/setup.sh fills where nuget.org is partial; with the
-# full nuget.org the real System.IO.Hashing restores and the folder only has to exist.
-RUN mkdir -p .localfeed \
- && dotnet publish functions/BackupFunctions.Local/BackupFunctions.Local.csproj -c Release -o /app
+RUN dotnet publish functions/BackupFunctions.Local/BackupFunctions.Local.csproj -c Release -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION}
 # pg_dump/pg_restore must be at least the server's major version: PG_MAJOR picks them from the

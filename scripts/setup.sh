@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# Idempotent set-up for a fresh machine: installs what is missing (PostgreSQL, Redis, Azurite, the
-# local System.IO.Hashing package), starts PostgreSQL and Azurite when they are not running, and
+# Idempotent set-up for a fresh machine: installs what is missing (PostgreSQL, Redis, Azurite), starts PostgreSQL and Azurite when they are not running, and
 # waits until they answer. Safe to run again and again.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,13 +25,6 @@ if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
-
-# --- local System.IO.Hashing package (before the first restore) ----------------------------
-if ! ls "$root"/.localfeed/System.IO.Hashing.*.nupkg >/dev/null 2>&1; then
-  log "packing System.IO.Hashing from the .NET SDK into .localfeed/"
-  dotnet pack "$root/build/SystemIOHashing/SystemIOHashing.csproj" -c Release -o "$root/.localfeed" \
-    --nologo -v quiet >/dev/null
 fi
 
 # --- PostgreSQL ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ using Microsoft.Extensions.Logging;
 // The same "Backup" configuration section as the local host, from app settings (Backup__...).
 // Invalid configuration fails at start with the key to fix.
 var host = new HostBuilder()
-    .ConfigureFunctionsWorkerDefaults()
+    .ConfigureFunctionsWebApplication()
     .ConfigureServices((context, services) =>
     {
         var options = BackupConfiguration.Bind(context.Configuration);

@@ -7,6 +7,7 @@ using BackupFunctions.Orchestrations;
 using BackupFunctions.Vault.Catalog;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
+using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 
@@ -16,14 +17,14 @@ namespace BackupFunctions.Azure.Functions;
 /// The timer, HTTP and queue triggers: each turns its trigger into "start orchestration X with input
 /// Y" (or a catalog/health read), using the same host-neutral code as the local host.
 /// </summary>
-public sealed class Triggers(BackupRuntime runtime, ILogger<Triggers> logger)
+public sealed partial class Triggers(BackupRuntime runtime, ILogger<Triggers> logger)
 {
     [Function("ScheduledBackup")]
     public async Task ScheduledBackup([TimerTrigger("%BackupSchedule%")] TimerInfo timer, [DurableClient] DurableTaskClient client)
     {
         string id = await client.ScheduleNewOrchestrationInstanceAsync(TaskNames.Orchestrators.BackupAll,
             new BackupAllInput(runtime.TargetNames, runtime.Options.MaxParallelTargets, "timer"));
-        logger.LogInformation("Timer started run {RunId}", id);
+        LogTimerStarted(logger, id);
     }
 
     /// <summary>Hourly: announces targets that became late (or recovered) between runs. Calls the activity class directly; no orchestration needed.</summary>
@@ -32,7 +33,7 @@ public sealed class Triggers(BackupRuntime runtime, ILogger<Triggers> logger)
     {
         var sent = await new NotifyActivity(runtime).RunAsync(new NotifyInput(null), cancellationToken);
         int poison = await RestoreQueues.CountPoisonAsync(runtime, cancellationToken); // the metric behind the poison-queue alert
-        logger.LogInformation("Health watch sent {Count} notification(s); {Poison} message(s) in the poison queue", sent.Notifications.Count, poison);
+        LogHealthWatch(logger, sent.Notifications.Count, poison);
     }
 
     [Function("StartBackup")]
@@ -65,7 +66,7 @@ public sealed class Triggers(BackupRuntime runtime, ILogger<Triggers> logger)
     }
 
     [Function("RunStatus")]
-    public async Task<HttpResponseData> RunStatus(
+    public static async Task<HttpResponseData> RunStatus(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "runs/{id}")] HttpRequestData request, string id, [DurableClient] DurableTaskClient client)
     {
         var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: true);
@@ -108,7 +109,7 @@ public sealed class Triggers(BackupRuntime runtime, ILogger<Triggers> logger)
     /// request id: a redelivered message joins (or finds) the same orchestration instance.
     /// </summary>
     [Function("RestoreRequested")]
-    public async Task RestoreRequested([QueueTrigger(RestoreQueues.QueueName, Connection = "BackupQueue")] QueueMessage message, [DurableClient] DurableTaskClient client)
+    public static async Task RestoreRequested([QueueTrigger(RestoreQueues.QueueName, Connection = "BackupQueue")] QueueMessage message, [DurableClient] DurableTaskClient client)
     {
         RestoreRequest? request;
         try
@@ -132,6 +133,12 @@ public sealed class Triggers(BackupRuntime runtime, ILogger<Triggers> logger)
                 request with { RequestId = message.MessageId }, new StartOrchestrationOptions(instanceId));
         }
     }
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Timer started run {RunId}")]
+    private static partial void LogTimerStarted(ILogger logger, string runId);
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "Health watch sent {Count} notification(s); {Poison} message(s) in the poison queue")]
+    private static partial void LogHealthWatch(ILogger logger, int count, int poison);
 
     private static async Task<HttpResponseData> JsonAsync(HttpRequestData request, HttpStatusCode status, object value)
     {

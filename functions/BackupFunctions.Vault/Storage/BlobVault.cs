@@ -185,7 +185,7 @@ public sealed partial class BlobVault
             yield break; // nothing was ever backed up here
         }
 
-        await foreach (var item in _container.GetBlobsAsync(prefix: BlobLayout.TargetPrefix(target), cancellationToken: cancellationToken))
+        await foreach (var item in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, BlobLayout.TargetPrefix(target), cancellationToken))
         {
             if (!item.Name.EndsWith("/" + BlobLayout.ManifestFileName, StringComparison.Ordinal) ||
                 item.Name.StartsWith(BlobLayout.RunsPrefix, StringComparison.Ordinal))
@@ -208,7 +208,7 @@ public sealed partial class BlobVault
             return checks;
         }
 
-        await foreach (var item in _container.GetBlobsAsync(BlobTraits.Metadata, prefix: prefix, cancellationToken: cancellationToken))
+        await foreach (var item in _container.GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, prefix, cancellationToken))
         {
             item.Metadata.TryGetValue("kind", out string? kind);
             item.Metadata.TryGetValue("outcome", out string? outcome);
@@ -228,7 +228,7 @@ public sealed partial class BlobVault
             return names;
         }
 
-        await foreach (var item in _container.GetBlobsAsync(prefix: prefix, cancellationToken: cancellationToken))
+        await foreach (var item in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken))
         {
             names.Add((item.Name, item.Properties.CreatedOn ?? DateTimeOffset.MinValue));
         }

@@ -1,3 +1,4 @@
+using Azure.Storage.Blobs.Models;
 using System.Text.Json;
 using BackupFunctions.IntegrationTests.Infrastructure;
 
@@ -129,7 +130,7 @@ public class CliTests
 
         var healthy = await cli.RunAsync("status");
         var container = new Azure.Storage.Blobs.BlobContainerClient(TestServers.Storage, cli.Container);
-        await foreach (var item in container.GetBlobsAsync(prefix: "orders/"))
+        await foreach (var item in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, "orders/", CancellationToken.None))
         {
             if (item.Name.Contains("/data.", StringComparison.Ordinal))
             {

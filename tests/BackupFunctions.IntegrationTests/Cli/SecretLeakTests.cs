@@ -52,7 +52,7 @@ public class SecretLeakTests
 
             var container = new BlobContainerClient(TestServers.Storage, cli.Container);
             int scanned = 0;
-            await foreach (var blob in container.GetBlobsAsync(BlobTraits.Metadata))
+            await foreach (var blob in container.GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, null, CancellationToken.None))
             {
                 string content = (await container.GetBlobClient(blob.Name).DownloadContentAsync()).Value.Content.ToString();
                 bool isDump = blob.Name.Contains("/data.", StringComparison.Ordinal);
@@ -126,7 +126,7 @@ public class SecretLeakTests
 
         var container = new BlobContainerClient(TestServers.Storage, cli.Container);
         int scanned = 0;
-        await foreach (var blob in container.GetBlobsAsync(BlobTraits.Metadata))
+        await foreach (var blob in container.GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, null, CancellationToken.None))
         {
             string content = (await container.GetBlobClient(blob.Name).DownloadContentAsync()).Value.Content.ToString();
             if (!blob.Name.Contains("/data.", StringComparison.Ordinal))
