@@ -1,25 +1,27 @@
 using BackupFunctions.Activities.Health;
 using BackupFunctions.Activities.Runs;
+using Microsoft.DurableTask;
 
 namespace BackupFunctions.Orchestrations;
 
 /// <summary>
-/// A run over many targets: one TargetBackup sub-orchestration per target, at most
-/// MaxParallelTargets at a time (refilled as each finishes), then the run report is written and
-/// notifications go out for targets that started failing or recovered.
+/// A run over many targets: one TargetBackup sub-orchestration per target (instance id
+/// {runId}-{target}), at most MaxParallelTargets at a time (refilled as each finishes), then the run
+/// report is written and notifications go out for targets that started failing or recovered.
 /// One failing target never stops the others.
 /// </summary>
-public static class BackupAllOrchestrator
+public sealed class BackupAllOrchestrator : TaskOrchestrator<BackupAllInput, RunReport>
 {
-    public static async Task<RunReport> RunAsync(IOrchestrationContext context, BackupAllInput input)
+    public override async Task<RunReport> RunAsync(TaskOrchestrationContext context, BackupAllInput input)
     {
-        var log = context.CreateReplaySafeLogger(typeof(BackupAllOrchestrator).FullName!);
+        var log = context.CreateReplaySafeLogger<BackupAllOrchestrator>();
         var startedAt = context.CurrentUtcDateTime;
         int width = Math.Max(1, input.MaxParallelTargets);
+        var targets = input.Targets.Distinct(StringComparer.Ordinal).ToList();
         var running = new List<(string Target, Task<TargetReport> Task)>();
         var reports = new Dictionary<string, TargetReport>(StringComparer.Ordinal);
 
-        foreach (string target in input.Targets.Distinct(StringComparer.Ordinal))
+        foreach (string target in targets)
         {
             if (running.Count == width)
             {
@@ -27,7 +29,8 @@ public static class BackupAllOrchestrator
             }
 
             running.Add((target, context.CallSubOrchestratorAsync<TargetReport>(TaskNames.Orchestrators.TargetBackup,
-                $"{context.InstanceId}-{target}", new TargetBackupInput(target, context.InstanceId))));
+                new TargetBackupInput(target, context.InstanceId, input.Retry),
+                new SubOrchestrationOptions(instanceId: $"{context.InstanceId}-{target}"))));
         }
 
         while (running.Count > 0)
@@ -35,15 +38,15 @@ public static class BackupAllOrchestrator
             await CollectOneAsync(running, reports);
         }
 
-        var ordered = input.Targets.Distinct(StringComparer.Ordinal).Select(t => reports[t]).ToList();
+        var ordered = targets.Select(t => reports[t]).ToList();
         string status = ordered.All(r => r.Succeeded) ? Outcomes.Completed : Outcomes.Failed;
         var report = new RunReport(context.InstanceId, input.Trigger, startedAt, context.CurrentUtcDateTime, status, ordered);
-        await context.CallActivityAsync<string>(TaskNames.Activities.WriteRunReport, report, RetryPolicies.WriteRunReport);
+        await context.CallActivityAsync<string>(TaskNames.Activities.WriteRunReport, report, RetryPolicies.Options(RetryPolicies.WriteRunReport));
         try
         {
-            await context.CallActivityAsync<NotifyOutput>(TaskNames.Activities.Notify, new NotifyInput(report), RetryPolicies.Notify);
+            await context.CallActivityAsync<NotifyOutput>(TaskNames.Activities.Notify, new NotifyInput(report), RetryPolicies.Options(RetryPolicies.Notify));
         }
-        catch (Exception e)
+        catch (TaskFailedException e)
         {
             Logs.NotifyFailed(log, context.InstanceId, OrchestrationFailures.Describe(e)); // a lost notification never fails the backups it is about
         }
@@ -63,7 +66,7 @@ public static class BackupAllOrchestrator
         {
             reports[target] = await done;
         }
-        catch (Exception e)
+        catch (TaskFailedException e)
         {
             // TargetBackup turns failures into reports; this catches a failure of the sub-orchestration itself.
             reports[target] = new TargetReport { Target = target, Outcome = Outcomes.Failed, Error = OrchestrationFailures.Describe(e) };

@@ -1,4 +1,5 @@
 using BackupFunctions.Activities.Backups;
+using Microsoft.DurableTask;
 
 namespace BackupFunctions.Orchestrations;
 
@@ -28,37 +29,55 @@ public sealed record RestoreRequest(string? BackupId, string? Target, bool Lates
     }
 }
 
+/// <summary>What became of a restore request; serialized as its name.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<RestoreStatus>))]
+public enum RestoreStatus
+{
+    Restored,
+
+    /// <summary>A redelivery of a request that was already restored.</summary>
+    AlreadyRestored,
+
+    /// <summary>The request itself is malformed.</summary>
+    Rejected,
+
+    Failed,
+
+    /// <summary>Moved to the poison queue without running (malformed, unknown target or backup).</summary>
+    Poisoned,
+}
+
 /// <summary>
-/// Outcome of a restore request: Restored, AlreadyRestored (a redelivery), Rejected (bad request) or
-/// Failed; <paramref name="Permanent"/> when retrying cannot help (unknown backup, refused destination).
+/// Outcome of a restore request; <paramref name="Permanent"/> when retrying cannot help (unknown
+/// backup, refused destination).
 /// </summary>
-public sealed record RestoreOutcome(string Status, string? BackupId, string? Destination, string Detail, bool Permanent = false);
+public sealed record RestoreOutcome(RestoreStatus Status, string? BackupId, string? Destination, string Detail, bool Permanent = false);
 
 /// <summary>Validates the request, then restores (resolving "latest", idempotent on request id + backup id) and records the result.</summary>
-public static class RestoreOrchestrator
+public sealed class RestoreOrchestrator : TaskOrchestrator<RestoreRequest, RestoreOutcome>
 {
-    public static async Task<RestoreOutcome> RunAsync(IOrchestrationContext context, RestoreRequest request)
+    public override async Task<RestoreOutcome> RunAsync(TaskOrchestrationContext context, RestoreRequest request)
     {
-        var log = context.CreateReplaySafeLogger(typeof(RestoreOrchestrator).FullName!);
+        var log = context.CreateReplaySafeLogger<RestoreOrchestrator>();
         if (request.Problem() is { } problem)
         {
             Logs.RestoreRejected(log, request.RequestId, problem);
-            return new RestoreOutcome("Rejected", request.BackupId, request.Destination, problem, Permanent: true);
+            return new RestoreOutcome(RestoreStatus.Rejected, request.BackupId, request.Destination, problem, Permanent: true);
         }
 
         try
         {
             var output = await context.CallActivityAsync<RestoreDatabaseOutput>(TaskNames.Activities.RestoreDatabase,
                 new RestoreDatabaseInput(request.BackupId, request.Destination!, request.Replace, request.Target, request.Latest, request.RequestId, request.RequestedBy),
-                RetryPolicies.RestoreDatabase);
-            string status = output.AlreadyDone ? "AlreadyRestored" : output.CountsMatch ? "Restored" : "Failed";
+                RetryPolicies.Options(RetryPolicies.RestoreDatabase));
+            var status = output.AlreadyDone ? RestoreStatus.AlreadyRestored : output.CountsMatch ? RestoreStatus.Restored : RestoreStatus.Failed;
             return new RestoreOutcome(status, output.BackupId, output.Destination, output.Detail);
         }
-        catch (Exception e)
+        catch (TaskFailedException e)
         {
             string error = OrchestrationFailures.Describe(e);
             Logs.RestoreFailed(log, request.RequestId, error);
-            return new RestoreOutcome("Failed", request.BackupId, request.Destination, error, Failures.IsPermanent(e));
+            return new RestoreOutcome(RestoreStatus.Failed, request.BackupId, request.Destination, error, OrchestrationFailures.IsPermanent(e));
         }
     }
 }

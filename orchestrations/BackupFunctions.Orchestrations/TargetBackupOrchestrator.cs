@@ -1,21 +1,21 @@
-using BackupFunctions.Activities.Runs;
-using System.Globalization;
 using BackupFunctions.Activities.Backups;
+using BackupFunctions.Activities.Runs;
 using BackupFunctions.Vault.Catalog;
+using Microsoft.DurableTask;
 
 namespace BackupFunctions.Orchestrations;
 
 /// <summary>
 /// One target: BackupDatabase → VerifyBackup → RestoreTest → PruneBackups. Prune runs only after a
 /// verified backup. Never throws: any failure becomes a Failed report, so one target cannot stop
-/// the others. The backup id derives from the context (time + replay-safe GUID), so a retried
-/// BackupDatabase reuses it and finds its own finished work.
+/// the others. The backup id derives from the context (time + replay-safe GUID), so a retried or
+/// replayed BackupDatabase reuses it and finds its own finished work.
 /// </summary>
-public static class TargetBackupOrchestrator
+public sealed class TargetBackupOrchestrator : TaskOrchestrator<TargetBackupInput, TargetReport>
 {
-    public static async Task<TargetReport> RunAsync(IOrchestrationContext context, TargetBackupInput input)
+    public override async Task<TargetReport> RunAsync(TaskOrchestrationContext context, TargetBackupInput input)
     {
-        var log = context.CreateReplaySafeLogger(typeof(TargetBackupOrchestrator).FullName!);
+        var log = context.CreateReplaySafeLogger<TargetBackupOrchestrator>();
         var report = new TargetReport { Target = input.Target, Outcome = Outcomes.Failed };
         try
         {
@@ -25,7 +25,7 @@ public static class TargetBackupOrchestrator
 
             context.SetCustomStatus(new { input.Target, stage = "backup" });
             var backup = await context.CallActivityAsync<BackupDatabaseOutput>(TaskNames.Activities.BackupDatabase,
-                new BackupDatabaseInput(input.Target, id.Value), RetryPolicies.BackupDatabase);
+                new BackupDatabaseInput(input.Target, id.Value), RetryPolicies.Options(RetryPolicies.BackupDatabase, input.Retry));
             report = report with
             {
                 BackupId = backup.BackupId,
@@ -35,7 +35,8 @@ public static class TargetBackupOrchestrator
             };
 
             context.SetCustomStatus(new { input.Target, stage = "verify" });
-            var verify = await context.CallActivityAsync<VerifyBackupOutput>(TaskNames.Activities.VerifyBackup, backup.BackupId, RetryPolicies.VerifyBackup);
+            var verify = await context.CallActivityAsync<VerifyBackupOutput>(TaskNames.Activities.VerifyBackup, backup.BackupId,
+                RetryPolicies.Options(RetryPolicies.VerifyBackup, input.Retry));
             report = report with { Verify = verify.Status.ToString(), VerifyDetail = verify.Detail };
             if (!verify.IsOk)
             {
@@ -44,34 +45,24 @@ public static class TargetBackupOrchestrator
             }
 
             context.SetCustomStatus(new { input.Target, stage = "restore-test" });
-            var test = await context.CallActivityAsync<RestoreTestOutput>(TaskNames.Activities.RestoreTest, backup.BackupId, RetryPolicies.RestoreTest);
+            var test = await context.CallActivityAsync<RestoreTestOutput>(TaskNames.Activities.RestoreTest, backup.BackupId,
+                RetryPolicies.Options(RetryPolicies.RestoreTest, input.Retry));
             report = report with { RestoreTestPassed = test.Passed, RestoreTestDetail = test.Detail, RestoreTestSeconds = test.Seconds };
 
             context.SetCustomStatus(new { input.Target, stage = "prune" });
             var prune = await context.CallActivityAsync<PruneBackupsOutput>(TaskNames.Activities.PruneBackups,
-                new PruneBackupsInput(input.Target, DryRun: false), RetryPolicies.PruneBackups);
+                new PruneBackupsInput(input.Target, DryRun: false), RetryPolicies.Options(RetryPolicies.PruneBackups, input.Retry));
             report = report with { Pruned = prune.Removed, PruneNote = prune.Note };
 
             return test.Passed
                 ? report with { Outcome = Outcomes.Succeeded }
                 : report with { Error = $"restore test failed: {test.Detail}" };
         }
-        catch (Exception e)
+        catch (TaskFailedException e)
         {
             string error = OrchestrationFailures.Describe(e);
             Logs.TargetFailed(log, input.Target, error);
-            return report with { Outcome = Outcomes.Failed, Error = error, NeedsConfigurationFix = Failures.IsPermanent(e) };
+            return report with { Outcome = Outcomes.Failed, Error = error, NeedsConfigurationFix = OrchestrationFailures.IsPermanent(e) };
         }
-    }
-}
-
-/// <summary>Turns an activity failure as either host surfaces it into one line for a report.</summary>
-internal static class OrchestrationFailures
-{
-    public static string Describe(Exception e)
-    {
-        string message = e.InnerException is { } inner && e.GetType().Name == "TaskFailedException" ? inner.Message : e.Message;
-        int nl = message.IndexOfAny(['\r', '\n']);
-        return string.Create(CultureInfo.InvariantCulture, $"{(nl < 0 ? message : message[..nl]).Trim()}");
     }
 }

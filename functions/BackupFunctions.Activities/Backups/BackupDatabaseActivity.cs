@@ -19,8 +19,14 @@ public sealed record BackupDatabaseOutput(string BackupId, string Target, long R
 /// Runs at least once, so it is idempotent: given a backup id whose manifest exists, it returns
 /// that backup instead of making a second one.
 /// </summary>
-public sealed partial class BackupDatabaseActivity(BackupRuntime runtime)
+public sealed partial class BackupDatabaseActivity(BackupRuntime runtime, ActivityEnvironment? environment = null)
+    : BackupActivity<BackupDatabaseInput, BackupDatabaseOutput>(environment)
 {
+    protected override Task<BackupDatabaseOutput> ExecuteAsync(BackupDatabaseInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
+        RunAsync(input, progress, cancellationToken);
+
+    protected override string? ProgressLabel(BackupDatabaseInput input) => $"{input.Target} backup";
+
     private readonly ILogger _logger = runtime.Loggers.CreateLogger<BackupDatabaseActivity>();
 
     public async Task<BackupDatabaseOutput> RunAsync(BackupDatabaseInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)

@@ -24,8 +24,12 @@ public sealed record PruneBackupsOutput(string Target, IReadOnlyList<string> Rem
 /// that the next prune finishes, never an unlisted orphan. Data blobs whose manifest never appeared
 /// are swept once older than a day. A dry run plans the same and deletes nothing. Idempotent.
 /// </summary>
-public sealed class PruneBackupsActivity(BackupRuntime runtime)
+public sealed class PruneBackupsActivity(BackupRuntime runtime, ActivityEnvironment? environment = null)
+    : BackupActivity<PruneBackupsInput, PruneBackupsOutput>(environment)
 {
+    protected override Task<PruneBackupsOutput> ExecuteAsync(PruneBackupsInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
+        RunAsync(input, cancellationToken);
+
     /// <summary>An interrupted backup's data is left this long before the orphan sweep removes it.</summary>
     public static TimeSpan OrphanAge { get; } = TimeSpan.FromDays(1);
 

@@ -23,8 +23,14 @@ public sealed record RestoreDatabaseOutput(string BackupId, string Destination, 
 /// overwrites the destination. Each restore is recorded as a "restore" check record; with a request
 /// id, a request already restored is not restored again.
 /// </summary>
-public sealed class RestoreDatabaseActivity(BackupRuntime runtime)
+public sealed class RestoreDatabaseActivity(BackupRuntime runtime, ActivityEnvironment? environment = null)
+    : BackupActivity<RestoreDatabaseInput, RestoreDatabaseOutput>(environment)
 {
+    protected override Task<RestoreDatabaseOutput> ExecuteAsync(RestoreDatabaseInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
+        RunAsync(input, progress, cancellationToken);
+
+    protected override string? ProgressLabel(RestoreDatabaseInput input) => $"{input.Destination} restore";
+
     public const string CheckKind = "restore";
 
     public async Task<RestoreDatabaseOutput> RunAsync(RestoreDatabaseInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)

@@ -14,8 +14,14 @@ public sealed record RestoreTestOutput(string BackupId, bool Passed, string Deta
 /// manifest's source stats, records the outcome, and drops the scratch database even on failure.
 /// A restore that fails is an outcome (Passed = false); an unreachable scratch server is an error.
 /// </summary>
-public sealed class RestoreTestActivity(BackupRuntime runtime)
+public sealed class RestoreTestActivity(BackupRuntime runtime, ActivityEnvironment? environment = null)
+    : BackupActivity<string, RestoreTestOutput>(environment)
 {
+    protected override Task<RestoreTestOutput> ExecuteAsync(string input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
+        RunAsync(input, progress, cancellationToken);
+
+    protected override string? ProgressLabel(string input) => $"{TargetOf(input)} restore-test";
+
     public const string CheckKind = "restore-test";
 
     public async Task<RestoreTestOutput> RunAsync(string backupId, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)

@@ -15,8 +15,14 @@ public sealed record VerifyBackupOutput(string BackupId, VerificationStatus Stat
 /// against the manifest, and the engine's structural check. The outcome is a value and is
 /// recorded as a check blob. Idempotent apart from adding one more check record.
 /// </summary>
-public sealed class VerifyBackupActivity(BackupRuntime runtime)
+public sealed class VerifyBackupActivity(BackupRuntime runtime, ActivityEnvironment? environment = null)
+    : BackupActivity<string, VerifyBackupOutput>(environment)
 {
+    protected override Task<VerifyBackupOutput> ExecuteAsync(string input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
+        RunAsync(input, progress, cancellationToken);
+
+    protected override string? ProgressLabel(string input) => $"{TargetOf(input)} verify";
+
     public const string CheckKind = "verify";
 
     public async Task<VerifyBackupOutput> RunAsync(string backupId, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)

@@ -9,8 +9,12 @@ namespace BackupFunctions.Activities.Backups;
 /// report as a page, with each target's stored size over time from the catalog), both create-only.
 /// Runs at least once: a retry that finds its own report already written succeeds.
 /// </summary>
-public sealed class WriteRunReportActivity(BackupRuntime runtime)
+public sealed class WriteRunReportActivity(BackupRuntime runtime, ActivityEnvironment? environment = null)
+    : BackupActivity<RunReport, string>(environment)
 {
+    protected override Task<string> ExecuteAsync(RunReport input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
+        RunAsync(input, cancellationToken);
+
     /// <summary>Writes the report and returns its blob name.</summary>
     public async Task<string> RunAsync(RunReport report, CancellationToken cancellationToken)
     {

@@ -93,6 +93,22 @@ public static class BackupConfiguration
             problems.Add($"{b}:Local:Urls '{options.Local.Urls}' is not an http(s) URL (e.g. http://127.0.0.1:7071)");
         }
 
+        var hub = options.Local.TaskHub;
+        if (!System.Text.RegularExpressions.Regex.IsMatch(hub.Name ?? "", "^[A-Za-z][A-Za-z0-9]{2,44}$"))
+        {
+            problems.Add($"{b}:Local:TaskHub:Name '{hub.Name}' is not a task hub name (3-45 letters and digits, starting with a letter)");
+        }
+
+        if (hub.Partitions is < 1 or > 16)
+        {
+            problems.Add($"{b}:Local:TaskHub:Partitions {hub.Partitions} is out of range (1-16)");
+        }
+
+        if (hub.WorkItemTimeout < TimeSpan.FromSeconds(10))
+        {
+            problems.Add($"{b}:Local:TaskHub:WorkItemTimeout {hub.WorkItemTimeout} is too short (at least 00:00:10)");
+        }
+
         if (options.KeyVaultUri is not null && (!Uri.TryCreate(options.KeyVaultUri, UriKind.Absolute, out var vault) || vault.Scheme != Uri.UriSchemeHttps))
         {
             problems.Add($"{b}:KeyVaultUri '{options.KeyVaultUri}' is not an https URL (e.g. https://my-vault.vault.azure.net/)");

@@ -47,6 +47,32 @@ public sealed class LocalHostOptions
 
     /// <summary>When set, every request needs it in the x-api-key (or x-functions-key) header.</summary>
     public string? ApiKey { get; set; }
+
+    /// <summary>The Durable Task hub that `serve` and the CLI run orchestrations on.</summary>
+    public TaskHubOptions TaskHub { get; set; } = new();
+}
+
+/// <summary>
+/// The local host's Durable Task hub (DurableTask.Core with the Azure Storage backend, as Durable
+/// Functions uses by default): its tables, queues and lease blobs live on their own storage
+/// connection, as Durable Functions keeps them in AzureWebJobsStorage apart from the backup account.
+/// </summary>
+public sealed class TaskHubOptions
+{
+    /// <summary>Task hub name: 3-45 letters and digits, starting with a letter. Processes sharing it share the work.</summary>
+    public string Name { get; set; } = "backupfn";
+
+    /// <summary>Storage connection string or account blob endpoint (managed identity); default: Backup:Storage:Connection.</summary>
+    public string? Connection { get; set; }
+
+    /// <summary>Control-queue partitions (1-16): orchestrations spread over this many leases, so more processes can share them.</summary>
+    public int Partitions { get; set; } = 1;
+
+    /// <summary>How long an activity whose process died stays invisible before another process runs it again.</summary>
+    public TimeSpan WorkItemTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Finished orchestration instances older than this are purged from the hub (run reports stay in the vault).</summary>
+    public TimeSpan KeepHistory { get; set; } = TimeSpan.FromDays(7);
 }
 
 /// <summary>Where backups are stored.</summary>

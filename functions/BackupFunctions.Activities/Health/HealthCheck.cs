@@ -22,10 +22,20 @@ public sealed record TargetHealth(
 /// </list>
 /// This is how silently stopped backups become visible.
 /// </summary>
+/// <summary>The health of every target and the overall status (failing, then late, else ok): GET /api/health on both hosts.</summary>
+public sealed record HealthSummary(string Status, IReadOnlyList<TargetHealth> Targets)
+{
+    public static HealthSummary Of(IReadOnlyList<TargetHealth> targets) =>
+        new(targets.Any(t => t.Status == "failing") ? "failing" : targets.Any(t => t.Status == "late") ? "late" : "ok", targets);
+}
+
 public sealed class HealthCheck(BackupRuntime runtime)
 {
     /// <summary>How long after a scheduled time a backup may still be running before the target counts as late.</summary>
     public static TimeSpan Grace { get; } = TimeSpan.FromHours(2);
+
+    /// <summary>Every target's health and the overall status.</summary>
+    public async Task<HealthSummary> SummarizeAsync(CancellationToken cancellationToken) => HealthSummary.Of(await EvaluateAsync(cancellationToken));
 
     public async Task<IReadOnlyList<TargetHealth>> EvaluateAsync(CancellationToken cancellationToken)
     {

@@ -26,8 +26,12 @@ public sealed record NotifyOutput(IReadOnlyList<Notification> Notifications);
 /// never fails the run. Messages carry target names, backup ids and the one-line, secret-free
 /// reasons, and never the webhook URL.
 /// </summary>
-public sealed partial class NotifyActivity(BackupRuntime runtime)
+public sealed partial class NotifyActivity(BackupRuntime runtime, ActivityEnvironment? environment = null)
+    : BackupActivity<NotifyInput, NotifyOutput>(environment)
 {
+    protected override Task<NotifyOutput> ExecuteAsync(NotifyInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
+        RunAsync(input, cancellationToken);
+
     public const string Prefix = "notifications/";
     private static readonly TimeSpan[] Backoff = [TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2)];
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };

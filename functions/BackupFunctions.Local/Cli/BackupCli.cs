@@ -6,7 +6,7 @@ using BackupFunctions.Activities.Health;
 using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Activities.Runs;
 using BackupFunctions.Local.Serve;
-using BackupFunctions.Orchestrations;
+using BackupFunctions.Orchestrations.Intake;
 using BackupFunctions.Vault.Catalog;
 
 namespace BackupFunctions.Local.Cli;
@@ -128,7 +128,7 @@ public static class BackupCli
     private static async Task<int> ServeAsync(CliSession s, string? hostJson, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         var settings = HostSettings.Load(hostJson ?? (File.Exists("host.json") ? "host.json" : null));
-        await using var server = await LocalServer.StartAsync(s.Runtime, s.Orchestrations, settings, new TextWriterLoggerProvider(stderr), ct);
+        await using var server = await LocalServer.StartAsync(s.Runtime, settings, new TextWriterLoggerProvider(stderr), ct);
         await stdout.WriteLineAsync($"backupfn serve: listening on {server.Url}; timer, HTTP (/api/backups, /api/runs/{{id}}, /api/health) and queue '{RestoreQueues.QueueName}' are running. Ctrl+C stops.");
         try
         {
@@ -165,45 +165,73 @@ public static class BackupCli
 
     private static async Task<int> BackupAsync(CliSession s, string[] names, TextWriter stderr, CancellationToken ct)
     {
-        var selected = names.Length == 0 ? s.Runtime.TargetNames : names.Distinct(StringComparer.Ordinal).ToList();
-        foreach (string name in selected)
+        foreach (string name in names)
         {
             s.Runtime.Resolve(name); // every name is checked before anything runs
         }
 
-        var now = s.Runtime.Time.GetUtcNow();
-        string runId = string.Create(CultureInfo.InvariantCulture, $"run-{now:yyyyMMdd'T'HHmmss'Z'}-{Random.Shared.Next(0x10000):x4}");
-        var input = new BackupAllInput(selected, s.Runtime.Options.MaxParallelTargets, "cli");
-        string json = await ProgressDisplay.RunManyAsync(s,
-            progress => s.OrchestrationsWith(progress).StartAsync(TaskNames.Orchestrators.BackupAll, runId, input, ct));
-        var report = JsonSerializer.Deserialize<RunReport>(json, ActivityRegistry.Json)!;
+        var reports = await ProgressDisplay.RunManyAsync(s, async progress =>
+        {
+            await using var engine = await s.StartEngineAsync(new ActivityEnvironment(progress, ct));
+            using var starter = new RunStarter(s.Runtime, engine.Client, s.Retries);
+            var start = await starter.StartAsync(names, "cli", ct);
+            foreach (var joined in start.AlreadyRunning.GroupBy(p => p.Value, p => p.Key))
+            {
+                // An interrupted `backupfn backup`, serve's timer or an HTTP request has them: follow that run, never start a second one.
+                await stderr.WriteLineAsync($"backupfn backup: joining run {joined.Key}, which is already backing up {string.Join(", ", joined)}");
+            }
 
-        foreach (var t in report.Targets.Where(t => !t.Succeeded))
+            var runs = new List<RunReport>();
+            foreach (string runId in start.AlreadyRunning.Values.Append(start.InstanceId).Distinct(StringComparer.Ordinal))
+            {
+                var done = await engine.WaitAsync(runId, ct);
+                runs.Add(done.SerializedOutput is { } output
+                    ? JsonSerializer.Deserialize<RunReport>(output, TaskJson.Options)!
+                    : throw new InvalidOperationException($"run {runId} ended {done.State}: {done.FailureMessage}"));
+            }
+
+            return runs;
+        });
+
+        var selected = names.Length == 0 ? s.Runtime.TargetNames.ToHashSet(StringComparer.Ordinal) : names.ToHashSet(StringComparer.Ordinal);
+        var targets = reports.SelectMany(r => r.Targets).Where(t => selected.Contains(t.Target)).ToList();
+        foreach (var t in targets.Where(t => !t.Succeeded))
         {
             await stderr.WriteLineAsync($"backupfn backup: {t.Error}");
         }
 
         if (s.Json)
         {
-            s.WriteJson(report);
+            // One run: its report (the common case, unchanged); joined runs too: the list of them.
+            if (reports.Count == 1)
+            {
+                s.WriteJson(reports[0]);
+            }
+            else
+            {
+                s.WriteJson(reports);
+            }
         }
         else
         {
-            foreach (var t in report.Targets)
+            foreach (var t in targets)
             {
                 await s.Out.WriteLineAsync(Describe(t));
             }
 
-            await s.Out.WriteLineAsync(
-                $"run {report.RunId}: {report.Targets.Count(t => t.Succeeded)}/{report.Targets.Count} targets succeeded; report {BlobLayout.RunReport(report.RunId, new DateTimeOffset(report.StartedAt, TimeSpan.Zero))}");
+            foreach (var report in reports)
+            {
+                await s.Out.WriteLineAsync(
+                    $"run {report.RunId}: {report.Targets.Count(t => t.Succeeded)}/{report.Targets.Count} targets succeeded; report {BlobLayout.RunReport(report.RunId, new DateTimeOffset(report.StartedAt, TimeSpan.Zero))}");
+            }
         }
 
-        if (report.Succeeded)
+        if (targets.All(t => t.Succeeded))
         {
             return ExitCodes.Ok;
         }
 
-        return report.Targets.Any(t => !t.Succeeded && t.NeedsConfigurationFix) ? ExitCodes.Usage : ExitCodes.Failed;
+        return targets.Any(t => !t.Succeeded && t.NeedsConfigurationFix) ? ExitCodes.Usage : ExitCodes.Failed;
     }
 
     private static string Describe(TargetReport t)

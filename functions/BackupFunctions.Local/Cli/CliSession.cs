@@ -2,8 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Configuration;
-using BackupFunctions.Local.Orchestration;
-using BackupFunctions.Orchestrations;
+using BackupFunctions.Local.Engine;
 using BackupFunctions.Vault.Catalog;
 using Microsoft.Extensions.Logging;
 
@@ -13,7 +12,6 @@ namespace BackupFunctions.Local.Cli;
 internal sealed class CliSession : IDisposable
 {
     private readonly ILoggerFactory _loggers;
-    private InProcessOrchestrationHost? _orchestrations;
 
     private CliSession(BackupRuntime runtime, ILoggerFactory loggers, bool json, bool progress, TextWriter stdout)
     {
@@ -26,13 +24,10 @@ internal sealed class CliSession : IDisposable
 
     public BackupRuntime Runtime { get; }
 
-    /// <summary>Runs orchestrations in this process, with the runtime's activities.</summary>
-    public InProcessOrchestrationHost Orchestrations =>
-        _orchestrations ??= new InProcessOrchestrationHost(new ActivityRegistry(Runtime).InvokeAsync, Runtime.Time, _loggers, retries: Retries);
+    public ILoggerFactory Loggers => _loggers;
 
-    /// <summary>An orchestration host whose activities report progress (for the terminal display).</summary>
-    public InProcessOrchestrationHost OrchestrationsWith(Func<string, IProgress<Activities.Backups.TransferProgress>?> progress) =>
-        new(new ActivityRegistry(Runtime, progress).InvokeAsync, Runtime.Time, _loggers, retries: Retries);
+    /// <summary>Connects to the task hub and starts a worker in this process whose activities report to <paramref name="activities"/>.</summary>
+    public Task<DurableEngine> StartEngineAsync(ActivityEnvironment activities) => DurableEngine.StartAsync(Runtime, activities, _loggers);
 
     /// <summary>False when --no-retry asks every activity to be tried once.</summary>
     public bool Retries { get; set; } = true;

@@ -5,7 +5,7 @@ using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Activities.Health;
 using BackupFunctions.Activities.Runs;
-using BackupFunctions.Orchestrations;
+using BackupFunctions.Orchestrations.Intake;
 using BackupFunctions.Vault.Catalog;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -18,7 +18,7 @@ namespace BackupFunctions.Local.Serve;
 /// </summary>
 public static class HttpApi
 {
-    public static void Map(WebApplication app, BackupRuntime runtime, BackupRuns runs)
+    public static void Map(WebApplication app, BackupRuntime runtime, RunStarter runs)
     {
         string? apiKey = runtime.Options.Local.ApiKey;
         if (!string.IsNullOrEmpty(apiKey))
@@ -49,7 +49,7 @@ public static class HttpApi
             RunStart start;
             try
             {
-                start = runs.Start(targets, "http");
+                start = await runs.StartAsync(targets, "http", request.HttpContext.RequestAborted);
             }
             catch (BackupConfigurationException e)
             {
@@ -63,27 +63,9 @@ public static class HttpApi
         });
 
         app.MapGet("/api/runs/{id}", async (string id, CancellationToken cancellationToken) =>
-        {
-            if (runs.Host.Get(id) is { } state)
-            {
-                RunReport? report = state.OutputJson is null ? null : JsonSerializer.Deserialize<RunReport>(state.OutputJson, ActivityRegistry.Json);
-                string status = state.Status == "Running" ? "Running" : report?.Status ?? "Failed";
-                return Results.Json(new { id, status, state.CreatedAt, state.CompletedAt, state.CustomStatus, report, error = state.Error }, VaultJson.Options);
-            }
-
-            // Not in this process's memory (finished before a restart): the written report, if any.
-            if (id.StartsWith("run-", StringComparison.Ordinal) &&
-                await runtime.Vault.OpenReadAsync(BlobLayout.RunReport(id, DateTimeOffset.MinValue), cancellationToken) is { } stream)
-            {
-                await using (stream)
-                {
-                    var report = await JsonSerializer.DeserializeAsync<RunReport>(stream, ActivityRegistry.Json, cancellationToken);
-                    return Results.Json(new { id, status = report!.Status, report }, VaultJson.Options);
-                }
-            }
-
-            return Error(StatusCodes.Status404NotFound, $"no run '{id}' (ids look like run-20261122T020000Z-3f9a, as returned by POST /api/backups)");
-        });
+            await RunStatus.FindAsync(runtime, runs.Client, id, cancellationToken) is { } run
+                ? Results.Json(run, VaultJson.Options)
+                : Error(StatusCodes.Status404NotFound, $"no run '{id}' (ids look like run-20261122T020000Z-3f9a, as returned by POST /api/backups)"));
 
         app.MapGet("/api/backups", async (string? target, CancellationToken cancellationToken) =>
         {
@@ -98,9 +80,7 @@ public static class HttpApi
 
         app.MapGet("/api/health", async (CancellationToken cancellationToken) =>
         {
-            var targets = await new HealthCheck(runtime).EvaluateAsync(cancellationToken);
-            string overall = targets.Any(t => t.Status == "failing") ? "failing" : targets.Any(t => t.Status == "late") ? "late" : "ok";
-            return Results.Json(new { status = overall, targets }, VaultJson.Options);
+            return Results.Json(await new HealthCheck(runtime).SummarizeAsync(cancellationToken), VaultJson.Options);
         });
     }
 

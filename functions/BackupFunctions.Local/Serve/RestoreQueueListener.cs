@@ -6,8 +6,9 @@ using Azure.Storage.Queues.Models;
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Health;
 using BackupFunctions.Activities.Configuration;
-using BackupFunctions.Local.Orchestration;
+using BackupFunctions.Local.Engine;
 using BackupFunctions.Orchestrations;
+using BackupFunctions.Orchestrations.Intake;
 using BackupFunctions.Vault.Catalog;
 using BackupFunctions.Vault.Storage;
 using Microsoft.Extensions.Hosting;
@@ -24,20 +25,15 @@ namespace BackupFunctions.Local.Serve;
 /// request id, so a redelivered message never restores twice.
 /// </summary>
 public sealed partial class RestoreQueueListener(
-    QueueClient queue, QueueClient poison, HostSettings settings, InProcessOrchestrationHost host, BackupRuntime runtime,
+    QueueClient queue, HostSettings settings, RestoreIntake intake, DurableEngine engine, BackupRuntime runtime,
     ILogger<RestoreQueueListener> logger) : BackgroundService
 {
-
-    /// <summary>A restore request is a few hundred bytes; anything far larger is not one.</summary>
-    public const int MaxMessageBytes = 8 * 1024;
-
     /// <summary>How long to wait when the queue is empty.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
-        await poison.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
         LogListening(logger, queue.Name, settings.MaxDequeueCount, settings.VisibilityTimeout, settings.MessageEncoding);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -78,27 +74,23 @@ public sealed partial class RestoreQueueListener(
             return;
         }
 
-        string instance = $"restore-{message.MessageId}";
-        RestoreOutcome outcome;
-        try
-        {
-            string json = await host.StartAsync(TaskNames.Orchestrators.Restore, instance, request! with { RequestId = message.MessageId }, cancellationToken);
-            outcome = JsonSerializer.Deserialize<RestoreOutcome>(json, ActivityRegistry.Json)!;
-        }
-        finally
-        {
-            host.ForgetFinished(instance); // a redelivery runs the (idempotent) orchestration again
-        }
+        // The orchestration runs on the engine (here or in another process on the hub); this
+        // delivery waits for its outcome to complete, poison or leave the message for redelivery.
+        string instance = await intake.StartAsync(request!, message.MessageId, cancellationToken);
+        var done = await engine.WaitAsync(instance, cancellationToken, TimeSpan.FromMilliseconds(200));
+        var outcome = done.SerializedOutput is { } output
+            ? JsonSerializer.Deserialize<RestoreOutcome>(output, TaskJson.Options)!
+            : new RestoreOutcome(RestoreStatus.Failed, request!.BackupId, request.Destination, $"restore orchestration ended {done.State}: {done.FailureMessage}");
 
         switch (outcome.Status)
         {
-            case "Restored" or "AlreadyRestored":
-                await RecordAsync(message, outcome.Status, outcome.Detail, outcome.BackupId, cancellationToken);
+            case RestoreStatus.Restored or RestoreStatus.AlreadyRestored:
+                await intake.RecordAsync(message.MessageId, outcome.Status, outcome.Detail, outcome.BackupId, message.InsertedOn, message.DequeueCount, cancellationToken);
                 await DeleteAsync(message, cancellationToken);
                 LogRestored(logger, message.MessageId, outcome.Status, outcome.Detail);
                 break;
-            case "Rejected":
-            case "Failed" when outcome.Permanent:
+            case RestoreStatus.Rejected:
+            case RestoreStatus.Failed when outcome.Permanent:
                 await PoisonAsync(message, outcome.Detail, cancellationToken);
                 break;
             default:
@@ -113,76 +105,28 @@ public sealed partial class RestoreQueueListener(
     {
         request = null;
         string raw = message.Body.ToString();
-        if (Encoding.UTF8.GetByteCount(raw) > MaxMessageBytes)
+        if (settings.MessageEncoding != "base64")
         {
-            return $"message is {Encoding.UTF8.GetByteCount(raw)} bytes; a restore request is at most {MaxMessageBytes} bytes";
-        }
-
-        string text;
-        if (settings.MessageEncoding == "base64")
-        {
-            try
-            {
-                text = Encoding.UTF8.GetString(Convert.FromBase64String(raw));
-            }
-            catch (FormatException)
-            {
-                return "message is not base64 (host.json extensions.queues.messageEncoding is base64; encode the JSON, as QueueClient with MessageEncoding = Base64 does)";
-            }
-        }
-        else
-        {
-            text = raw;
+            return intake.Parse(raw, out request);
         }
 
         try
         {
-            request = JsonSerializer.Deserialize<RestoreRequest>(text, ActivityRegistry.Json);
+            return intake.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(raw)), out request);
         }
-        catch (JsonException e)
+        catch (FormatException)
         {
-            return $"message is not a valid restore request JSON: {e.Message.Split(" Path:")[0].Split(" LineNumber:")[0]}";
+            return Encoding.UTF8.GetByteCount(raw) > RestoreIntake.MaxMessageBytes
+                ? $"message is {Encoding.UTF8.GetByteCount(raw)} bytes; a restore request is at most {RestoreIntake.MaxMessageBytes} bytes"
+                : "message is not base64 (host.json extensions.queues.messageEncoding is base64; encode the JSON, as QueueClient with MessageEncoding = Base64 does)";
         }
-
-        if (request is null)
-        {
-            return "message is JSON null, not a restore request";
-        }
-
-        if (request.Problem() is { } problem)
-        {
-            return problem;
-        }
-
-        try
-        {
-            var destination = runtime.Resolve(request.Destination!);
-            if (request.Target is not null)
-            {
-                runtime.Resolve(request.Target);
-            }
-
-            if (request.BackupId is not null && !BackupId.TryParse(request.BackupId, out _))
-            {
-                return $"'{request.BackupId}' is not a backup id (expected TARGET-yyyyMMddTHHmmssZ-xxxx)";
-            }
-
-            _ = destination;
-        }
-        catch (BackupConfigurationException e)
-        {
-            return e.Message;
-        }
-
-        return null;
     }
 
     private async Task PoisonAsync(QueueMessage message, string reason, CancellationToken cancellationToken)
     {
         // The original body goes to the poison queue unchanged, as the Functions host does.
-        await poison.SendMessageAsync(message.Body, cancellationToken: cancellationToken);
+        await intake.PoisonAsync(message.MessageId, message.Body, reason, message.InsertedOn, message.DequeueCount, cancellationToken);
         await DeleteAsync(message, cancellationToken);
-        await RecordAsync(message, "Poisoned", reason, null, cancellationToken);
         LogPoisoned(logger, message.MessageId, reason);
     }
 
@@ -198,23 +142,6 @@ public sealed partial class RestoreQueueListener(
         }
     }
 
-    /// <summary>Records the outcome as runs/{yyyy}/{MM}/{dd}/restore-{messageId}.json (once).</summary>
-    private async Task RecordAsync(QueueMessage message, string status, string detail, string? backupId, CancellationToken cancellationToken)
-    {
-        var at = runtime.Time.GetUtcNow();
-        string blob = BlobLayout.RunReport($"restore-{message.MessageId}", message.InsertedOn ?? at);
-        var record = new { requestId = message.MessageId, status, detail, backupId, dequeueCount = message.DequeueCount, at };
-        try
-        {
-            await runtime.Vault.EnsureContainerAsync(cancellationToken);
-            await runtime.Vault.WriteOnceAsync(blob, VaultJson.Serialize(record), new Dictionary<string, string> { ["status"] = status }, cancellationToken);
-        }
-        catch (VaultException)
-        {
-            // Already recorded by an earlier delivery of the same message.
-        }
-    }
-
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Listening on queue {Queue} (maxDequeueCount {MaxDequeueCount}, visibility {Visibility}, encoding {Encoding})")]
     private static partial void LogListening(ILogger logger, string queue, int maxDequeueCount, TimeSpan visibility, string encoding);
 
@@ -222,7 +149,7 @@ public sealed partial class RestoreQueueListener(
     private static partial void LogPoisoned(ILogger logger, string messageId, string reason);
 
     [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "Restore request {MessageId}: {Status}: {Detail}")]
-    private static partial void LogRestored(ILogger logger, string messageId, string status, string detail);
+    private static partial void LogRestored(ILogger logger, string messageId, RestoreStatus status, string detail);
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "Restore request {MessageId} failed (attempt {Attempt} of {Max}), will be redelivered: {Detail}")]
     private static partial void LogWillRetry(ILogger logger, string messageId, long attempt, int max, string detail);

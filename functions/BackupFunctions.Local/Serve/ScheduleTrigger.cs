@@ -1,46 +1,64 @@
+using System.Globalization;
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Health;
+using BackupFunctions.Orchestrations.Intake;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace BackupFunctions.Local.Serve;
 
 /// <summary>
-/// The timer trigger of the local host: targets grouped by schedule (Backup:Schedule, or a
-/// target's own Schedule), each group started as a BackupAll run at its next occurrence (UTC).
-/// Logs the next occurrences at start so a wrong schedule is visible at once.
+/// The timer trigger of the local host: it wakes at the next instant any target falls due and
+/// hands the window since its last wake to the shared due-targets decision (the Azure app's
+/// frequent timer does the same), starting each due slot's run once. Logs each schedule's next
+/// occurrences at start so a wrong schedule is visible at once.
 /// </summary>
-public sealed partial class ScheduleTrigger(BackupRuntime runtime, BackupRuns runs, ILogger<ScheduleTrigger> logger) : BackgroundService
+public sealed partial class ScheduleTrigger(BackupRuntime runtime, RunStarter runs, ILogger<ScheduleTrigger> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var groups = runtime.TargetNames
-            .GroupBy(t => runtime.Options.Targets[t].Schedule ?? runtime.Options.Schedule)
-            .ToDictionary(g => g.Key, g => g.ToList());
-        var now = runtime.Time.GetUtcNow().UtcDateTime;
-        foreach (var (schedule, targets) in groups)
+        var options = runtime.Options;
+        var last = runtime.Time.GetUtcNow().UtcDateTime;
+        foreach (var group in runtime.TargetNames.GroupBy(t => options.Targets[t].Schedule ?? options.Schedule))
         {
-            string names = string.Join(", ", targets);
-            string upcoming = string.Join(", ", Schedules.Next(schedule, now, 3).Select(d => d.ToString("u", System.Globalization.CultureInfo.InvariantCulture)));
-            LogSchedule(logger, schedule, names, upcoming);
+            string upcoming = string.Join(", ", Schedules.Next(group.Key, last, 3).Select(d => d.ToString("u", CultureInfo.InvariantCulture)));
+            string names = string.Join(", ", group);
+            LogSchedule(logger, group.Key, names, upcoming);
         }
 
         while (!stoppingToken.IsCancellationRequested)
         {
-            now = runtime.Time.GetUtcNow().UtcDateTime;
-            var next = groups.Select(g => (At: Schedules.Next(g.Key, now, 1)[0], Targets: g.Value)).OrderBy(n => n.At).ToList();
-            var at = next[0].At;
-            await Task.Delay(at - now, runtime.Time, stoppingToken);
-            var due = next.Where(n => n.At == at).SelectMany(n => n.Targets).ToList();
-            var start = runs.Start(due, "timer");
-            string dueNames = string.Join(", ", due);
-            LogStarted(logger, start.InstanceId, dueNames);
+            var wait = DueTargets.Next(options, last) - runtime.Time.GetUtcNow().UtcDateTime;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, runtime.Time, stoppingToken);
+            }
+
+            var now = runtime.Time.GetUtcNow().UtcDateTime;
+            foreach (var slot in DueTargets.Between(options, last, now))
+            {
+                try
+                {
+                    var start = await runs.StartScheduledAsync(slot.At, slot.Targets, stoppingToken);
+                    string names = string.Join(", ", slot.Targets);
+                    LogStarted(logger, start.InstanceId, names, start.Started);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogFailed(logger, slot.At, e.Message); // storage down: this slot is missed, and health reports the target late
+                }
+            }
+
+            last = now;
         }
     }
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Schedule \"{Schedule}\" for {Targets}: next runs {Next} (UTC)")]
     private static partial void LogSchedule(ILogger logger, string schedule, string targets, string next);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Timer started run {RunId} for {Targets}")]
-    private static partial void LogStarted(ILogger logger, string runId, string targets);
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Timer run {RunId} for {Targets} (new: {Started})")]
+    private static partial void LogStarted(ILogger logger, string runId, string targets, bool started);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Timer could not start the run due at {At:u}: {Error}")]
+    private static partial void LogFailed(ILogger logger, DateTime at, string error);
 }

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace BackupFunctions.Orchestrations;
+namespace BackupFunctions.Orchestrations.Intake;
 
 /// <summary>The body of POST /api/backups, parsed the same way by both hosts.</summary>
 public static class BackupRequest

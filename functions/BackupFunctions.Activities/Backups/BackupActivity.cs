@@ -1,0 +1,53 @@
+using BackupFunctions.Vault.Catalog;
+using Microsoft.DurableTask;
+
+namespace BackupFunctions.Activities.Backups;
+
+/// <summary>
+/// What a host gives the activities it runs: a progress sink per label (the CLI's terminal display,
+/// "orders backup") and the token that stops them when the host shuts down.
+/// </summary>
+public sealed record ActivityEnvironment(Func<string, IProgress<TransferProgress>?>? Progress = null, CancellationToken Stopping = default)
+{
+    public static ActivityEnvironment None { get; } = new();
+
+    internal IProgress<TransferProgress>? ProgressFor(string? label) => label is null ? null : Progress?.Invoke(label);
+}
+
+/// <summary>
+/// The one shape of every activity: a Durable Task <see cref="TaskActivity{TInput,TOutput}"/> that both
+/// hosts run (the local engine through the shim factory, Azure through a one-line [Function]).
+/// Activities run at least once, so each is idempotent. A permanent failure (bad configuration,
+/// refused credentials, a refused operation) leaves as <see cref="PermanentFailureException"/>,
+/// whose message carries <see cref="Failures.PermanentMarker"/>, so an orchestrator stops at once
+/// even where the exception type does not reach it.
+/// </summary>
+public abstract class BackupActivity<TInput, TOutput>(ActivityEnvironment? environment) : TaskActivity<TInput, TOutput>
+{
+    private readonly ActivityEnvironment _environment = environment ?? ActivityEnvironment.None;
+
+    /// <summary>The engine's entry point.</summary>
+    public sealed override Task<TOutput> RunAsync(TaskActivityContext context, TInput input) => InvokeAsync(input, _environment.Stopping);
+
+    /// <summary>Runs the activity as the engine does (progress from the environment, permanent failures marked).</summary>
+    public async Task<TOutput> InvokeAsync(TInput input, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ExecuteAsync(input, _environment.ProgressFor(ProgressLabel(input)), cancellationToken);
+        }
+        catch (Exception e) when (Failures.IsPermanent(e) && e is not PermanentFailureException)
+        {
+            throw new PermanentFailureException(e);
+        }
+    }
+
+    /// <summary>The activity's work.</summary>
+    protected abstract Task<TOutput> ExecuteAsync(TInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken);
+
+    /// <summary>The progress label for this input ("orders backup"), or null when the activity reports none.</summary>
+    protected virtual string? ProgressLabel(TInput input) => null;
+
+    /// <summary>The target a backup id names (for progress labels); the text itself when it is no backup id.</summary>
+    protected static string TargetOf(string backupId) => BackupId.TryParse(backupId, out var id) ? id.Target : backupId;
+}

@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using Azure.Identity;
+using BackupFunctions.Activities.Backups;
+using BackupFunctions.Activities.Configuration;
+using BackupFunctions.Activities.Health;
+using BackupFunctions.Orchestrations;
+using BackupFunctions.Orchestrations.Intake;
+using DurableTask.AzureStorage;
+using DurableTask.Core;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Converters;
+using Microsoft.DurableTask.Worker;
+using Microsoft.DurableTask.Worker.Shims;
+using Microsoft.Extensions.Logging;
+
+namespace BackupFunctions.Local.Engine;
+
+/// <summary>
+/// The local host's Durable Task engine: DurableTask.Core's worker over the Azure Storage
+/// orchestration service (Durable Functions' default backend) on the task hub of
+/// Backup:Local:TaskHub, running the same TaskOrchestrator/TaskActivity classes as the Azure app
+/// through Microsoft.DurableTask's shim factory. Durable: instances, history and timers live in the
+/// hub, so a run interrupted by a crash resumes when any process on the hub starts again, and
+/// several processes on one hub share the work. See this folder's README for the choices.
+/// </summary>
+public sealed class DurableEngine : IAsyncDisposable
+{
+    private readonly TaskHubWorker? _worker;
+
+    private DurableEngine(AzureStorageOrchestrationService service, TaskHubWorker? worker, IOrchestrationClient client, TimeSpan startup)
+    {
+        Service = service;
+        _worker = worker;
+        Client = client;
+        Startup = startup;
+    }
+
+    /// <summary>The intake's client on this hub.</summary>
+    public IOrchestrationClient Client { get; }
+
+    internal AzureStorageOrchestrationService Service { get; }
+
+    /// <summary>How long creating the hub and starting the worker took.</summary>
+    public TimeSpan Startup { get; }
+
+    /// <summary>
+    /// Connects to the task hub (creating its tables, queues and lease blobs when missing) and, when
+    /// <paramref name="worker"/> is true, starts a worker that runs orchestrations and activities here.
+    /// </summary>
+    public static async Task<DurableEngine> StartAsync(BackupRuntime runtime, ActivityEnvironment activities, ILoggerFactory loggers,
+        bool worker = true, string? workerId = null)
+    {
+        var clock = Stopwatch.StartNew();
+        var hub = runtime.Options.Local.TaskHub;
+        var settings = new AzureStorageOrchestrationServiceSettings
+        {
+            TaskHubName = hub.Name,
+            StorageAccountClientProvider = ClientProvider(hub.Connection ?? runtime.Options.Storage.Connection),
+            PartitionCount = hub.Partitions,
+            WorkerId = workerId ?? $"{Environment.MachineName}-{Environment.ProcessId}",
+            MaxQueuePollingInterval = TimeSpan.FromSeconds(1),
+            WorkItemQueueVisibilityTimeout = hub.WorkItemTimeout,
+            // A duplicate start with a fixed id must throw, never be dropped while returning a made-up execution id.
+            ThrowExceptionOnInvalidDedupeStatus = true,
+            LoggerFactory = loggers,
+        };
+        var service = new AzureStorageOrchestrationService(settings);
+        await service.CreateIfNotExistsAsync();
+        var client = new CoreOrchestrationClient(new TaskHubClient(service, TaskJsonDataConverter.Instance, loggers), service);
+        if (!worker)
+        {
+            return new DurableEngine(service, null, client, clock.Elapsed);
+        }
+
+        var shims = new DurableTaskShimFactory(new DurableTaskWorkerOptions { DataConverter = new JsonDataConverter(TaskJson.Options) }, loggers);
+        var taskHubWorker = new TaskHubWorker(service, loggers) { ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails };
+        taskHubWorker.AddTaskOrchestrations(
+            new Orchestration(shims, TaskNames.Orchestrators.BackupAll, () => new BackupAllOrchestrator()),
+            new Orchestration(shims, TaskNames.Orchestrators.TargetBackup, () => new TargetBackupOrchestrator()),
+            new Orchestration(shims, TaskNames.Orchestrators.Restore, () => new RestoreOrchestrator()));
+        taskHubWorker.AddTaskActivities(
+            new Activity(shims, TaskNames.Activities.BackupDatabase, () => new BackupDatabaseActivity(runtime, activities)),
+            new Activity(shims, TaskNames.Activities.VerifyBackup, () => new VerifyBackupActivity(runtime, activities)),
+            new Activity(shims, TaskNames.Activities.RestoreTest, () => new RestoreTestActivity(runtime, activities)),
+            new Activity(shims, TaskNames.Activities.PruneBackups, () => new PruneBackupsActivity(runtime, activities)),
+            new Activity(shims, TaskNames.Activities.RestoreDatabase, () => new RestoreDatabaseActivity(runtime, activities)),
+            new Activity(shims, TaskNames.Activities.WriteRunReport, () => new WriteRunReportActivity(runtime, activities)),
+            new Activity(shims, TaskNames.Activities.Notify, () => new NotifyActivity(runtime, activities)));
+        await taskHubWorker.StartAsync();
+        return new DurableEngine(service, taskHubWorker, client, clock.Elapsed);
+    }
+
+    /// <summary>Names this engine's worker runs: the test that every task has a host reads it.</summary>
+    public static IReadOnlyList<string> Registered { get; } = [.. TaskNames.Orchestrators.All, .. TaskNames.Activities.All];
+
+    /// <summary>
+    /// Follows an instance until it finishes, polling (the client's own wait polls every 2 s, too
+    /// slow for a CLI). Returns the finished status.
+    /// </summary>
+    public async Task<InstanceStatus> WaitAsync(string instanceId, CancellationToken cancellationToken, TimeSpan? poll = null)
+    {
+        while (true)
+        {
+            var status = await Client.GetAsync(instanceId, cancellationToken);
+            if (status is { IsActive: false })
+            {
+                return status;
+            }
+
+            await Task.Delay(poll ?? TimeSpan.FromMilliseconds(100), cancellationToken);
+        }
+    }
+
+    /// <summary>Stops the worker: work items in flight are abandoned to the hub, where another process (or the next start) picks them up.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_worker is not null)
+        {
+            await _worker.StopAsync(isForced: true);
+            _worker.Dispose();
+        }
+
+        Service.Dispose();
+    }
+
+    private static StorageAccountClientProvider ClientProvider(string connection) =>
+        Uri.TryCreate(connection, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps
+            ? new StorageAccountClientProvider(uri.Host.Split('.')[0], new DefaultAzureCredential())
+            : new StorageAccountClientProvider(connection);
+
+    /// <summary>A new shim per execution: the orchestration shim keeps per-execution state.</summary>
+    private sealed class Orchestration : ObjectCreator<TaskOrchestration>
+    {
+        private readonly DurableTaskShimFactory _shims;
+        private readonly Func<ITaskOrchestrator> _create;
+
+        public Orchestration(DurableTaskShimFactory shims, string name, Func<ITaskOrchestrator> create)
+        {
+            _shims = shims;
+            _create = create;
+            Name = name;
+            Version = "";
+        }
+
+        public override TaskOrchestration Create() => _shims.CreateOrchestration(Name, _create());
+    }
+
+    private sealed class Activity : ObjectCreator<DurableTask.Core.TaskActivity>
+    {
+        private readonly DurableTaskShimFactory _shims;
+        private readonly Func<ITaskActivity> _create;
+
+        public Activity(DurableTaskShimFactory shims, string name, Func<ITaskActivity> create)
+        {
+            _shims = shims;
+            _create = create;
+            Name = name;
+            Version = "";
+        }
+
+        public override DurableTask.Core.TaskActivity Create() => _shims.CreateActivity(Name, _create());
+    }
+}
