@@ -7,48 +7,36 @@ using Microsoft.Azure.Functions.Worker;
 namespace BackupFunctions.Azure.Functions;
 
 /// <summary>
-/// One [Function] per activity, each a call into the host-neutral activity class. Activities run at
-/// least once; the classes are idempotent. Permanent failures are marked so Durable does not retry.
+/// One [Function] per activity class, each a one-line call. The classes run at least once and are
+/// idempotent; InvokeAsync marks permanent failures, so the orchestrators' retry helper stops at once.
 /// </summary>
 public sealed class Activities(BackupRuntime runtime)
 {
     [Function(TaskNames.Activities.BackupDatabase)]
     public Task<BackupDatabaseOutput> BackupDatabase([ActivityTrigger] BackupDatabaseInput input, CancellationToken cancellationToken) =>
-        Permanent(() => new BackupDatabaseActivity(runtime).RunAsync(input, null, cancellationToken));
+        new BackupDatabaseActivity(runtime).InvokeAsync(input, cancellationToken);
 
     [Function(TaskNames.Activities.VerifyBackup)]
     public Task<VerifyBackupOutput> VerifyBackup([ActivityTrigger] string backupId, CancellationToken cancellationToken) =>
-        Permanent(() => new VerifyBackupActivity(runtime).RunAsync(backupId, null, cancellationToken));
+        new VerifyBackupActivity(runtime).InvokeAsync(backupId, cancellationToken);
 
     [Function(TaskNames.Activities.RestoreTest)]
     public Task<RestoreTestOutput> RestoreTest([ActivityTrigger] string backupId, CancellationToken cancellationToken) =>
-        Permanent(() => new RestoreTestActivity(runtime).RunAsync(backupId, null, cancellationToken));
+        new RestoreTestActivity(runtime).InvokeAsync(backupId, cancellationToken);
 
     [Function(TaskNames.Activities.PruneBackups)]
     public Task<PruneBackupsOutput> PruneBackups([ActivityTrigger] PruneBackupsInput input, CancellationToken cancellationToken) =>
-        Permanent(() => new PruneBackupsActivity(runtime).RunAsync(input, cancellationToken));
+        new PruneBackupsActivity(runtime).InvokeAsync(input, cancellationToken);
 
     [Function(TaskNames.Activities.RestoreDatabase)]
     public Task<RestoreDatabaseOutput> RestoreDatabase([ActivityTrigger] RestoreDatabaseInput input, CancellationToken cancellationToken) =>
-        Permanent(() => new RestoreDatabaseActivity(runtime).RunAsync(input, null, cancellationToken));
+        new RestoreDatabaseActivity(runtime).InvokeAsync(input, cancellationToken);
 
     [Function(TaskNames.Activities.WriteRunReport)]
     public Task<string> WriteRunReport([ActivityTrigger] RunReport report, CancellationToken cancellationToken) =>
-        Permanent(() => new WriteRunReportActivity(runtime).RunAsync(report, cancellationToken));
+        new WriteRunReportActivity(runtime).InvokeAsync(report, cancellationToken);
 
     [Function(TaskNames.Activities.Notify)]
     public Task<NotifyOutput> Notify([ActivityTrigger] NotifyInput input, CancellationToken cancellationToken) =>
-        Permanent(() => new NotifyActivity(runtime).RunAsync(input, cancellationToken));
-
-    private static async Task<T> Permanent<T>(Func<Task<T>> activity)
-    {
-        try
-        {
-            return await activity();
-        }
-        catch (Exception e) when (Failures.IsPermanent(e) && e is not PermanentFailureException)
-        {
-            throw new PermanentFailureException(e);
-        }
-    }
+        new NotifyActivity(runtime).InvokeAsync(input, cancellationToken);
 }

@@ -2,88 +2,85 @@ using System.Net;
 using System.Text.Json;
 using Azure.Storage.Queues.Models;
 using BackupFunctions.Activities.Backups;
+using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Activities.Health;
-using BackupFunctions.Orchestrations;
+using BackupFunctions.Orchestrations.Intake;
 using BackupFunctions.Vault.Catalog;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
-using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 
 namespace BackupFunctions.Azure.Functions;
 
 /// <summary>
-/// The timer, HTTP and queue triggers: each turns its trigger into "start orchestration X with input
-/// Y" (or a catalog/health read), using the same host-neutral code as the local host.
+/// The timer, HTTP and queue triggers. Each hands its trigger to the intake the local host uses too
+/// (RunStarter, RestoreIntake, DueTargets, RunStatus, HealthCheck): no decision is made here.
 /// </summary>
 public sealed partial class Triggers(BackupRuntime runtime, ILogger<Triggers> logger)
 {
+    /// <summary>How often the timer asks the due-targets decision; per-target schedules are honoured to this resolution.</summary>
+    public const string Tick = "0 */5 * * * *";
+
     [Function("ScheduledBackup")]
-    public async Task ScheduledBackup([TimerTrigger("%BackupSchedule%")] TimerInfo timer, [DurableClient] DurableTaskClient client)
+    public async Task ScheduledBackup([TimerTrigger(Tick)] TimerInfo timer, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
     {
-        string id = await client.ScheduleNewOrchestrationInstanceAsync(TaskNames.Orchestrators.BackupAll,
-            new BackupAllInput(runtime.TargetNames, runtime.Options.MaxParallelTargets, "timer"));
-        LogTimerStarted(logger, id);
+        var now = runtime.Time.GetUtcNow().UtcDateTime;
+        var since = timer.ScheduleStatus?.Last is { } last && last > DateTime.MinValue ? last.ToUniversalTime() : now.AddMinutes(-5);
+        using var runs = new RunStarter(runtime, new DurableClientAdapter(client));
+        foreach (var slot in DueTargets.Between(runtime.Options, since, now))
+        {
+            var start = await runs.StartScheduledAsync(slot.At, slot.Targets, cancellationToken);
+            LogTimerStarted(logger, start.InstanceId, start.Started);
+        }
     }
 
-    /// <summary>Hourly: announces targets that became late (or recovered) between runs. Calls the activity class directly; no orchestration needed.</summary>
+    /// <summary>Hourly: announces targets that became late (or recovered) between runs, records the poison queue's length, purges old instances.</summary>
     [Function("HealthWatch")]
-    public async Task HealthWatch([TimerTrigger("0 17 * * * *")] TimerInfo timer, CancellationToken cancellationToken)
+    public async Task HealthWatch([TimerTrigger("0 17 * * * *")] TimerInfo timer, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
     {
         var sent = await new NotifyActivity(runtime).RunAsync(new NotifyInput(null), cancellationToken);
         int poison = await RestoreQueues.CountPoisonAsync(runtime, cancellationToken); // the metric behind the poison-queue alert
-        LogHealthWatch(logger, sent.Notifications.Count, poison);
+        int purged = await new DurableClientAdapter(client).PurgeFinishedAsync(runtime.Time.GetUtcNow() - runtime.Options.Local.TaskHub.KeepHistory, cancellationToken);
+        LogHealthWatch(logger, sent.Notifications.Count, poison, purged);
     }
 
     [Function("StartBackup")]
     public async Task<HttpResponseData> StartBackup(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "backups")] HttpRequestData request, [DurableClient] DurableTaskClient client)
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "backups")] HttpRequestData request, [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
     {
         string body = await request.ReadAsStringAsync() ?? "";
         if (BackupRequest.Parse(body, out var targets) is { } problem)
         {
-            return await ErrorAsync(request, HttpStatusCode.BadRequest, problem);
+            return await JsonAsync(request, HttpStatusCode.BadRequest, new { error = problem });
         }
 
-        var selected = targets.Count == 0 ? runtime.TargetNames : targets.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        if (selected.FirstOrDefault(t => !runtime.Options.Targets.ContainsKey(t)) is { } unknown)
+        RunStart start;
+        try
         {
-            return await ErrorAsync(request, HttpStatusCode.BadRequest, $"unknown target '{unknown}' (configured targets: {string.Join(", ", runtime.TargetNames)})");
+            using var runs = new RunStarter(runtime, new DurableClientAdapter(client));
+            start = await runs.StartAsync(targets, "http", cancellationToken);
         }
-
-        // One instance id per target set: a second request while it runs joins it instead of starting a duplicate.
-        string instanceId = "backup-" + string.Join("+", selected);
-        var existing = await client.GetInstanceAsync(instanceId);
-        if (existing is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending })
+        catch (BackupConfigurationException e)
         {
-            return await client.CreateCheckStatusResponseAsync(request, instanceId);
+            return await JsonAsync(request, HttpStatusCode.BadRequest, new { error = e.Message });
         }
 
-        await client.ScheduleNewOrchestrationInstanceAsync(TaskNames.Orchestrators.BackupAll,
-            new BackupAllInput(selected, runtime.Options.MaxParallelTargets, "http"), new StartOrchestrationOptions(instanceId));
-        return await client.CreateCheckStatusResponseAsync(request, instanceId);
+        string location = $"/api/runs/{start.InstanceId}";
+        var response = await JsonAsync(request, HttpStatusCode.Accepted,
+            new { id = start.InstanceId, started = start.Started, alreadyRunning = start.AlreadyRunning, statusQueryGetUri = location });
+        response.Headers.Add("Location", location);
+        return response;
     }
 
     [Function("RunStatus")]
-    public static async Task<HttpResponseData> RunStatus(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "runs/{id}")] HttpRequestData request, string id, [DurableClient] DurableTaskClient client)
-    {
-        var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: true);
-        if (instance is null)
-        {
-            return await ErrorAsync(request, HttpStatusCode.NotFound, $"no run '{id}'");
-        }
-
-        return await JsonAsync(request, HttpStatusCode.OK, new
-        {
-            id,
-            status = instance.RuntimeStatus.ToString(),
-            createdAt = instance.CreatedAt,
-            lastUpdatedAt = instance.LastUpdatedAt,
-            report = instance.SerializedOutput is null ? (JsonElement?)null : JsonDocument.Parse(instance.SerializedOutput).RootElement,
-        });
-    }
+    public async Task<HttpResponseData> RunStatus(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "runs/{id}")] HttpRequestData request, string id, [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken) =>
+        await Orchestrations.Intake.RunStatus.FindAsync(runtime, new DurableClientAdapter(client), id, cancellationToken) is { } run
+            ? await JsonAsync(request, HttpStatusCode.OK, run)
+            : await JsonAsync(request, HttpStatusCode.NotFound, new { error = $"no run '{id}' (ids look like run-20261122T020000Z-3f9a, as returned by POST /api/backups)" });
 
     [Function("ListBackups")]
     public async Task<HttpResponseData> ListBackups(
@@ -96,49 +93,37 @@ public sealed partial class Triggers(BackupRuntime runtime, ILogger<Triggers> lo
 
     [Function("Health")]
     public async Task<HttpResponseData> Health(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "health")] HttpRequestData request, CancellationToken cancellationToken)
-    {
-        var targets = await new HealthCheck(runtime).EvaluateAsync(cancellationToken);
-        string overall = targets.Any(t => t.Status == "failing") ? "failing" : targets.Any(t => t.Status == "late") ? "late" : "ok";
-        return await JsonAsync(request, HttpStatusCode.OK, new { status = overall, targets });
-    }
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "health")] HttpRequestData request, CancellationToken cancellationToken) =>
+        await JsonAsync(request, HttpStatusCode.OK, await new HealthCheck(runtime).SummarizeAsync(cancellationToken));
 
     /// <summary>
-    /// Restore requests. A bad message throws with its reason, so the Functions host retries it up to
-    /// maxDequeueCount (host.json) and then moves it to restore-requests-poison. The message id is the
-    /// request id: a redelivered message joins (or finds) the same orchestration instance.
+    /// Restore requests (the Functions host has decoded the message per host.json). A malformed or
+    /// unknown request goes to the poison queue at once with its reason recorded; a valid one starts
+    /// the Restore orchestration as restore-{message id}, so a redelivery never restores twice.
     /// </summary>
     [Function("RestoreRequested")]
-    public static async Task RestoreRequested([QueueTrigger(RestoreQueues.QueueName, Connection = "BackupQueue")] QueueMessage message, [DurableClient] DurableTaskClient client)
+    public async Task RestoreRequested([QueueTrigger(RestoreQueues.QueueName, Connection = "BackupQueue")] QueueMessage message, [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
     {
-        RestoreRequest? request;
-        try
+        var intake = new RestoreIntake(runtime, new DurableClientAdapter(client));
+        if (intake.Parse(message.Body.ToString(), out var request) is { } problem)
         {
-            request = JsonSerializer.Deserialize<RestoreRequest>(message.Body.ToString(), ActivityRegistry.Json);
-        }
-        catch (JsonException e)
-        {
-            throw new PermanentFailureException($"restore request {message.MessageId} is not valid JSON: {e.Message}");
+            await intake.PoisonAsync(message.MessageId, message.Body, problem, message.InsertedOn, message.DequeueCount, cancellationToken);
+            LogPoisoned(logger, message.MessageId, problem);
+            return;
         }
 
-        if (request?.Problem() is { } problem || request is null)
-        {
-            throw new PermanentFailureException($"restore request {message.MessageId} rejected: {request?.Problem() ?? "empty message"}");
-        }
-
-        string instanceId = $"restore-{message.MessageId}";
-        if (await client.GetInstanceAsync(instanceId) is null)
-        {
-            await client.ScheduleNewOrchestrationInstanceAsync(TaskNames.Orchestrators.Restore,
-                request with { RequestId = message.MessageId }, new StartOrchestrationOptions(instanceId));
-        }
+        await intake.StartAsync(request!, message.MessageId, cancellationToken);
     }
 
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Timer started run {RunId}")]
-    private static partial void LogTimerStarted(ILogger logger, string runId);
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Timer run {RunId} (new: {Started})")]
+    private static partial void LogTimerStarted(ILogger logger, string runId, bool started);
 
-    [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "Health watch sent {Count} notification(s); {Poison} message(s) in the poison queue")]
-    private static partial void LogHealthWatch(ILogger logger, int count, int poison);
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "Health watch sent {Count} notification(s); {Poison} message(s) in the poison queue; purged {Purged} old instance(s)")]
+    private static partial void LogHealthWatch(ILogger logger, int count, int poison, int purged);
+
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Restore request {MessageId} moved to the poison queue: {Reason}")]
+    private static partial void LogPoisoned(ILogger logger, string messageId, string reason);
 
     private static async Task<HttpResponseData> JsonAsync(HttpRequestData request, HttpStatusCode status, object value)
     {
@@ -147,7 +132,4 @@ public sealed partial class Triggers(BackupRuntime runtime, ILogger<Triggers> lo
         await response.WriteStringAsync(JsonSerializer.Serialize(value, VaultJson.Options));
         return response;
     }
-
-    private static Task<HttpResponseData> ErrorAsync(HttpRequestData request, HttpStatusCode status, string message) =>
-        JsonAsync(request, status, new { error = message });
 }
