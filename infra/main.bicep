@@ -1,6 +1,6 @@
 // BackupFunctions on Azure (azd: `azd up`). Subscription scope: one resource group per environment.
-// Nothing here has been deployed from the development machines (no Bicep CLI or Azure access
-// there); tests/BackupFunctions.Tests/Infra checks the templates' structure. See infra/README.md.
+// Nothing here has been deployed from the development machines (no Azure access there);
+// scripts/bicep-check.sh compiles and lints it with the Bicep CLI. See infra/README.md.
 targetScope = 'subscription'
 
 @minLength(1)

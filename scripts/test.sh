@@ -10,6 +10,7 @@ bash "$root/scripts/setup.sh"
 
 # The solution holds every project, the Azure Functions app included: warnings are errors.
 dotnet build BackupFunctions.sln -c Release --nologo -v quiet
+bash "$root/scripts/bicep-check.sh" && infra_status=0 || infra_status=1 # infra/ through the real Bicep CLI
 dotnet test BackupFunctions.sln -c Release --no-build --nologo -v quiet \
   --logger "console;verbosity=normal" >"$root/.tools/test-output.log" 2>&1 && status=0 || status=$?
 
@@ -21,4 +22,5 @@ read -r passed failed < <(awk '/^[[:space:]]+Passed: [0-9]+[[:space:]]*$/ { p +=
 echo "$passed passed, $failed failed"
 if [ "$passed" -eq 0 ]; then echo "test.sh: no test ran (see .tools/test-output.log)" >&2; exit 1; fi
 
+if [ "$infra_status" -ne 0 ]; then echo "test.sh: scripts/bicep-check.sh failed (above)" >&2; exit 1; fi
 exit "$status"
