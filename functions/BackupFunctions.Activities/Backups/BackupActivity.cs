@@ -1,5 +1,6 @@
 using BackupFunctions.Vault.Catalog;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 
 namespace BackupFunctions.Activities.Backups;
 
@@ -22,12 +23,20 @@ public sealed record ActivityEnvironment(Func<string, IProgress<TransferProgress
 /// whose message carries <see cref="Failures.PermanentMarker"/>, so an orchestrator stops at once
 /// even where the exception type does not reach it.
 /// </summary>
-public abstract class BackupActivity<TInput, TOutput>(ActivityEnvironment? environment) : TaskActivity<TInput, TOutput>
+public abstract class BackupActivity<TInput, TOutput>(ILoggerFactory loggers, ActivityEnvironment? environment) : TaskActivity<TInput, TOutput>
 {
     private readonly ActivityEnvironment _environment = environment ?? ActivityEnvironment.None;
 
-    /// <summary>The engine's entry point.</summary>
-    public sealed override Task<TOutput> RunAsync(TaskActivityContext context, TInput input) => InvokeAsync(input, _environment.Stopping);
+    /// <summary>The engine's entry point: logs of the activity carry its orchestration instance (RunId) and name.</summary>
+    public sealed override async Task<TOutput> RunAsync(TaskActivityContext context, TInput input)
+    {
+        using var scope = loggers.CreateLogger(GetType()).BeginScope(new Dictionary<string, object?>
+        {
+            ["RunId"] = context.InstanceId,
+            ["Activity"] = context.Name.Name,
+        });
+        return await InvokeAsync(input, _environment.Stopping);
+    }
 
     /// <summary>Runs the activity as the engine does (progress from the environment, permanent failures marked).</summary>
     public async Task<TOutput> InvokeAsync(TInput input, CancellationToken cancellationToken)

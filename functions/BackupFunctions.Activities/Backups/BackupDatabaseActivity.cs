@@ -20,7 +20,7 @@ public sealed record BackupDatabaseOutput(string BackupId, string Target, long R
 /// that backup instead of making a second one.
 /// </summary>
 public sealed partial class BackupDatabaseActivity(BackupRuntime runtime, ActivityEnvironment? environment = null)
-    : BackupActivity<BackupDatabaseInput, BackupDatabaseOutput>(environment)
+    : BackupActivity<BackupDatabaseInput, BackupDatabaseOutput>(runtime.Loggers, environment)
 {
     protected override Task<BackupDatabaseOutput> ExecuteAsync(BackupDatabaseInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         RunAsync(input, progress, cancellationToken);

@@ -25,7 +25,7 @@ public sealed record PruneBackupsOutput(string Target, IReadOnlyList<string> Rem
 /// are swept once older than a day. A dry run plans the same and deletes nothing. Idempotent.
 /// </summary>
 public sealed class PruneBackupsActivity(BackupRuntime runtime, ActivityEnvironment? environment = null)
-    : BackupActivity<PruneBackupsInput, PruneBackupsOutput>(environment)
+    : BackupActivity<PruneBackupsInput, PruneBackupsOutput>(runtime.Loggers, environment)
 {
     protected override Task<PruneBackupsOutput> ExecuteAsync(PruneBackupsInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         RunAsync(input, cancellationToken);

@@ -24,7 +24,7 @@ public sealed record RestoreDatabaseOutput(string BackupId, string Destination, 
 /// id, a request already restored is not restored again.
 /// </summary>
 public sealed class RestoreDatabaseActivity(BackupRuntime runtime, ActivityEnvironment? environment = null)
-    : BackupActivity<RestoreDatabaseInput, RestoreDatabaseOutput>(environment)
+    : BackupActivity<RestoreDatabaseInput, RestoreDatabaseOutput>(runtime.Loggers, environment)
 {
     protected override Task<RestoreDatabaseOutput> ExecuteAsync(RestoreDatabaseInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         RunAsync(input, progress, cancellationToken);

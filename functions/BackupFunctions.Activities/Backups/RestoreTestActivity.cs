@@ -15,7 +15,7 @@ public sealed record RestoreTestOutput(string BackupId, bool Passed, string Deta
 /// A restore that fails is an outcome (Passed = false); an unreachable scratch server is an error.
 /// </summary>
 public sealed class RestoreTestActivity(BackupRuntime runtime, ActivityEnvironment? environment = null)
-    : BackupActivity<string, RestoreTestOutput>(environment)
+    : BackupActivity<string, RestoreTestOutput>(runtime.Loggers, environment)
 {
     protected override Task<RestoreTestOutput> ExecuteAsync(string input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         RunAsync(input, progress, cancellationToken);

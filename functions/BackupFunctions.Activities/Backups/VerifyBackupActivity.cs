@@ -16,7 +16,7 @@ public sealed record VerifyBackupOutput(string BackupId, VerificationStatus Stat
 /// recorded as a check blob. Idempotent apart from adding one more check record.
 /// </summary>
 public sealed class VerifyBackupActivity(BackupRuntime runtime, ActivityEnvironment? environment = null)
-    : BackupActivity<string, VerifyBackupOutput>(environment)
+    : BackupActivity<string, VerifyBackupOutput>(runtime.Loggers, environment)
 {
     protected override Task<VerifyBackupOutput> ExecuteAsync(string input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         RunAsync(input, progress, cancellationToken);

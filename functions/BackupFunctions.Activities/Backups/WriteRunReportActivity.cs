@@ -10,7 +10,7 @@ namespace BackupFunctions.Activities.Backups;
 /// Runs at least once: a retry that finds its own report already written succeeds.
 /// </summary>
 public sealed class WriteRunReportActivity(BackupRuntime runtime, ActivityEnvironment? environment = null)
-    : BackupActivity<RunReport, string>(environment)
+    : BackupActivity<RunReport, string>(runtime.Loggers, environment)
 {
     protected override Task<string> ExecuteAsync(RunReport input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         RunAsync(input, cancellationToken);

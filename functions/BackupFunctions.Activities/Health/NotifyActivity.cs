@@ -27,7 +27,7 @@ public sealed record NotifyOutput(IReadOnlyList<Notification> Notifications);
 /// reasons, and never the webhook URL.
 /// </summary>
 public sealed partial class NotifyActivity(BackupRuntime runtime, ActivityEnvironment? environment = null)
-    : BackupActivity<NotifyInput, NotifyOutput>(environment)
+    : BackupActivity<NotifyInput, NotifyOutput>(runtime.Loggers, environment)
 {
     protected override Task<NotifyOutput> ExecuteAsync(NotifyInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         RunAsync(input, cancellationToken);

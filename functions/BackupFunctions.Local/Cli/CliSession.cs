@@ -45,6 +45,7 @@ internal sealed class CliSession : IDisposable
         var loggers = LoggerFactory.Create(b => b
             .SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning)
             .AddFilter("Azure", LogLevel.Warning)
+            .AddFilter("DurableTask", LogLevel.Warning)
             .AddProvider(new TextWriterLoggerProvider(logs, includeScopes: verbose)));
         return new CliSession(BackupRuntime.Create(options, TimeProvider.System, loggers), loggers, json, interactive && !json, stdout) { Logs = logs };
     }

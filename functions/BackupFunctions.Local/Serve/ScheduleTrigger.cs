@@ -41,7 +41,14 @@ public sealed partial class ScheduleTrigger(BackupRuntime runtime, RunStarter ru
                 {
                     var start = await runs.StartScheduledAsync(slot.At, slot.Targets, stoppingToken);
                     string names = string.Join(", ", slot.Targets);
-                    LogStarted(logger, start.InstanceId, names, start.Started);
+                    if (start.Started)
+                    {
+                        LogStarted(logger, start.InstanceId, names);
+                    }
+                    else
+                    {
+                        LogJoined(logger, start.InstanceId, names);
+                    }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -56,8 +63,11 @@ public sealed partial class ScheduleTrigger(BackupRuntime runtime, RunStarter ru
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Schedule \"{Schedule}\" for {Targets}: next runs {Next} (UTC)")]
     private static partial void LogSchedule(ILogger logger, string schedule, string targets, string next);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Timer run {RunId} for {Targets} (new: {Started})")]
-    private static partial void LogStarted(ILogger logger, string runId, string targets, bool started);
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Timer started run {RunId} for {Targets}")]
+    private static partial void LogStarted(ILogger logger, string runId, string targets);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Timer slot {RunId} for {Targets} was already started (by another process on the hub, or before a restart)")]
+    private static partial void LogJoined(ILogger logger, string runId, string targets);
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Timer could not start the run due at {At:u}: {Error}")]
     private static partial void LogFailed(ILogger logger, DateTime at, string error);

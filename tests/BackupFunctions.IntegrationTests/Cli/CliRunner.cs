@@ -18,12 +18,16 @@ internal sealed class CliRunner : IAsyncDisposable
             {
                 Storage = new { Connection = TestServers.Storage, Container, Immutability = new { Mode = immutability, MinRetentionDays = 7 } },
                 Targets = targets,
+                Local = new { TaskHub = new { Name = TaskHub } },
             },
         };
         File.WriteAllText(_configFile, JsonSerializer.Serialize(config));
     }
 
     public string Container { get; }
+
+    /// <summary>This runner's own task hub, so parallel tests never run each other's orchestrations.</summary>
+    public string TaskHub { get; } = TaskHubs.NewName();
 
     public static object Postgres(string connection, object? extra = null) => extra ?? new { Engine = "postgres", Connection = connection };
 
@@ -40,5 +44,6 @@ internal sealed class CliRunner : IAsyncDisposable
         File.Delete(_configFile);
         var container = new Azure.Storage.Blobs.BlobContainerClient(TestServers.Storage, Container);
         await container.DeleteIfExistsAsync();
+        await TaskHubs.DeleteAsync(TaskHub);
     }
 }

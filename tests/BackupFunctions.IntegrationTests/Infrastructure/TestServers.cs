@@ -15,13 +15,15 @@ internal static class TestServers
     public static string PgPassword => Env("BACKUPFN_PG_PASSWORD", "backupfn-local");
     public static string BlobPort => Env("BACKUPFN_AZURITE_BLOB_PORT", "10000");
     public static string QueuePort => Env("BACKUPFN_AZURITE_QUEUE_PORT", "10001");
+    public static string TablePort => Env("BACKUPFN_AZURITE_TABLE_PORT", "10002");
     public static string RedisPort => Env("BACKUPFN_REDIS_PORT", "6390");
 
     /// <summary>Azurite's well-known development account (public, documented, not a secret).</summary>
     public static string Storage =>
         "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
         "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
-        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;";
+        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;" +
+        $"TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
 
     public static string Pg(string database, string? password = null, string? port = null) =>
         $"Host=127.0.0.1;Port={port ?? PgPort};Username={PgUser};Password={password ?? PgPassword};Database={database}";

@@ -36,6 +36,7 @@ internal sealed class TestVault : IAsyncDisposable
             },
             Targets = targets,
         };
+        options.Local.TaskHub.Name = TaskHubs.NewName(); // each test its own hub: no worker runs another test's work
         Assert.Empty(BackupConfiguration.Validate(options));
         var runtime = BackupRuntime.Create(options, TimeProvider.System, loggers ?? NullLoggerFactory.Instance);
         return Task.FromResult(new TestVault(options, runtime, BackupRuntime.CreateContainerClient(options.Storage)));
@@ -44,5 +45,9 @@ internal sealed class TestVault : IAsyncDisposable
     public static TargetOptions Postgres(string connection, string compression = "brotli") =>
         new() { Engine = "postgres", Connection = connection, Compression = compression };
 
-    public async ValueTask DisposeAsync() => await Container.DeleteIfExistsAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Container.DeleteIfExistsAsync();
+        await TaskHubs.DeleteAsync(Options.Local.TaskHub.Name);
+    }
 }

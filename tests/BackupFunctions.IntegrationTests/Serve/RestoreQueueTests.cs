@@ -5,6 +5,7 @@ using Azure.Storage.Queues.Models;
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.IntegrationTests.Infrastructure;
 using BackupFunctions.Local.Serve;
+using BackupFunctions.Orchestrations.Intake;
 using BackupFunctions.Vault.Catalog;
 
 namespace BackupFunctions.IntegrationTests.Serve;
@@ -107,8 +108,8 @@ public class RestoreQueueTests
             ["copy"] = TestVault.Postgres(destination.Connection),
         });
         string id = (await new BackupDatabaseActivity(serve.Runtime).RunAsync(new BackupDatabaseInput("src"), null, CancellationToken.None)).BackupId;
-        var listener = new RestoreQueueListener(RestoreQueues.For(serve.Runtime, RestoreQueues.QueueName),
-            RestoreQueues.For(serve.Runtime, RestoreQueues.PoisonQueueName), HostSettings.Defaults, serve.Host, serve.Runtime,
+        var listener = new RestoreQueueListener(RestoreQueues.For(serve.Runtime, RestoreQueues.QueueName), HostSettings.Defaults,
+            new RestoreIntake(serve.Runtime, serve.Server.Engine.Client), serve.Server.Engine, serve.Runtime,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<RestoreQueueListener>.Instance);
         // replace: true, so a second restore would really run again if idempotency failed.
         string body = Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(new { backupId = id, destination = "copy", replace = true }));

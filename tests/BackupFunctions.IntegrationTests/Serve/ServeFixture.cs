@@ -2,9 +2,7 @@ using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Configuration;
 using BackupFunctions.IntegrationTests.Infrastructure;
 using BackupFunctions.IntegrationTests.Vault;
-using BackupFunctions.Local.Orchestration;
 using BackupFunctions.Local.Serve;
-using BackupFunctions.Orchestrations;
 using Microsoft.Extensions.Logging;
 
 namespace BackupFunctions.IntegrationTests.Serve;
@@ -14,11 +12,10 @@ internal sealed class ServeFixture : IAsyncDisposable
 {
     private readonly ILoggerFactory _loggers;
 
-    private ServeFixture(TestVault vault, LocalServer server, InProcessOrchestrationHost host, ListLoggerProvider logs, ILoggerFactory loggers)
+    private ServeFixture(TestVault vault, LocalServer server, ListLoggerProvider logs, ILoggerFactory loggers)
     {
         Vault = vault;
         Server = server;
-        Host = host;
         Logs = logs;
         _loggers = loggers;
         Http = new HttpClient { BaseAddress = new Uri(server.Url) };
@@ -26,7 +23,6 @@ internal sealed class ServeFixture : IAsyncDisposable
 
     public TestVault Vault { get; }
     public LocalServer Server { get; }
-    public InProcessOrchestrationHost Host { get; }
     public ListLoggerProvider Logs { get; }
     public HttpClient Http { get; }
     public BackupRuntime Runtime => Vault.Runtime;
@@ -45,10 +41,10 @@ internal sealed class ServeFixture : IAsyncDisposable
             vault.Options.Schedule = schedule;
         }
 
-        var host = new InProcessOrchestrationHost(new ActivityRegistry(vault.Runtime).InvokeAsync, TimeProvider.System, loggers, _ => TimeSpan.Zero);
-        var server = await LocalServer.StartAsync(vault.Runtime, host, settings ?? HostSettings.Defaults, logs, CancellationToken.None,
-            timer: schedule is not null, queue: queue, queuePollInterval: TimeSpan.FromMilliseconds(200));
-        return new ServeFixture(vault, server, host, logs, loggers);
+        // Retries off: a test that makes an activity fail wants the outcome now, not after durable back-off timers.
+        var server = await LocalServer.StartAsync(vault.Runtime, settings ?? HostSettings.Defaults, logs, CancellationToken.None,
+            timer: schedule is not null, queue: queue, queuePollInterval: TimeSpan.FromMilliseconds(200), retry: false);
+        return new ServeFixture(vault, server, logs, loggers);
     }
 
     public async ValueTask DisposeAsync()

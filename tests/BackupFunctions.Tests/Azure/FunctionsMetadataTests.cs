@@ -20,9 +20,11 @@ public class FunctionsMetadataTests
         public Binding Trigger => Bindings.Single(b => b.Type.EndsWith("Trigger", StringComparison.Ordinal));
     }
 
-    private static readonly Lazy<IReadOnlyDictionary<string, Function>> Metadata = new(Load);
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private static IReadOnlyDictionary<string, Function> Load()
+    private static readonly Lazy<Dictionary<string, Function>> Metadata = new(Load);
+
+    private static Dictionary<string, Function> Load()
     {
         // tests/BackupFunctions.Tests/bin/{Configuration}/net10.0 -> functions/BackupFunctions.Azure/bin/{Configuration}/net10.0
         var output = new DirectoryInfo(AppContext.BaseDirectory);
@@ -30,7 +32,7 @@ public class FunctionsMetadataTests
         string root = output.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
         string path = Path.Combine(root, "functions", "BackupFunctions.Azure", "bin", configuration, output.Name, "functions.metadata");
         Assert.True(File.Exists(path), $"{path} is missing: build the solution (BackupFunctions.Azure is part of it)");
-        var functions = JsonSerializer.Deserialize<Function[]>(File.ReadAllText(path), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        var functions = JsonSerializer.Deserialize<Function[]>(File.ReadAllText(path), Json)!;
         return functions.ToDictionary(f => f.Name, StringComparer.Ordinal);
     }
 
@@ -42,7 +44,7 @@ public class FunctionsMetadataTests
 
     public static TheoryData<string> Orchestrators() => new(TaskNames.Orchestrators.All);
 
-    public static TheoryData<string> Activities() => new(TaskNames.Activities.All);
+    public static TheoryData<string> ActivityNames() => new(TaskNames.Activities.All);
 
     [Theory]
     [MemberData(nameof(Orchestrators))]
@@ -55,7 +57,7 @@ public class FunctionsMetadataTests
     }
 
     [Theory]
-    [MemberData(nameof(Activities))]
+    [MemberData(nameof(ActivityNames))]
     public void EveryActivity_HasAnActivityTriggerWrapper(string name)
     {
         var function = Get(name);
@@ -67,8 +69,8 @@ public class FunctionsMetadataTests
     public void NothingButTheTasksAndTheSixTriggers_IsDeployed()
     {
         string[] triggers = ["ScheduledBackup", "HealthWatch", "StartBackup", "RunStatus", "ListBackups", "Health", "RestoreRequested"];
-        Assert.Equal([.. TaskNames.Orchestrators.All, .. TaskNames.Activities.All, .. triggers], Metadata.Value.Keys, (a, b) => a.Order().SequenceEqual(b.Order()) ? true : false);
-        Assert.Equal(TaskNames.Orchestrators.All.Count + TaskNames.Activities.All.Count + triggers.Length, Metadata.Value.Count);
+        string[] expected = [.. TaskNames.Orchestrators.All, .. TaskNames.Activities.All, .. triggers];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), Metadata.Value.Keys.Order(StringComparer.Ordinal));
     }
 
     [Theory]
@@ -81,7 +83,7 @@ public class FunctionsMetadataTests
         var function = Get(name);
         Assert.Equal("httpTrigger", function.Trigger.Type);
         Assert.Equal(route, function.Trigger.Route);
-        Assert.Equal([method], function.Trigger.Methods);
+        Assert.Equal(new[] { method }, function.Trigger.Methods ?? []);
         Assert.Equal("Function", function.Trigger.AuthLevel);
         Assert.Contains(function.Bindings, b => b.Type == "http" && b.Direction == "Out");
         Assert.Equal(startsOrReadsOrchestrations, function.Bindings.Any(b => b.Type == "durableClient"));
@@ -92,7 +94,7 @@ public class FunctionsMetadataTests
     {
         var function = Get("RestoreRequested");
         Assert.Equal("queueTrigger", function.Trigger.Type);
-        Assert.Equal(Activities.Health.RestoreQueues.QueueName, function.Trigger.QueueName);
+        Assert.Equal(BackupFunctions.Activities.Health.RestoreQueues.QueueName, function.Trigger.QueueName);
         Assert.Equal("BackupQueue", function.Trigger.Connection);
         Assert.Contains(function.Bindings, b => b.Type == "durableClient");
     }
@@ -105,7 +107,7 @@ public class FunctionsMetadataTests
         var function = Get(name);
         Assert.Equal("timerTrigger", function.Trigger.Type);
         Assert.Equal(schedule, function.Trigger.Schedule);
-        Assert.Null(Activities.Health.Schedules.Problem(function.Trigger.Schedule));
+        Assert.Null(BackupFunctions.Activities.Health.Schedules.Problem(function.Trigger.Schedule));
         Assert.Equal(durableClient, function.Bindings.Any(b => b.Type == "durableClient"));
     }
 }
