@@ -30,11 +30,13 @@ public abstract class BackupActivity<TInput, TOutput>(ILoggerFactory loggers, Ac
     /// <summary>The engine's entry point: logs of the activity carry its orchestration instance (RunId) and name.</summary>
     public sealed override async Task<TOutput> RunAsync(TaskActivityContext context, TInput input)
     {
-        using var scope = loggers.CreateLogger(GetType()).BeginScope(new Dictionary<string, object?>
+        var log = loggers.CreateLogger(GetType());
+        using var scope = log.BeginScope(new Dictionary<string, object?>
         {
             ["RunId"] = context.InstanceId,
             ["Activity"] = context.Name.Name,
         });
+        ActivityLogs.Started(log, context.Name.Name, context.InstanceId, Environment.ProcessId);
         return await InvokeAsync(input, _environment.Stopping);
     }
 
@@ -59,4 +61,11 @@ public abstract class BackupActivity<TInput, TOutput>(ILoggerFactory loggers, Ac
 
     /// <summary>The target a backup id names (for progress labels); the text itself when it is no backup id.</summary>
     protected static string TargetOf(string backupId) => BackupId.TryParse(backupId, out var id) ? id.Target : backupId;
+}
+
+internal static partial class ActivityLogs
+{
+    /// <summary>Every execution, so a re-run after a crash (activities run at least once) is visible in the logs.</summary>
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Activity {Activity} of {InstanceId} started in process {ProcessId}")]
+    public static partial void Started(ILogger logger, string activity, string instanceId, int processId);
 }

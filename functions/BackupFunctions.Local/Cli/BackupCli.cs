@@ -99,7 +99,7 @@ public static class BackupCli
         Verb("hold", "Place (--on) or release (--off) a legal hold on a backup; held backups are never pruned",
             (s, r, ct) => HoldAsync(s, r.GetValue(holdId)!, r.GetValue(holdOn), r.GetValue(holdOff), ct), holdId, holdOn, holdOff);
         Verb("serve", "Run the timer, HTTP and queue triggers in this process, like the Functions host (Ctrl+C stops)",
-            (s, r, ct) => ServeAsync(s, r.GetValue(hostJson), stdout, stderr, ct), hostJson);
+            (s, r, ct) => ServeAsync(s, r.GetValue(hostJson), r.GetValue(verbose), stdout, stderr, ct), hostJson);
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -125,10 +125,10 @@ public static class BackupCli
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> ServeAsync(CliSession s, string? hostJson, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    private static async Task<int> ServeAsync(CliSession s, string? hostJson, bool verbose, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         var settings = HostSettings.Load(hostJson ?? (File.Exists("host.json") ? "host.json" : null));
-        await using var server = await LocalServer.StartAsync(s.Runtime, settings, new TextWriterLoggerProvider(stderr), ct);
+        await using var server = await LocalServer.StartAsync(s.Runtime, settings, new TextWriterLoggerProvider(stderr, includeScopes: verbose), ct);
         await stdout.WriteLineAsync($"backupfn serve: listening on {server.Url}; timer, HTTP (/api/backups, /api/runs/{{id}}, /api/health) and queue '{RestoreQueues.QueueName}' are running. Ctrl+C stops.");
         try
         {

@@ -47,15 +47,20 @@ public sealed class DurableEngine : IAsyncDisposable
     /// Connects to the task hub (creating its tables, queues and lease blobs when missing) and, when
     /// <paramref name="worker"/> is true, starts a worker that runs orchestrations and activities here.
     /// </summary>
-    public static async Task<DurableEngine> StartAsync(BackupRuntime runtime, ActivityEnvironment activities, ILoggerFactory loggers,
+    public static Task<DurableEngine> StartAsync(BackupRuntime runtime, ActivityEnvironment activities, ILoggerFactory loggers,
+        bool worker = true, string? workerId = null) =>
+        StartAsync(runtime.Options, TaskRegistrations.For(runtime, activities), loggers, worker, workerId);
+
+    /// <summary>Starts an engine that runs <paramref name="tasks"/> (tests swap single activities or add orchestrators).</summary>
+    public static async Task<DurableEngine> StartAsync(BackupOptions options, TaskRegistrations tasks, ILoggerFactory loggers,
         bool worker = true, string? workerId = null)
     {
         var clock = Stopwatch.StartNew();
-        var hub = runtime.Options.Local.TaskHub;
+        var hub = options.Local.TaskHub;
         var settings = new AzureStorageOrchestrationServiceSettings
         {
             TaskHubName = hub.Name,
-            StorageAccountClientProvider = ClientProvider(hub.Connection ?? runtime.Options.Storage.Connection),
+            StorageAccountClientProvider = ClientProvider(hub.Connection ?? options.Storage.Connection),
             PartitionCount = hub.Partitions,
             WorkerId = workerId ?? $"{Environment.MachineName}-{Environment.ProcessId}",
             MaxQueuePollingInterval = TimeSpan.FromSeconds(1),
@@ -74,24 +79,11 @@ public sealed class DurableEngine : IAsyncDisposable
 
         var shims = new DurableTaskShimFactory(new DurableTaskWorkerOptions { DataConverter = new JsonDataConverter(TaskJson.Options) }, loggers);
         var taskHubWorker = new TaskHubWorker(service, loggers) { ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails };
-        taskHubWorker.AddTaskOrchestrations(
-            new Orchestration(shims, TaskNames.Orchestrators.BackupAll, () => new BackupAllOrchestrator()),
-            new Orchestration(shims, TaskNames.Orchestrators.TargetBackup, () => new TargetBackupOrchestrator()),
-            new Orchestration(shims, TaskNames.Orchestrators.Restore, () => new RestoreOrchestrator()));
-        taskHubWorker.AddTaskActivities(
-            new Activity(shims, TaskNames.Activities.BackupDatabase, () => new BackupDatabaseActivity(runtime, activities)),
-            new Activity(shims, TaskNames.Activities.VerifyBackup, () => new VerifyBackupActivity(runtime, activities)),
-            new Activity(shims, TaskNames.Activities.RestoreTest, () => new RestoreTestActivity(runtime, activities)),
-            new Activity(shims, TaskNames.Activities.PruneBackups, () => new PruneBackupsActivity(runtime, activities)),
-            new Activity(shims, TaskNames.Activities.RestoreDatabase, () => new RestoreDatabaseActivity(runtime, activities)),
-            new Activity(shims, TaskNames.Activities.WriteRunReport, () => new WriteRunReportActivity(runtime, activities)),
-            new Activity(shims, TaskNames.Activities.Notify, () => new NotifyActivity(runtime, activities)));
+        taskHubWorker.AddTaskOrchestrations([.. tasks.Orchestrators.Select(t => new Orchestration(shims, t.Key, t.Value))]);
+        taskHubWorker.AddTaskActivities([.. tasks.Activities.Select(t => new Activity(shims, t.Key, t.Value))]);
         await taskHubWorker.StartAsync();
         return new DurableEngine(service, taskHubWorker, client, clock.Elapsed);
     }
-
-    /// <summary>Names this engine's worker runs: the test that every task has a host reads it.</summary>
-    public static IReadOnlyList<string> Registered { get; } = [.. TaskNames.Orchestrators.All, .. TaskNames.Activities.All];
 
     /// <summary>
     /// Follows an instance until it finishes, polling (the client's own wait polls every 2 s, too

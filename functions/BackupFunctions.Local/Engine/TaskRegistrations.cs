@@ -1,0 +1,40 @@
+using BackupFunctions.Activities.Backups;
+using BackupFunctions.Activities.Health;
+using BackupFunctions.Orchestrations;
+using Microsoft.DurableTask;
+
+namespace BackupFunctions.Local.Engine;
+
+/// <summary>
+/// What the local worker runs under each task name: the local counterpart of the Azure app's
+/// [Function] wrappers. A factory per name, because the engine wants a new object per execution.
+/// </summary>
+public sealed record TaskRegistrations(IReadOnlyDictionary<string, Func<ITaskOrchestrator>> Orchestrators, IReadOnlyDictionary<string, Func<ITaskActivity>> Activities)
+{
+    /// <summary>The product's orchestrators and activities over <paramref name="runtime"/>.</summary>
+    public static TaskRegistrations For(BackupRuntime runtime, ActivityEnvironment environment) => new(
+        new Dictionary<string, Func<ITaskOrchestrator>>(StringComparer.Ordinal)
+        {
+            [TaskNames.Orchestrators.BackupAll] = () => new BackupAllOrchestrator(),
+            [TaskNames.Orchestrators.TargetBackup] = () => new TargetBackupOrchestrator(),
+            [TaskNames.Orchestrators.Restore] = () => new RestoreOrchestrator(),
+        },
+        new Dictionary<string, Func<ITaskActivity>>(StringComparer.Ordinal)
+        {
+            [TaskNames.Activities.BackupDatabase] = () => new BackupDatabaseActivity(runtime, environment),
+            [TaskNames.Activities.VerifyBackup] = () => new VerifyBackupActivity(runtime, environment),
+            [TaskNames.Activities.RestoreTest] = () => new RestoreTestActivity(runtime, environment),
+            [TaskNames.Activities.PruneBackups] = () => new PruneBackupsActivity(runtime, environment),
+            [TaskNames.Activities.RestoreDatabase] = () => new RestoreDatabaseActivity(runtime, environment),
+            [TaskNames.Activities.WriteRunReport] = () => new WriteRunReportActivity(runtime, environment),
+            [TaskNames.Activities.Notify] = () => new NotifyActivity(runtime, environment),
+        });
+
+    /// <summary>A copy with <paramref name="name"/> run by <paramref name="activity"/> instead.</summary>
+    public TaskRegistrations WithActivity(string name, Func<ITaskActivity> activity) =>
+        this with { Activities = new Dictionary<string, Func<ITaskActivity>>(Activities, StringComparer.Ordinal) { [name] = activity } };
+
+    /// <summary>A copy with orchestrator <paramref name="name"/> added or replaced.</summary>
+    public TaskRegistrations WithOrchestrator(string name, Func<ITaskOrchestrator> orchestrator) =>
+        this with { Orchestrators = new Dictionary<string, Func<ITaskOrchestrator>>(Orchestrators, StringComparer.Ordinal) { [name] = orchestrator } };
+}
