@@ -78,5 +78,7 @@ internal sealed class CoreOrchestrationClient(TaskHubClient client, AzureStorage
         },
         new DateTimeOffset(DateTime.SpecifyKind(s.CreatedTime, DateTimeKind.Utc)),
         new DateTimeOffset(DateTime.SpecifyKind(s.LastUpdatedTime, DateTimeKind.Utc)),
-        s.Input, s.Output, s.Status, s.FailureDetails?.ErrorMessage);
+        s.Input, s.Output, s.Status,
+        // Core keeps some failures (a non-deterministic replay) as the output, without FailureDetails.
+        s.FailureDetails?.ErrorMessage ?? (s.OrchestrationStatus == OrchestrationStatus.Failed ? s.Output : null));
 }
