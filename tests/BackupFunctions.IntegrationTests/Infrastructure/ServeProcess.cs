@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace BackupFunctions.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// `backupfn serve` as a real child process (the backupfn.dll built beside the tests), with its
+/// output captured, so tests can kill it with SIGKILL and start another on the same task hub.
+/// </summary>
+internal sealed partial class ServeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _lines = [];
+    private readonly TaskCompletionSource<string> _url = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ServeProcess(Process process) => _process = process;
+
+    public string Url => _url.Task.Result;
+
+    public int ProcessId => _process.Id;
+
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return [.. _lines];
+            }
+        }
+    }
+
+    /// <summary>Lines that contain <paramref name="text"/>.</summary>
+    public int Count(string text) => Lines.Count(l => l.Contains(text, StringComparison.Ordinal));
+
+    /// <summary>Writes a config file with a serve section for <paramref name="hub"/> and returns its path.</summary>
+    public static string WriteConfig(string container, string hub, object targets, int maxParallelTargets = 4)
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"backupfn-serve-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, JsonSerializer.Serialize(new
+        {
+            Backup = new
+            {
+                Storage = new { Connection = TestServers.Storage, Container = container },
+                Schedule = "0 0 0 1 1 *", // once a year: these tests start runs over HTTP
+                MaxParallelTargets = maxParallelTargets,
+                Local = new { Urls = "http://127.0.0.1:0", TaskHub = new { Name = hub, WorkItemTimeout = "00:00:10" } },
+                Targets = targets,
+            },
+        }));
+        return file;
+    }
+
+    public static async Task<ServeProcess> StartAsync(string configFile)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetTempPath(), // no host.json there: the Functions defaults apply
+        };
+        foreach (string arg in (string[])[Path.Combine(AppContext.BaseDirectory, "backupfn.dll"), "serve", "--config", configFile, "--verbose"])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var serve = new ServeProcess(Process.Start(info)!);
+        serve._process.OutputDataReceived += (_, e) => serve.Add(e.Data);
+        serve._process.ErrorDataReceived += (_, e) => serve.Add(e.Data);
+        serve._process.BeginOutputReadLine();
+        serve._process.BeginErrorReadLine();
+        var started = await Task.WhenAny(serve._url.Task, Task.Delay(TimeSpan.FromSeconds(60)), serve._process.WaitForExitAsync());
+        if (started != serve._url.Task)
+        {
+            await serve.DisposeAsync();
+            throw new InvalidOperationException($"backupfn serve did not start:\n{string.Join('\n', serve.Lines)}");
+        }
+
+        return serve;
+    }
+
+    private void Add(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_lines)
+        {
+            _lines.Add(line);
+        }
+
+        if (Listening().Match(line) is { Success: true } m)
+        {
+            _url.TrySetResult(m.Groups[1].Value);
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, as in a crash or an OOM kill.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    [GeneratedRegex(@"listening on (http://\S+?);")]
+    private static partial Regex Listening();
+}
