@@ -27,33 +27,47 @@ public static class RedisKeyspace
 
     /// <summary>
     /// Dumps every non-empty database; returns the keys written per database and type. SCAN pages come from
-    /// <see cref="IServer.KeysAsync"/>; each batch of keys is one pipeline of TIME and DUMP + PTTL per key (all sent
-    /// before any is awaited), and its frames are built in one buffer and written at once.
+    /// <see cref="IServer.KeysAsync"/>; each batch of keys is one pipeline of TIME and DUMP + PTTL per key, sent while
+    /// the previous batch's replies are still arriving; a batch's frames are built in one buffer and written at once.
     /// </summary>
     public static async Task<RedisCounts> DumpAsync(RedisClient redis, Stream output, CancellationToken cancellationToken)
     {
         var counts = new RedisCounts();
         var frames = new ArrayBufferWriter<byte>(1 << 20);
         frames.Write(Magic);
-        var batch = new List<RedisKey>(Batch);
+        var keys = new List<RedisKey>(Batch);
+        PendingBatch? inFlight = null;
         foreach (int db in await redis.DatabasesAsync())
         {
             var database = redis.Database(db);
-            Frame(frames, (byte)'D', (uint)db);
+            Frame(frames, (byte)'D', (uint)db); // written with the database's first batch
             await foreach (var key in redis.Server.KeysAsync(db, pageSize: ScanCount).WithCancellation(cancellationToken))
             {
-                batch.Add(key);
-                if (batch.Count == Batch)
+                keys.Add(key);
+                if (keys.Count == Batch)
                 {
-                    await DumpBatchAsync(redis, database, batch, frames, counts);
-                    await output.WriteAsync(frames.WrittenMemory, cancellationToken);
-                    frames.ResetWrittenCount();
-                    batch.Clear();
+                    var next = PendingBatch.Start(redis, database, keys);
+                    keys = new List<RedisKey>(Batch);
+                    if (inFlight is not null)
+                    {
+                        await inFlight.WriteAsync(frames, counts, output, cancellationToken);
+                    }
+
+                    inFlight = next;
                 }
             }
 
-            await DumpBatchAsync(redis, database, batch, frames, counts);
-            batch.Clear();
+            if (inFlight is not null)
+            {
+                await inFlight.WriteAsync(frames, counts, output, cancellationToken);
+            }
+
+            inFlight = null;
+            if (keys.Count > 0)
+            {
+                await PendingBatch.Start(redis, database, keys).WriteAsync(frames, counts, output, cancellationToken);
+                keys.Clear();
+            }
         }
 
         frames.Write([(byte)'E']);
@@ -63,42 +77,58 @@ public static class RedisKeyspace
         return counts;
     }
 
-    private static async Task DumpBatchAsync(RedisClient redis, IDatabase database, List<RedisKey> keys, ArrayBufferWriter<byte> frames, RedisCounts counts)
+    /// <summary>TIME, and DUMP + PTTL of each key, sent; awaited by <see cref="WriteAsync"/>.</summary>
+    private sealed class PendingBatch
     {
-        if (keys.Count == 0)
-        {
-            return;
-        }
+        private readonly IDatabase _database;
+        private readonly List<RedisKey> _keys;
+        private readonly Task<long> _clock;
+        private readonly Task<byte[]?>[] _dumps;
+        private readonly Task<TimeSpan?>[] _ttls;
 
-        var clock = redis.ServerMillisecondsAsync(); // TTLs become absolute on the server's clock
-        var dumps = new Task<byte[]?>[keys.Count];
-        var ttls = new Task<TimeSpan?>[keys.Count];
-        for (int i = 0; i < keys.Count; i++)
+        private PendingBatch(RedisClient redis, IDatabase database, List<RedisKey> keys)
         {
-            dumps[i] = database.KeyDumpAsync(keys[i]);
-            ttls[i] = database.KeyTimeToLiveAsync(keys[i]); // PTTL; null: no expiry (or the key is gone)
-        }
-
-        await Task.WhenAll(Task.WhenAll(dumps), Task.WhenAll(ttls), clock); // every reply observed, the first failure thrown
-        long now = await clock;
-        for (int i = 0; i < keys.Count; i++)
-        {
-            byte[]? payload = await dumps[i];
-            var ttl = await ttls[i];
-            if (payload is null)
+            _database = database;
+            _keys = keys;
+            _clock = redis.ServerMillisecondsAsync(); // TTLs become absolute on the server's clock
+            _dumps = new Task<byte[]?>[keys.Count];
+            _ttls = new Task<TimeSpan?>[keys.Count];
+            for (int i = 0; i < keys.Count; i++)
             {
-                continue; // expired or deleted between SCAN and DUMP
+                _dumps[i] = database.KeyDumpAsync(keys[i]);
+                _ttls[i] = database.KeyTimeToLiveAsync(keys[i]); // PTTL; null: no expiry (or the key is gone)
+            }
+        }
+
+        public static PendingBatch Start(RedisClient redis, IDatabase database, List<RedisKey> keys) => new(redis, database, keys);
+
+        /// <summary>Awaits every reply (the first failure is thrown once all are in), frames the keys and writes them.</summary>
+        public async Task WriteAsync(ArrayBufferWriter<byte> frames, RedisCounts counts, Stream output, CancellationToken cancellationToken)
+        {
+            await Task.WhenAll(Task.WhenAll(_dumps), Task.WhenAll(_ttls), _clock);
+            long now = await _clock;
+            for (int i = 0; i < _keys.Count; i++)
+            {
+                byte[]? payload = await _dumps[i];
+                var ttl = await _ttls[i];
+                if (payload is null)
+                {
+                    continue; // expired or deleted between SCAN and DUMP
+                }
+
+                byte[] key = (byte[]?)_keys[i] ?? [];
+                Frame(frames, (byte)'K', (uint)key.Length);
+                frames.Write(key);
+                BinaryPrimitives.WriteUInt32BigEndian(frames.GetSpan(4), (uint)payload.Length);
+                frames.Advance(4);
+                frames.Write(payload);
+                BinaryPrimitives.WriteInt64BigEndian(frames.GetSpan(8), ttl is { } t ? now + (long)t.TotalMilliseconds : -1);
+                frames.Advance(8);
+                counts.Add(_database.Database, payload[0]);
             }
 
-            byte[] key = (byte[]?)keys[i] ?? [];
-            Frame(frames, (byte)'K', (uint)key.Length);
-            frames.Write(key);
-            BinaryPrimitives.WriteUInt32BigEndian(frames.GetSpan(4), (uint)payload.Length);
-            frames.Advance(4);
-            frames.Write(payload);
-            BinaryPrimitives.WriteInt64BigEndian(frames.GetSpan(8), ttl is { } t ? now + (long)t.TotalMilliseconds : -1);
-            frames.Advance(8);
-            counts.Add(database.Database, payload[0]);
+            await output.WriteAsync(frames.WrittenMemory, cancellationToken);
+            frames.ResetWrittenCount();
         }
     }
 

@@ -19,18 +19,18 @@ namespace BackupFunctions.Engines.Redis;
 /// counts it compares cannot change under it, and compares a sample of values read back.</item>
 /// </list>
 /// The dump is parsed on its own thread and handed over through a bounded channel. RESTOREs go out as asynchronous
-/// StackExchange.Redis calls, <see cref="Batch"/> at a time before their replies are awaited (pipelined).
+/// StackExchange.Redis calls, up to <see cref="Window"/> of them awaiting their replies at any time (pipelined).
 /// </summary>
 internal sealed class RedisRestorer(RedisClient redis, RestoreOptions options, TimeProvider time)
 {
-    private const int Batch = 256;
+    private const int Window = 1024;
     private const int SampleSize = 16;
     private const int SampleMaxBytes = 1 << 20;
     private static readonly TimeSpan TestTtlFloor = TimeSpan.FromMinutes(10);
 
     private readonly List<(int Destination, int WrittenTo)> _databases = [];
     private readonly List<RedisEntry> _sample = [];
-    private readonly List<Task<RedisResult>> _pending = new(Batch);
+    private readonly Queue<Task<RedisResult>> _pending = new(Window);
     private IDatabase? _database;
     private long _seen;
 
@@ -56,15 +56,15 @@ internal sealed class RedisRestorer(RedisClient redis, RestoreOptions options, T
                 }
 
                 long ttl = entry.ExpireAtMs < 0 || (options.ForTest && entry.ExpireAtMs < testTtlFloor) ? 0 : entry.ExpireAtMs;
-                _pending.Add(_database!.ExecuteAsync("RESTORE", (RedisKey)entry.Key, ttl, entry.Payload!, "ABSTTL"));
+                _pending.Enqueue(_database!.ExecuteAsync("RESTORE", (RedisKey)entry.Key, ttl, entry.Payload!, "ABSTTL"));
                 if (options.ForTest && entry.Payload!.Length <= SampleMaxBytes && (_seen++ % 997 == 0) && _sample.Count < SampleSize)
                 {
                     _sample.Add(entry with { Database = _databases[^1].WrittenTo });
                 }
 
-                if (_pending.Count == Batch)
+                if (_pending.Count >= Window)
                 {
-                    await DrainAsync();
+                    await RetireOldestAsync();
                 }
             }
 
@@ -166,6 +166,19 @@ internal sealed class RedisRestorer(RedisClient redis, RestoreOptions options, T
         {
             return 16; // managed services often refuse CONFIG; 16 is the default
         }
+    }
+
+    /// <summary>Waits for the oldest pending RESTORE; when it failed, drains the others and reports it.</summary>
+    private async Task RetireOldestAsync()
+    {
+        var oldest = _pending.Peek();
+        await ((Task)oldest).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (oldest.IsFaulted)
+        {
+            await DrainAsync();
+        }
+
+        _ = _pending.Dequeue(); // completed, and observed
     }
 
     /// <summary>

@@ -266,6 +266,41 @@ public class RedisEngineTests
         Assert.Equal("0", await DatabasesAsync(r)); // db 2 was flushed again
     }
 
+    [Theory]
+    [InlineData(100, 200)] // refused while later RESTOREs are still being sent
+    [InlineData(1500, 1700)] // refused among the last ones
+    public async Task ARestoreThatRedisRefuses_StopsInOneLine_AndLeavesNothingBehind(int first, int second)
+    {
+        await using var server = await RedisServerProcess.StartAsync();
+        await using var r = await ConnectAsync(server.Connection());
+        await r.Database(0).ExecuteAsync("SET", "twice", "v");
+        byte[] payload = (await r.Database(0).KeyDumpAsync("twice"))!;
+        await r.Server.FlushAllDatabasesAsync();
+        // A keyspace dump that holds one key twice (as SCAN may return it): the second RESTORE meets BUSYKEY.
+        using var dump = new MemoryStream();
+        dump.Write("BFRK1\n"u8);
+        dump.Write([(byte)'D', 0, 0, 0, 0]);
+        for (int i = 0; i < 2000; i++)
+        {
+            byte[] key = System.Text.Encoding.ASCII.GetBytes(i == first || i == second ? "twice" : $"k{i}");
+            dump.Write([(byte)'K', 0, 0, (byte)(key.Length >> 8), (byte)key.Length]);
+            dump.Write(key);
+            dump.Write([0, 0, (byte)(payload.Length >> 8), (byte)payload.Length]);
+            dump.Write(payload);
+            dump.Write([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]); // no expiry
+        }
+
+        dump.Write([(byte)'E', 0, 0, 0, 0, 0, 0, 0x07, 0xd0]);
+        dump.Position = 0;
+
+        var error = await Assert.ThrowsAsync<EngineException>(() => new RedisEngine().RestoreAsync(dump, server.Connection(database: 4), new RestoreOptions(false), None));
+
+        Assert.Equal(FailureKind.Failed, error.Kind);
+        Assert.StartsWith($"restore into 127.0.0.1:{server.Port}/4 stopped, nothing kept: RESTORE failed: BUSYKEY", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.Equal("", await DatabasesAsync(r)); // db 4 was flushed again
+    }
+
     [Fact]
     public async Task Scratch_MustBeEmpty_AndIsFlushedAfterwards()
     {
