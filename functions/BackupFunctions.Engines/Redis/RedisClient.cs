@@ -9,9 +9,9 @@ namespace BackupFunctions.Engines.Redis;
 /// <summary>
 /// A StackExchange.Redis connection to the one server a connection string names, set up for a backup tool: it fails at
 /// once (one attempt, bounded by connectTimeout) with a one-line <see cref="EngineException"/> that names host:port and
-/// the cause; admin commands (INFO, CONFIG GET, FLUSHDB, SWAPDB, TIME, SCAN) are allowed; and it sends nothing a
-/// restricted ACL user may lack beyond AUTH/HELLO and a PING or ECHO (no SUBSCRIBE, no tie-breaker GET; CLIENT SETNAME
-/// may be refused). Commands are pipelined by issuing many asynchronous calls before awaiting them.
+/// the cause; admin commands (INFO, CONFIG GET, FLUSHDB, SWAPDB) are allowed; and of its handshake a restricted ACL
+/// user needs only AUTH and ECHO (no SUBSCRIBE, no tie-breaker GET; HELLO, INFO and CLIENT SETNAME may be refused).
+/// Commands are pipelined by issuing many asynchronous calls before awaiting them.
 /// </summary>
 public sealed partial class RedisClient : IAsyncDisposable
 {
@@ -115,7 +115,7 @@ public sealed partial class RedisClient : IAsyncDisposable
         {
             string reply = Clean(endpoint, refused.Message);
             return reply.StartsWith("NOPERM", StringComparison.Ordinal)
-                ? new EngineException(FailureKind.Authentication, $"Redis at {at} refused the connection handshake: {reply} (the user needs PING or ECHO)", e)
+                ? new EngineException(FailureKind.Authentication, $"Redis at {at} refused the connection handshake: {reply} (the connection handshake needs ECHO)", e)
                 : new EngineException(reply.StartsWith("LOADING", StringComparison.Ordinal) ? FailureKind.Unavailable : FailureKind.Failed,
                     $"Redis at {at} refused the connection handshake: {reply}", e);
         }

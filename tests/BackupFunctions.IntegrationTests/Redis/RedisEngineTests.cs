@@ -329,6 +329,7 @@ public class RedisEngineTests
         {
             await admin.Database(0).ExecuteAsync("ACL", "SETUSER", "reader", "on", ">reader-pw", "~*", "+@read", "+@connection", "+info", "+time");
             await admin.Database(0).ExecuteAsync("ACL", "SETUSER", "blind", "on", ">blind-pw", "~*", "+@read", "+@connection", "+time"); // no INFO
+            await admin.Database(0).ExecuteAsync("ACL", "SETUSER", "mute", "on", ">mute-pw", "~*", "+@read", "+info", "+time"); // no ECHO
             await admin.Database(0).ExecuteAsync("SET", "k", "v");
             await admin.Database(2).ExecuteAsync("RPUSH", "l", "a", "b");
         }
@@ -345,6 +346,8 @@ public class RedisEngineTests
         await new RedisEngine().RestoreAsync(dump, $"127.0.0.1:{target.Port},user=writer,password=writer-pw", new RestoreOptions(Replace: false), None);
         var blind = await Assert.ThrowsAsync<EngineException>(() =>
             new RedisEngine(RedisEngine.Keyspace).DumpAsync($"127.0.0.1:{source.Port},user=blind,password=blind-pw", Stream.Null, None));
+        var mute = await Assert.ThrowsAsync<EngineException>(() =>
+            new RedisEngine(RedisEngine.Keyspace).DumpAsync($"127.0.0.1:{source.Port},user=mute,password=mute-pw", Stream.Null, None));
 
         Assert.Equal("redis-keyspace", result.Tool);
         Assert.StartsWith("SCAN+DUMP (SYNC refused: NOPERM", result.ToolVersion, StringComparison.Ordinal);
@@ -360,6 +363,9 @@ public class RedisEngineTests
         Assert.StartsWith($"Redis at 127.0.0.1:{source.Port} refused a command while dumping the keyspace: NOPERM", blind.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("blind-pw", blind.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', blind.Message);
+        Assert.Equal(FailureKind.Authentication, mute.Kind);
+        Assert.StartsWith($"Redis at 127.0.0.1:{source.Port} refused the connection handshake: NOPERM", mute.Message, StringComparison.Ordinal);
+        Assert.EndsWith("(the connection handshake needs ECHO)", mute.Message, StringComparison.Ordinal);
     }
 
     [Theory]
