@@ -1,13 +1,14 @@
 using System.Globalization;
 using BackupFunctions.Engines.Redis.Rdb;
 using BackupFunctions.Engines.Redis.Resp;
+using StackExchange.Redis;
 
 namespace BackupFunctions.Engines.Redis;
 
 /// <summary>
-/// Redis through a RESP client of our own. Dumps by replication (an RDB snapshot from SYNC, read as
-/// it streams and walked on a second thread for exact per-database counts and the CRC64 check) or by
-/// keyspace (SCAN + DUMP + PTTL, for services that refuse SYNC); <c>auto</c> tries replication first.
+/// Redis through StackExchange.Redis, and a small replication reader of our own for SYNC. Dumps by replication (an
+/// RDB snapshot from SYNC, read as it streams and walked as it passes for exact per-database counts and the CRC64
+/// check) or by keyspace (SCAN + DUMP + PTTL, for services that refuse SYNC); <c>auto</c> tries replication first.
 /// Restores either format with RESTORE, database N of the dump going to database defaultDatabase + N
 /// of the destination. See README.md in this folder.
 /// </summary>
@@ -43,9 +44,17 @@ public sealed class RedisEngine : IDatabaseEngine
 
     public async Task<long?> EstimateSizeAsync(string connection, CancellationToken cancellationToken)
     {
-        await using var redis = await RespConnection.ConnectAsync(RedisEndpoint.Parse(connection), cancellationToken);
-        var info = await InfoAsync(redis, "memory", cancellationToken);
-        return info.TryGetValue("used_memory_dataset", out string? v) && long.TryParse(v, CultureInfo.InvariantCulture, out long n) ? n : null;
+        var endpoint = RedisEndpoint.Parse(connection);
+        await using var redis = await RedisClient.ConnectAsync(endpoint, cancellationToken);
+        try
+        {
+            var info = await redis.InfoAsync("memory");
+            return info.TryGetValue("used_memory_dataset", out string? v) && long.TryParse(v, CultureInfo.InvariantCulture, out long n) ? n : null;
+        }
+        catch (Exception e) when (RedisClient.IsRedisFailure(e))
+        {
+            throw RedisClient.Translate(endpoint, e, "reading INFO memory");
+        }
     }
 
     public async Task<DumpResult> DumpAsync(string connection, Stream destination, CancellationToken cancellationToken)
@@ -57,7 +66,7 @@ public sealed class RedisEngine : IDatabaseEngine
         }
         catch (InvalidDataException e) when (e.Message.Contains("RESP", StringComparison.Ordinal))
         {
-            throw new EngineException(FailureKind.Failed, $"{endpoint.Host}:{endpoint.Port} does not answer like a Redis server ({e.Message}); check the host and port", e);
+            throw RedisClient.NotRedis(endpoint, e.Message, e); // from the replication reader
         }
     }
 
@@ -85,19 +94,18 @@ public sealed class RedisEngine : IDatabaseEngine
 
     /// <summary>
     /// The whole replication dump runs on one dedicated thread over a blocking socket (see
-    /// <see cref="RespConnection.ConnectAsync"/>): it reads the payload, writes each chunk to the
-    /// pipeline and walks the RDB as it passes, so the counts are those of the snapshot and a bad
-    /// CRC64 or structure fails the backup.
+    /// <see cref="RespConnection.Connect"/>): it reads the payload, writes each chunk to the pipeline and walks the RDB
+    /// as it passes, so the counts are those of the snapshot and a bad CRC64 or structure fails the backup.
     /// </summary>
     private static Task<DumpResult> ReplicationDumpAsync(RedisEndpoint endpoint, Stream destination, CancellationToken cancellationToken) =>
-        Task.Factory.StartNew(() => ReplicationDumpBlockingAsync(endpoint, destination, cancellationToken),
-            cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        Task.Factory.StartNew(() => ReplicationDump(endpoint, destination, cancellationToken),
+            cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-    private static async Task<DumpResult> ReplicationDumpBlockingAsync(RedisEndpoint endpoint, Stream destination, CancellationToken cancellationToken)
+    private static DumpResult ReplicationDump(RedisEndpoint endpoint, Stream destination, CancellationToken cancellationToken)
     {
-        await using var redis = await RespConnection.ConnectAsync(endpoint, cancellationToken, blocking: true);
-        await using var unblock = cancellationToken.Register(() => _ = redis.DisposeAsync().AsTask()); // a blocked read ends when the socket closes
-        var payload = await RedisReplication.OpenSnapshotAsync(redis, cancellationToken);
+        using var redis = RespConnection.Connect(endpoint);
+        using var unblock = cancellationToken.Register(redis.Dispose); // a blocked read ends when the socket closes
+        var payload = RedisReplication.OpenSnapshot(redis);
         var rdb = new RdbReader(new TeeStream(payload, destination));
         var counts = new RedisCounts();
         try
@@ -132,10 +140,20 @@ public sealed class RedisEngine : IDatabaseEngine
 
     private static async Task<DumpResult> KeyspaceDumpAsync(RedisEndpoint endpoint, Stream destination, string how, CancellationToken cancellationToken)
     {
-        await using var redis = await RespConnection.ConnectAsync(endpoint, cancellationToken);
-        var server = await InfoAsync(redis, "server", cancellationToken);
-        var memory = await InfoAsync(redis, "memory", cancellationToken);
-        var counts = await RedisKeyspace.DumpAsync(redis, destination, cancellationToken);
+        await using var redis = await RedisClient.ConnectAsync(endpoint, cancellationToken);
+        Dictionary<string, string> server, memory;
+        RedisCounts counts;
+        try
+        {
+            server = await redis.InfoAsync("server");
+            memory = await redis.InfoAsync("memory");
+            counts = await RedisKeyspace.DumpAsync(redis, destination, cancellationToken);
+        }
+        catch (Exception e) when (RedisClient.IsRedisFailure(e))
+        {
+            throw RedisClient.Translate(endpoint, e, "dumping the keyspace");
+        }
+
         long? usedMemory = long.TryParse(memory.GetValueOrDefault("used_memory"), CultureInfo.InvariantCulture, out long m) ? m : null;
         var stats = new SourceStats(StatsKind, counts.ToDictionary(), usedMemory);
         return new DumpResult(server.GetValueOrDefault("redis_version", "unknown"), "redis-keyspace", how, RedisKeyspace.Format, stats);
@@ -171,7 +189,7 @@ public sealed class RedisEngine : IDatabaseEngine
     {
         var endpoint = RedisEndpoint.Parse(destinationConnection);
         var (reader, _) = await RedisDumps.OpenAsync(dump, cancellationToken);
-        await using var redis = await RespConnection.ConnectAsync(endpoint, cancellationToken);
+        await using var redis = await RedisClient.ConnectAsync(endpoint, cancellationToken);
         var restorer = new RedisRestorer(redis, options, _time);
         try
         {
@@ -181,9 +199,13 @@ public sealed class RedisEngine : IDatabaseEngine
         {
             throw new EngineException(FailureKind.Failed, $"restore into {endpoint.Description} stopped, nothing kept: {e.Message}", e);
         }
-        catch (RespErrorException e)
+        catch (RedisServerException e)
         {
-            throw new EngineException(FailureKind.Failed, $"restore into {endpoint.Description} stopped, nothing kept: {e.Message}", e);
+            throw new EngineException(FailureKind.Failed, $"restore into {endpoint.Description} stopped, nothing kept: {RedisClient.Clean(endpoint, e.Message)}", e);
+        }
+        catch (Exception e) when (RedisClient.IsRedisFailure(e))
+        {
+            throw RedisClient.Translate(endpoint, e, "restoring");
         }
     }
 
@@ -191,38 +213,54 @@ public sealed class RedisEngine : IDatabaseEngine
     public async Task<SourceStats> ReadStatsAsync(string connection, CancellationToken cancellationToken)
     {
         var endpoint = RedisEndpoint.Parse(connection);
-        await using var redis = await RespConnection.ConnectAsync(endpoint, cancellationToken);
-        var counts = new RedisCounts();
-        foreach (int db in (await RedisKeyspace.DatabasesAsync(redis, cancellationToken)).Where(d => d >= endpoint.Database))
+        await using var redis = await RedisClient.ConnectAsync(endpoint, cancellationToken);
+        try
         {
-            await redis.CallAsync(cancellationToken, "SELECT", db.ToString(CultureInfo.InvariantCulture));
-            var seen = new HashSet<ulong>(); // SCAN may return a key twice; 64-bit checksums of the keys keep memory small
-            string cursor = "0";
-            do
+            var counts = new RedisCounts();
+            foreach (int db in (await redis.DatabasesAsync()).Where(d => d >= endpoint.Database))
             {
-                var scan = await redis.CallAsync(cancellationToken, "SCAN", cursor, "COUNT", "1000");
-                cursor = scan.Items![0].Text!;
-                var keys = scan.Items[1].Items!.Select(k => k.Bytes!).Where(k => seen.Add(Crc64Jones.Compute(k))).ToList();
-                foreach (byte[] key in keys)
+                var database = redis.Database(db);
+                var seen = new HashSet<ulong>(); // SCAN may return a key twice; 64-bit checksums of the keys keep memory small
+                var keys = new List<RedisKey>(TypeBatch);
+                await foreach (var key in redis.Server.KeysAsync(db, pageSize: TypeBatch).WithCancellation(cancellationToken))
                 {
-                    redis.Send("TYPE", key);
-                }
-
-                await redis.FlushAsync(cancellationToken);
-                foreach (byte[] key in keys)
-                {
-                    string type = (await redis.ReadAsync(cancellationToken)).Text ?? "none";
-                    if (type != "none")
+                    if (seen.Add(Crc64Jones.Compute((byte[]?)key ?? [])))
                     {
-                        counts.Add(db - endpoint.Database, type);
+                        keys.Add(key);
+                        if (keys.Count == TypeBatch)
+                        {
+                            await CountTypesAsync(database, keys, counts, db - endpoint.Database);
+                        }
                     }
                 }
-            }
-            while (cursor != "0");
-        }
 
-        var memory = await InfoAsync(redis, "memory", cancellationToken);
-        return new SourceStats(StatsKind, counts.ToDictionary(), long.TryParse(memory.GetValueOrDefault("used_memory"), CultureInfo.InvariantCulture, out long m) ? m : null);
+                await CountTypesAsync(database, keys, counts, db - endpoint.Database);
+            }
+
+            var memory = await redis.InfoAsync("memory");
+            return new SourceStats(StatsKind, counts.ToDictionary(), long.TryParse(memory.GetValueOrDefault("used_memory"), CultureInfo.InvariantCulture, out long m) ? m : null);
+        }
+        catch (Exception e) when (RedisClient.IsRedisFailure(e))
+        {
+            throw RedisClient.Translate(endpoint, e, "counting keys");
+        }
+    }
+
+    private const int TypeBatch = 1000;
+
+    /// <summary>TYPE of every key (pipelined), counted under <paramref name="relativeDb"/>; empties <paramref name="keys"/>.</summary>
+    private static async Task CountTypesAsync(IDatabase database, List<RedisKey> keys, RedisCounts counts, int relativeDb)
+    {
+        var types = keys.Select(k => database.ExecuteAsync("TYPE", k)).ToArray();
+        keys.Clear();
+        foreach (var type in await Task.WhenAll(types))
+        {
+            string name = (string?)type ?? "none";
+            if (name != "none")
+            {
+                counts.Add(relativeDb, name);
+            }
+        }
     }
 
     /// <summary>
@@ -232,8 +270,17 @@ public sealed class RedisEngine : IDatabaseEngine
     public async Task<IScratchDatabase> CreateScratchAsync(string restoreTestConnection, CancellationToken cancellationToken)
     {
         var endpoint = RedisEndpoint.Parse(restoreTestConnection);
-        await using var redis = await RespConnection.ConnectAsync(endpoint, cancellationToken);
-        var busy = (await RedisKeyspace.DatabasesAsync(redis, cancellationToken)).Where(d => d >= endpoint.Database).ToList();
+        await using var redis = await RedisClient.ConnectAsync(endpoint, cancellationToken);
+        List<int> busy;
+        try
+        {
+            busy = (await redis.DatabasesAsync()).Where(d => d >= endpoint.Database).ToList();
+        }
+        catch (Exception e) when (RedisClient.IsRedisFailure(e))
+        {
+            throw RedisClient.Translate(endpoint, e, "reading INFO keyspace");
+        }
+
         return busy.Count == 0
             ? new Scratch(restoreTestConnection, endpoint)
             : throw new EngineException(FailureKind.Refused,
@@ -248,19 +295,18 @@ public sealed class RedisEngine : IDatabaseEngine
 
         public async ValueTask DisposeAsync()
         {
-            await using var redis = await RespConnection.ConnectAsync(endpoint, CancellationToken.None);
-            foreach (int db in (await RedisKeyspace.DatabasesAsync(redis, CancellationToken.None)).Where(d => d >= endpoint.Database))
+            await using var redis = await RedisClient.ConnectAsync(endpoint, CancellationToken.None);
+            try
             {
-                await redis.CallAsync(CancellationToken.None, "SELECT", db.ToString(CultureInfo.InvariantCulture));
-                await redis.CallAsync(CancellationToken.None, "FLUSHDB");
+                foreach (int db in (await redis.DatabasesAsync()).Where(d => d >= endpoint.Database))
+                {
+                    await redis.Server.FlushDatabaseAsync(db);
+                }
+            }
+            catch (Exception e) when (RedisClient.IsRedisFailure(e))
+            {
+                throw RedisClient.Translate(endpoint, e, "flushing the restore-test databases");
             }
         }
-    }
-
-    internal static async Task<Dictionary<string, string>> InfoAsync(RespConnection redis, string section, CancellationToken cancellationToken)
-    {
-        string text = (await redis.CallAsync(cancellationToken, "INFO", section)).Text ?? "";
-        return text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && l[0] != '#' && l.Contains(':', StringComparison.Ordinal))
-            .Select(l => l.Split(':', 2)).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
     }
 }

@@ -1,8 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Globalization;
 using BackupFunctions.Engines.Redis.Rdb;
-using BackupFunctions.Engines.Redis.Resp;
+using StackExchange.Redis;
 
 namespace BackupFunctions.Engines.Redis;
 
@@ -24,58 +23,51 @@ public static class RedisKeyspace
 
     internal static ReadOnlySpan<byte> Magic => "BFRK1\n"u8;
     private const int Batch = 256;
+    private const int ScanCount = 1000;
 
     /// <summary>
-    /// Dumps every non-empty database; returns the keys written per database and type. Frames are
-    /// built in one buffer and written once per pipelined batch.
+    /// Dumps every non-empty database; returns the keys written per database and type. SCAN pages come from
+    /// <see cref="IServer.KeysAsync"/>; each batch of keys is one pipeline of TIME and DUMP + PTTL per key, sent while
+    /// the previous batch's replies are still arriving; a batch's frames are built in one buffer and written at once.
     /// </summary>
-    public static async Task<RedisCounts> DumpAsync(RespConnection redis, Stream output, CancellationToken cancellationToken)
+    public static async Task<RedisCounts> DumpAsync(RedisClient redis, Stream output, CancellationToken cancellationToken)
     {
         var counts = new RedisCounts();
         var frames = new ArrayBufferWriter<byte>(1 << 20);
         frames.Write(Magic);
-        foreach (int db in await DatabasesAsync(redis, cancellationToken))
+        var keys = new List<RedisKey>(Batch);
+        PendingBatch? inFlight = null;
+        foreach (int db in await redis.DatabasesAsync())
         {
-            await redis.CallAsync(cancellationToken, "SELECT", db.ToString(CultureInfo.InvariantCulture));
-            Frame(frames, (byte)'D', (uint)db);
-            string cursor = "0";
-            do
+            var database = redis.Database(db);
+            Frame(frames, (byte)'D', (uint)db); // written with the database's first batch
+            await foreach (var key in redis.Server.KeysAsync(db, pageSize: ScanCount).WithCancellation(cancellationToken))
             {
-                var scan = await redis.CallAsync(cancellationToken, "SCAN", cursor, "COUNT", "1000");
-                cursor = scan.Items![0].Text!;
-                var keys = scan.Items[1].Items!.Select(k => k.Bytes!).ToList();
-                foreach (var batch in keys.Chunk(Batch))
+                keys.Add(key);
+                if (keys.Count == Batch)
                 {
-                    long now = await ServerMillisecondsAsync(redis, cancellationToken); // TTLs become absolute on the server's clock
-                    foreach (byte[] key in batch)
+                    var next = PendingBatch.Start(redis, database, keys);
+                    keys = new List<RedisKey>(Batch);
+                    if (inFlight is not null)
                     {
-                        redis.Send("DUMP", key);
-                        redis.Send("PTTL", key);
+                        await inFlight.WriteAsync(frames, counts, output, cancellationToken);
                     }
 
-                    await redis.FlushAsync(cancellationToken);
-                    foreach (var (key, payload, pttl) in await ReadBatchAsync(redis, batch, cancellationToken))
-                    {
-                        if (payload is null)
-                        {
-                            continue; // expired or deleted between SCAN and DUMP
-                        }
-
-                        Frame(frames, (byte)'K', (uint)key.Length);
-                        frames.Write(key);
-                        BinaryPrimitives.WriteUInt32BigEndian(frames.GetSpan(4), (uint)payload.Length);
-                        frames.Advance(4);
-                        frames.Write(payload);
-                        BinaryPrimitives.WriteInt64BigEndian(frames.GetSpan(8), pttl < 0 ? -1 : now + pttl);
-                        frames.Advance(8);
-                        counts.Add(db, payload[0]);
-                    }
-
-                    await output.WriteAsync(frames.WrittenMemory, cancellationToken);
-                    frames.ResetWrittenCount();
+                    inFlight = next;
                 }
             }
-            while (cursor != "0");
+
+            if (inFlight is not null)
+            {
+                await inFlight.WriteAsync(frames, counts, output, cancellationToken);
+            }
+
+            inFlight = null;
+            if (keys.Count > 0)
+            {
+                await PendingBatch.Start(redis, database, keys).WriteAsync(frames, counts, output, cancellationToken);
+                keys.Clear();
+            }
         }
 
         frames.Write([(byte)'E']);
@@ -83,6 +75,61 @@ public static class RedisKeyspace
         frames.Advance(8);
         await output.WriteAsync(frames.WrittenMemory, cancellationToken);
         return counts;
+    }
+
+    /// <summary>TIME, and DUMP + PTTL of each key, sent; awaited by <see cref="WriteAsync"/>.</summary>
+    private sealed class PendingBatch
+    {
+        private readonly IDatabase _database;
+        private readonly List<RedisKey> _keys;
+        private readonly Task<long> _clock;
+        private readonly Task<byte[]?>[] _dumps;
+        private readonly Task<TimeSpan?>[] _ttls;
+
+        private PendingBatch(RedisClient redis, IDatabase database, List<RedisKey> keys)
+        {
+            _database = database;
+            _keys = keys;
+            _clock = redis.ServerMillisecondsAsync(); // TTLs become absolute on the server's clock
+            _dumps = new Task<byte[]?>[keys.Count];
+            _ttls = new Task<TimeSpan?>[keys.Count];
+            for (int i = 0; i < keys.Count; i++)
+            {
+                _dumps[i] = database.KeyDumpAsync(keys[i]);
+                _ttls[i] = database.KeyTimeToLiveAsync(keys[i]); // PTTL; null: no expiry (or the key is gone)
+            }
+        }
+
+        public static PendingBatch Start(RedisClient redis, IDatabase database, List<RedisKey> keys) => new(redis, database, keys);
+
+        /// <summary>Awaits every reply (the first failure is thrown once all are in), frames the keys and writes them.</summary>
+        public async Task WriteAsync(ArrayBufferWriter<byte> frames, RedisCounts counts, Stream output, CancellationToken cancellationToken)
+        {
+            await Task.WhenAll(Task.WhenAll(_dumps), Task.WhenAll(_ttls), _clock);
+            long now = await _clock;
+            for (int i = 0; i < _keys.Count; i++)
+            {
+                byte[]? payload = await _dumps[i];
+                var ttl = await _ttls[i];
+                if (payload is null)
+                {
+                    continue; // expired or deleted between SCAN and DUMP
+                }
+
+                byte[] key = (byte[]?)_keys[i] ?? [];
+                Frame(frames, (byte)'K', (uint)key.Length);
+                frames.Write(key);
+                BinaryPrimitives.WriteUInt32BigEndian(frames.GetSpan(4), (uint)payload.Length);
+                frames.Advance(4);
+                frames.Write(payload);
+                BinaryPrimitives.WriteInt64BigEndian(frames.GetSpan(8), ttl is { } t ? now + (long)t.TotalMilliseconds : -1);
+                frames.Advance(8);
+                counts.Add(_database.Database, payload[0]);
+            }
+
+            await output.WriteAsync(frames.WrittenMemory, cancellationToken);
+            frames.ResetWrittenCount();
+        }
     }
 
     private static void Frame(ArrayBufferWriter<byte> frames, byte type, uint value)
@@ -153,41 +200,6 @@ public static class RedisKeyspace
                     throw new InvalidDataException($"keyspace dump has an unknown frame type 0x{head[0]:x2}");
             }
         }
-    }
-
-    /// <summary>Databases that hold keys, from INFO keyspace ("db0:keys=3,expires=0,...").</summary>
-    public static async Task<IReadOnlyList<int>> DatabasesAsync(RespConnection redis, CancellationToken cancellationToken) =>
-        (await RedisEngine.InfoAsync(redis, "keyspace", cancellationToken)).Keys
-            .Where(k => k.StartsWith("db", StringComparison.Ordinal))
-            .Select(k => int.Parse(k.AsSpan(2), CultureInfo.InvariantCulture))
-            .Order()
-            .ToList();
-
-    private static async Task<List<(byte[] Key, byte[]? Payload, long Pttl)>> ReadBatchAsync(RespConnection redis, byte[][] keys, CancellationToken cancellationToken)
-    {
-        var result = new List<(byte[], byte[]?, long)>(keys.Length);
-        foreach (byte[] key in keys)
-        {
-            var dump = await redis.ReadAsync(cancellationToken);
-            var pttl = await redis.ReadAsync(cancellationToken);
-            if (dump.Kind == RespKind.Error)
-            {
-                throw new RespErrorException(dump.Text ?? "DUMP failed");
-            }
-
-            result.Add((key, dump.Bytes, pttl.Number));
-        }
-
-        return result;
-    }
-
-    /// <summary>The server's clock in milliseconds (TIME returns seconds and microseconds).</summary>
-    private static async Task<long> ServerMillisecondsAsync(RespConnection redis, CancellationToken cancellationToken)
-    {
-        var time = await redis.CallAsync(cancellationToken, "TIME");
-        long seconds = long.Parse(time.Items![0].Text!, CultureInfo.InvariantCulture);
-        long micros = long.Parse(time.Items[1].Text!, CultureInfo.InvariantCulture);
-        return (seconds * 1000) + (micros / 1000);
     }
 
     private static uint ReadU32(Stream input)

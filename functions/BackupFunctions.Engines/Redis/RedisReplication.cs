@@ -15,17 +15,17 @@ public static class RedisReplication
     internal const int MarkLength = 40;
 
     /// <summary>
-    /// Starts the snapshot and returns its payload: a read-only stream that ends where the RDB ends.
-    /// Read it synchronously, on a thread of its own. The connection is spent afterwards.
-    /// Throws <see cref="RedisSyncRefusedException"/> when the server refuses SYNC.
+    /// Starts the snapshot and returns its payload: a read-only stream that ends where the RDB ends. Blocking, like
+    /// everything on <see cref="RespConnection"/>: call it and read the payload on a thread of its own. The connection
+    /// is spent afterwards. Throws <see cref="RedisSyncRefusedException"/> when the server refuses SYNC.
     /// </summary>
-    public static async Task<Stream> OpenSnapshotAsync(RespConnection redis, CancellationToken cancellationToken)
+    public static Stream OpenSnapshot(RespConnection redis)
     {
         foreach (string[] option in new[] { new[] { "capa", "eof" }, ["rdb-only", "1"] })
         {
             try
             {
-                await redis.CallAsync(cancellationToken, ["REPLCONF", .. option]);
+                redis.Call(["REPLCONF", .. option]);
             }
             catch (RespErrorException)
             {
@@ -33,9 +33,9 @@ public static class RedisReplication
             }
         }
 
+        redis.EndHandshake();
         redis.Send("SYNC");
-        await redis.FlushAsync(cancellationToken);
-        string line = (await redis.ReadLineAsync(cancellationToken)).TrimStart('\n'); // keep-alives are bare newlines before the reply
+        string line = redis.ReadLine(); // after the keep-alives (bare newlines) the server sends while it forks
         if (line.StartsWith('-'))
         {
             throw new RedisSyncRefusedException(line[1..]);

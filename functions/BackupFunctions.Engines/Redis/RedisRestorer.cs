@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Threading.Channels;
 using BackupFunctions.Engines.Redis.Rdb;
-using BackupFunctions.Engines.Redis.Resp;
+using StackExchange.Redis;
 
 namespace BackupFunctions.Engines.Redis;
 
@@ -18,26 +18,27 @@ namespace BackupFunctions.Engines.Redis;
 /// <item>A restore test restores keys whose TTL ends within ten minutes without a TTL, so that the
 /// counts it compares cannot change under it, and compares a sample of values read back.</item>
 /// </list>
-/// The dump is parsed on its own thread and handed over through a bounded channel.
+/// The dump is parsed on its own thread and handed over through a bounded channel. RESTOREs go out as asynchronous
+/// StackExchange.Redis calls, up to <see cref="Window"/> of them awaiting their replies at any time (pipelined).
 /// </summary>
-internal sealed class RedisRestorer(RespConnection redis, RestoreOptions options, TimeProvider time)
+internal sealed class RedisRestorer(RedisClient redis, RestoreOptions options, TimeProvider time)
 {
-    private const int Batch = 256;
+    private const int Window = 1024;
     private const int SampleSize = 16;
     private const int SampleMaxBytes = 1 << 20;
     private static readonly TimeSpan TestTtlFloor = TimeSpan.FromMinutes(10);
 
     private readonly List<(int Destination, int WrittenTo)> _databases = [];
     private readonly List<RedisEntry> _sample = [];
-    private readonly HashSet<int> _swapped = [];
-    private int _pending;
+    private readonly Queue<Task<RedisResult>> _pending = new(Window);
+    private IDatabase? _database;
     private long _seen;
 
     public async Task RunAsync(IRedisDumpReader reader, CancellationToken cancellationToken)
     {
         int offset = redis.Endpoint.Database;
-        int databases = await DatabaseCountAsync(cancellationToken);
-        var busy = (await RedisKeyspace.DatabasesAsync(redis, cancellationToken)).ToHashSet();
+        int databases = await DatabaseCountAsync();
+        var busy = (await redis.DatabasesAsync()).ToHashSet();
         var channel = Channel.CreateBounded<RedisEntry>(new BoundedChannelOptions(512) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var producer = Task.Factory.StartNew(() => Produce(reader, channel.Writer, stop.Token), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -49,26 +50,26 @@ internal sealed class RedisRestorer(RespConnection redis, RestoreOptions options
             {
                 if (entry.Database != source)
                 {
-                    await DrainAsync(cancellationToken);
+                    await DrainAsync();
                     source = entry.Database;
                     await OpenDatabaseAsync(offset + entry.Database, databases, busy, cancellationToken);
                 }
 
                 long ttl = entry.ExpireAtMs < 0 || (options.ForTest && entry.ExpireAtMs < testTtlFloor) ? 0 : entry.ExpireAtMs;
-                redis.Send("RESTORE", entry.Key, ttl.ToString(CultureInfo.InvariantCulture), entry.Payload!, "ABSTTL");
+                _pending.Enqueue(_database!.ExecuteAsync("RESTORE", (RedisKey)entry.Key, ttl, entry.Payload!, "ABSTTL"));
                 if (options.ForTest && entry.Payload!.Length <= SampleMaxBytes && (_seen++ % 997 == 0) && _sample.Count < SampleSize)
                 {
                     _sample.Add(entry with { Database = _databases[^1].WrittenTo });
                 }
 
-                if (++_pending == Batch)
+                if (_pending.Count >= Window)
                 {
-                    await DrainAsync(cancellationToken);
+                    await RetireOldestAsync();
                 }
             }
 
             await producer; // its parse errors surface here
-            await DrainAsync(cancellationToken);
+            await DrainAsync();
             if (options.VerifyBeforeSwap is not null)
             {
                 await options.VerifyBeforeSwap(cancellationToken);
@@ -118,7 +119,7 @@ internal sealed class RedisRestorer(RespConnection redis, RestoreOptions options
         if (destination >= databases)
         {
             throw new EngineException(FailureKind.Configuration,
-                $"{redis.Endpoint.Host}:{redis.Endpoint.Port} has {databases} databases, but the dump needs db {destination} (lower defaultDatabase=)");
+                $"{redis.Endpoint.Address} has {databases} databases, but the dump needs db {destination} (lower defaultDatabase=)");
         }
 
         if (_databases.Any(d => d.WrittenTo == destination))
@@ -131,72 +132,77 @@ internal sealed class RedisRestorer(RespConnection redis, RestoreOptions options
         {
             if (!options.Replace)
             {
-                long keys = (await SelectAsync(destination, cancellationToken)).Number;
+                long keys = await redis.Server.DatabaseSizeAsync(destination);
                 throw new EngineException(FailureKind.Refused,
-                    $"db {destination} on {redis.Endpoint.Host}:{redis.Endpoint.Port} is not empty ({keys} keys): restore into an empty database, or pass --replace");
+                    $"db {destination} on {redis.Endpoint.Address} is not empty ({keys} keys): restore into an empty database, or pass --replace");
             }
 
             writeTo = Enumerable.Range(0, databases).Reverse().FirstOrDefault(d => d > destination && !busy.Contains(d) && _databases.All(x => x.WrittenTo != d), -1);
             if (writeTo < 0)
             {
                 throw new EngineException(FailureKind.Refused,
-                    $"--replace needs an empty database above db {destination} to stage the restore in, and {redis.Endpoint.Host}:{redis.Endpoint.Port} has none");
+                    $"--replace needs an empty database above db {destination} to stage the restore in, and {redis.Endpoint.Address} has none");
             }
         }
 
-        if ((await SelectAsync(writeTo, cancellationToken)).Number != 0)
+        if (await redis.Server.DatabaseSizeAsync(writeTo) != 0)
         {
             throw new EngineException(FailureKind.Refused, $"db {writeTo} received keys while the restore started: stopped, nothing restored there");
         }
 
         _databases.Add((destination, writeTo));
         busy.Add(writeTo);
+        _database = redis.Database(writeTo);
     }
 
-    /// <summary>SELECTs a database and returns its DBSIZE.</summary>
-    private async Task<RespValue> SelectAsync(int db, CancellationToken cancellationToken)
-    {
-        await redis.CallAsync(cancellationToken, "SELECT", db.ToString(CultureInfo.InvariantCulture));
-        return await redis.CallAsync(cancellationToken, "DBSIZE");
-    }
-
-    private async Task<int> DatabaseCountAsync(CancellationToken cancellationToken)
+    private async Task<int> DatabaseCountAsync()
     {
         try
         {
-            var reply = await redis.CallAsync(cancellationToken, "CONFIG", "GET", "databases");
-            return reply.Items is [_, var value] && int.TryParse(value.Text, CultureInfo.InvariantCulture, out int n) ? n : 16;
+            var reply = await redis.Server.ConfigGetAsync("databases");
+            return reply is [var pair] && int.TryParse(pair.Value, CultureInfo.InvariantCulture, out int n) ? n : 16;
         }
-        catch (RespErrorException)
+        catch (RedisServerException)
         {
             return 16; // managed services often refuse CONFIG; 16 is the default
         }
     }
 
-    /// <summary>Reads every pending reply (so the connection stays in step), then reports the first error.</summary>
-    private async Task DrainAsync(CancellationToken cancellationToken)
+    /// <summary>Waits for the oldest pending RESTORE; when it failed, drains the others and reports it.</summary>
+    private async Task RetireOldestAsync()
     {
-        int pending = _pending;
-        _pending = 0;
-        if (pending == 0)
+        var oldest = _pending.Peek();
+        await ((Task)oldest).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (oldest.IsFaulted)
+        {
+            await DrainAsync();
+        }
+
+        _ = _pending.Dequeue(); // completed, and observed
+    }
+
+    /// <summary>
+    /// Awaits every pending RESTORE (each reply is observed, none is left in flight), then reports the first error.
+    /// Not cancellable: a rollback must not flush while RESTOREs are still on their way.
+    /// </summary>
+    private async Task DrainAsync()
+    {
+        if (_pending.Count == 0)
         {
             return;
         }
 
-        await redis.FlushAsync(cancellationToken);
-        string? firstError = null;
-        for (int i = 0; i < pending; i++)
+        var pending = _pending.ToArray();
+        _pending.Clear();
+        try
         {
-            var reply = await redis.ReadAsync(cancellationToken);
-            if (reply.Kind == RespKind.Error)
-            {
-                firstError ??= reply.Text;
-            }
+            await Task.WhenAll(pending);
         }
-
-        if (firstError is not null)
+        catch (RedisServerException)
         {
-            throw new RespErrorException($"RESTORE failed: {firstError}");
+            string? firstError = pending.Select(t => t.Exception?.InnerException).OfType<RedisServerException>().Select(e => e.Message).FirstOrDefault();
+            throw new EngineException(FailureKind.Failed,
+                $"restore into {redis.Endpoint.Description} stopped, nothing kept: RESTORE failed: {RedisClient.Clean(redis.Endpoint, firstError)}");
         }
     }
 
@@ -209,10 +215,10 @@ internal sealed class RedisRestorer(RespConnection redis, RestoreOptions options
     {
         foreach (var entry in _sample)
         {
-            await redis.CallAsync(cancellationToken, "SELECT", entry.Database.ToString(CultureInfo.InvariantCulture));
-            var dump = await redis.CallAsync(cancellationToken, "DUMP", entry.Key);
+            var database = redis.Database(entry.Database);
+            byte[]? restored = await database.KeyDumpAsync(entry.Key).WaitAsync(cancellationToken);
             string where = $"key '{RedisTypes.Printable(entry.Key)}' (db {entry.Database})";
-            if (dump.Bytes is not { } restored)
+            if (restored is null)
             {
                 throw new EngineException(FailureKind.Failed, $"{where} is missing after the restore");
             }
@@ -230,7 +236,7 @@ internal sealed class RedisRestorer(RespConnection redis, RestoreOptions options
                 continue;
             }
 
-            string type = (await redis.CallAsync(cancellationToken, "TYPE", entry.Key)).Text ?? "none";
+            string type = (string?)await database.ExecuteAsync("TYPE", (RedisKey)entry.Key) ?? "none";
             if (type != RedisTypes.Family(entry.Type))
             {
                 throw new EngineException(FailureKind.Failed, $"{where} reads back as a {type}, not a {RedisTypes.Family(entry.Type)}");
@@ -239,7 +245,7 @@ internal sealed class RedisRestorer(RespConnection redis, RestoreOptions options
             if (unordered)
             {
                 long expected = ElementCount(payload);
-                long actual = (await redis.CallAsync(cancellationToken, entry.Type == 2 ? "SCARD" : "HLEN", entry.Key)).Number;
+                long actual = entry.Type == 2 ? await database.SetLengthAsync(entry.Key) : await database.HashLengthAsync(entry.Key);
                 if (expected != actual)
                 {
                     throw new EngineException(FailureKind.Failed, $"{where} has {actual} elements after the restore, {expected} in the backup");
@@ -264,10 +270,9 @@ internal sealed class RedisRestorer(RespConnection redis, RestoreOptions options
     {
         foreach (var (destination, staging) in _databases.Where(d => d.Destination != d.WrittenTo))
         {
-            await redis.CallAsync(cancellationToken, "SWAPDB", staging.ToString(CultureInfo.InvariantCulture), destination.ToString(CultureInfo.InvariantCulture));
-            _swapped.Add(staging); // now holds the replaced contents, which the caller asked to drop
-            await redis.CallAsync(cancellationToken, "SELECT", staging.ToString(CultureInfo.InvariantCulture));
-            await redis.CallAsync(cancellationToken, "FLUSHDB"); // the replaced contents
+            cancellationToken.ThrowIfCancellationRequested();
+            await redis.Server.SwapDatabasesAsync(staging, destination);
+            await redis.Server.FlushDatabaseAsync(staging); // now holds the replaced contents, which the caller asked to drop
         }
     }
 
@@ -276,21 +281,20 @@ internal sealed class RedisRestorer(RespConnection redis, RestoreOptions options
     {
         try
         {
-            await DrainAsync(CancellationToken.None);
+            await DrainAsync();
         }
-        catch (RespErrorException)
+        catch (EngineException)
         {
-            // the failure being reported already explains it
+            // a RESTORE failed: the failure being reported already explains it
         }
-        catch (IOException)
+        catch (Exception e) when (RedisClient.IsRedisFailure(e))
         {
             return; // the connection is gone: nothing can be flushed
         }
 
         foreach (var (_, written) in _databases)
         {
-            await redis.CallAsync(CancellationToken.None, "SELECT", written.ToString(CultureInfo.InvariantCulture));
-            await redis.CallAsync(CancellationToken.None, "FLUSHDB");
+            await redis.Server.FlushDatabaseAsync(written);
         }
     }
 }

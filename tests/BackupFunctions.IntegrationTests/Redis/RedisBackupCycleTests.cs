@@ -1,7 +1,6 @@
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Engines.Redis;
-using BackupFunctions.Engines.Redis.Resp;
 using BackupFunctions.IntegrationTests.Infrastructure;
 using BackupFunctions.Vault.Catalog;
 
@@ -19,19 +18,14 @@ public class RedisBackupCycleTests
     {
         await using var source = await RedisServerProcess.StartAsync(requirePass: "cache-pw");
         await using var copy = await RedisServerProcess.StartAsync();
-        await using (var r = await RespConnection.ConnectAsync(RedisEndpoint.Parse(source.Connection("cache-pw")), None))
+        await using (var r = await RedisClient.ConnectAsync(RedisEndpoint.Parse(source.Connection("cache-pw")), None))
         {
-            for (int i = 0; i < 500; i++)
-            {
-                r.Send("HSET", $"user:{i}", "name", $"user {i}", "visits", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            }
-
-            r.Send("SET", "ends-soon", "x", "PX", "60000"); // expires within the restore test's ten-minute floor
-            await r.FlushAsync(None);
-            for (int i = 0; i < 501; i++)
-            {
-                await r.ReadAsync(None);
-            }
+            var db = r.Database(0);
+            var writes = Enumerable.Range(0, 500)
+                .Select(i => db.ExecuteAsync("HSET", $"user:{i}", "name", $"user {i}", "visits", i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+                .Append(db.ExecuteAsync("SET", "ends-soon", "x", "PX", "60000")) // expires within the restore test's ten-minute floor
+                .ToList();
+            await Task.WhenAll(writes);
         }
 
         var target = new TargetOptions
@@ -58,7 +52,7 @@ public class RedisBackupCycleTests
         Assert.True(test.Passed, test.Detail);
         Assert.Contains("3 counts match (501 in total)", test.Detail, StringComparison.Ordinal);
         Assert.True(restore.CountsMatch, restore.Detail);
-        await using var check = await RespConnection.ConnectAsync(RedisEndpoint.Parse(source.Connection("cache-pw")), None);
-        Assert.Equal("0", string.Join(",", await RedisKeyspace.DatabasesAsync(check, None))); // the scratch db 8 was flushed
+        await using var check = await RedisClient.ConnectAsync(RedisEndpoint.Parse(source.Connection("cache-pw")), None);
+        Assert.Equal("0", string.Join(",", await check.DatabasesAsync())); // the scratch db 8 was flushed
     }
 }

@@ -1,8 +1,8 @@
 using System.Globalization;
 using BackupFunctions.Engines;
 using BackupFunctions.Engines.Redis;
-using BackupFunctions.Engines.Redis.Resp;
 using BackupFunctions.IntegrationTests.Infrastructure;
+using StackExchange.Redis;
 
 namespace BackupFunctions.IntegrationTests.Redis;
 
@@ -17,73 +17,56 @@ public class RedisEngineTests
 
     public static TheoryData<string> Strategies => new() { RedisEngine.Replication, RedisEngine.Keyspace };
 
-    private static async Task SeedAsync(RespConnection r, int smallKeys = 10_000)
+    private static async Task SeedAsync(RedisClient redis, int smallKeys = 10_000)
     {
         var big = new byte[50 * 1024 * 1024];
         new Random(50).NextBytes(big);
-        await r.CallAsync(None, "SELECT", "0");
-        await r.CallAsync(None, "SET", "string", "plain ✓ text");
-        await r.CallAsync(None, "SET", "12345", "an integer-encoded key");
-        await r.CallAsync(None, "SET", new byte[] { 0x00, 0xff, 0x0d, 0x0a, 0x80 }, new byte[] { 0xc3, 0x28, 0x00, 0xfe });
-        await r.CallAsync(None, "SET", "big-50mb", big);
-        await r.CallAsync(None, "SET", "compressible", new string('z', 100_000)); // LZF-compressed in the RDB
-        await r.CallAsync(None, "SET", new string('k', 100), "a long key: LZF-compressed in the RDB too");
-        await r.CallAsync(None, "RPUSH", "list", "a", "b", "c", "a");
-        await r.CallAsync(None, "SADD", "set", "x", "y", "z");
-        await r.CallAsync(None, "SADD", "intset", "1", "2", "3");
-        await r.CallAsync(None, "ZADD", "zset", "1.5", "one", "-2", "two", "1e10", "three");
-        await r.CallAsync(None, "HSET", "hash", "f1", "v1", "f2", "v2");
+        var r = redis.Database(0);
+        await r.ExecuteAsync("SET", "string", "plain ✓ text");
+        await r.ExecuteAsync("SET", "12345", "an integer-encoded key");
+        await r.ExecuteAsync("SET", new byte[] { 0x00, 0xff, 0x0d, 0x0a, 0x80 }, new byte[] { 0xc3, 0x28, 0x00, 0xfe });
+        await r.ExecuteAsync("SET", "big-50mb", big);
+        await r.ExecuteAsync("SET", "compressible", new string('z', 100_000)); // LZF-compressed in the RDB
+        await r.ExecuteAsync("SET", new string('k', 100), "a long key: LZF-compressed in the RDB too");
+        await r.ExecuteAsync("RPUSH", "list", "a", "b", "c", "a");
+        await r.ExecuteAsync("SADD", "set", "x", "y", "z");
+        await r.ExecuteAsync("SADD", "intset", "1", "2", "3");
+        await r.ExecuteAsync("ZADD", "zset", "1.5", "one", "-2", "two", "1e10", "three");
+        await r.ExecuteAsync("HSET", "hash", "f1", "v1", "f2", "v2");
+        var pipelined = new List<Task>();
         for (int i = 0; i < 300; i++)
         {
-            r.Send("SADD", "bigset", $"member-{i}"); // hashtable encodings, beyond listpack limits
-            r.Send("HSET", "bighash", $"field-{i}", new string('v', 100));
-            r.Send("ZADD", "bigzset", i.ToString(CultureInfo.InvariantCulture), $"m{i}");
-            r.Send("RPUSH", "biglist", new string('l', 200));
+            pipelined.Add(r.ExecuteAsync("SADD", "bigset", $"member-{i}")); // hashtable encodings, beyond listpack limits
+            pipelined.Add(r.ExecuteAsync("HSET", "bighash", $"field-{i}", new string('v', 100)));
+            pipelined.Add(r.ExecuteAsync("ZADD", "bigzset", i.ToString(CultureInfo.InvariantCulture), $"m{i}"));
+            pipelined.Add(r.ExecuteAsync("RPUSH", "biglist", new string('l', 200)));
         }
 
-        await r.FlushAsync(None);
-        for (int i = 0; i < 1200; i++)
-        {
-            await r.ReadAsync(None);
-        }
-
-        await r.CallAsync(None, "XADD", "stream", "1-1", "temp", "20.5");
-        await r.CallAsync(None, "XADD", "stream", "2-1", "temp", "21.0");
-        await r.CallAsync(None, "XGROUP", "CREATE", "stream", "readers", "0");
-        await r.CallAsync(None, "XREADGROUP", "GROUP", "readers", "alice", "COUNT", "1", "STREAMS", "stream", ">");
-        await r.CallAsync(None, "SET", "expiring", "soon", "PX", "3600000");
+        await Task.WhenAll(pipelined);
+        await r.ExecuteAsync("XADD", "stream", "1-1", "temp", "20.5");
+        await r.ExecuteAsync("XADD", "stream", "2-1", "temp", "21.0");
+        await r.ExecuteAsync("XGROUP", "CREATE", "stream", "readers", "0");
+        await r.ExecuteAsync("XREADGROUP", "GROUP", "readers", "alice", "COUNT", "1", "STREAMS", "stream", ">");
+        await r.ExecuteAsync("SET", "expiring", "soon", "PX", "3600000");
+        pipelined.Clear();
         for (int i = 0; i < smallKeys; i++)
         {
-            r.Send("SET", $"small:{i}", i.ToString(CultureInfo.InvariantCulture));
+            pipelined.Add(r.ExecuteAsync("SET", $"small:{i}", i.ToString(CultureInfo.InvariantCulture)));
         }
 
-        await r.FlushAsync(None);
-        for (int i = 0; i < smallKeys; i++)
-        {
-            await r.ReadAsync(None);
-        }
-
-        await r.CallAsync(None, "SELECT", "3");
-        await r.CallAsync(None, "HSET", "db3-hash", "k", "v");
-        await r.CallAsync(None, "SELECT", "0");
+        await Task.WhenAll(pipelined);
+        await redis.Database(3).ExecuteAsync("HSET", "db3-hash", "k", "v");
     }
 
-    private static async Task<Dictionary<string, (byte[] Dump, long Pttl)>> SnapshotAsync(RespConnection r, int db)
+    private static async Task<Dictionary<string, (byte[] Dump, long Pttl)>> SnapshotAsync(RedisClient redis, int db)
     {
-        await r.CallAsync(None, "SELECT", db.ToString(CultureInfo.InvariantCulture));
+        var r = redis.Database(db);
         var result = new Dictionary<string, (byte[], long)>(StringComparer.Ordinal);
-        string cursor = "0";
-        do
+        await foreach (var key in redis.Server.KeysAsync(db, pageSize: 1000))
         {
-            var scan = await r.CallAsync(None, "SCAN", cursor, "COUNT", "1000");
-            cursor = scan.Items![0].Text!;
-            foreach (var key in scan.Items[1].Items!)
-            {
-                var pttl = await r.CallAsync(None, "PTTL", key.Bytes!);
-                result[Convert.ToHexString(key.Bytes!)] = (await ContentAsync(r, key.Bytes!), pttl.Number);
-            }
+            long pttl = (long)await r.ExecuteAsync("PTTL", key);
+            result[Convert.ToHexString((byte[])key!)] = (await ContentAsync(r, key), pttl);
         }
-        while (cursor != "0");
 
         return result;
     }
@@ -92,21 +75,21 @@ public class RedisEngineTests
     /// The value, comparably: hashtable-encoded sets and hashes may iterate in another order after a
     /// rehash, so those compare as sorted members; every other type compares by its DUMP bytes.
     /// </summary>
-    private static async Task<byte[]> ContentAsync(RespConnection r, byte[] key)
+    private static async Task<byte[]> ContentAsync(IDatabase r, RedisKey key)
     {
-        string type = (await r.CallAsync(None, "TYPE", key)).Text!;
+        string type = (string)(await r.ExecuteAsync("TYPE", key))!;
         IEnumerable<string>? members = type switch
         {
-            "set" => (await r.CallAsync(None, "SMEMBERS", key)).Items!.Select(i => Convert.ToHexString(i.Bytes!)),
-            "hash" => (await r.CallAsync(None, "HGETALL", key)).Items!.Chunk(2).Select(p => Convert.ToHexString(p[0].Bytes!) + "=" + Convert.ToHexString(p[1].Bytes!)),
+            "set" => ((RedisResult[])(await r.ExecuteAsync("SMEMBERS", key))!).Select(i => Convert.ToHexString((byte[])i!)),
+            "hash" => ((RedisResult[])(await r.ExecuteAsync("HGETALL", key))!).Chunk(2).Select(p => Convert.ToHexString((byte[])p[0]!) + "=" + Convert.ToHexString((byte[])p[1]!)),
             _ => null,
         };
         return members is null
-            ? (await r.CallAsync(None, "DUMP", key)).Bytes!
+            ? (byte[])(await r.ExecuteAsync("DUMP", key))!
             : System.Text.Encoding.ASCII.GetBytes(type + ":" + string.Join(",", members.Order(StringComparer.Ordinal)));
     }
 
-    private static async Task AssertSameAsync(RespConnection source, RespConnection target, int db, int targetDb)
+    private static async Task AssertSameAsync(RedisClient source, RedisClient target, int db, int targetDb)
     {
         var before = await SnapshotAsync(source, db);
         var after = await SnapshotAsync(target, targetDb);
@@ -119,9 +102,9 @@ public class RedisEngineTests
     }
 
     /// <summary>The databases that hold keys, e.g. "0,6".</summary>
-    private static async Task<string> DatabasesAsync(RespConnection r) => string.Join(",", await RedisKeyspace.DatabasesAsync(r, None));
+    private static async Task<string> DatabasesAsync(RedisClient r) => string.Join(",", await r.DatabasesAsync());
 
-    private static async Task<RespConnection> ConnectAsync(string connection) => await RespConnection.ConnectAsync(RedisEndpoint.Parse(connection), None);
+    private static Task<RedisClient> ConnectAsync(string connection) => RedisClient.ConnectAsync(RedisEndpoint.Parse(connection), None);
 
     [Theory]
     [MemberData(nameof(Strategies))]
@@ -193,7 +176,7 @@ public class RedisEngineTests
         await using var server = await RedisServerProcess.StartAsync(null, "--rename-command", "SYNC", "");
         await using (var r = await ConnectAsync(server.Connection()))
         {
-            await r.CallAsync(None, "SET", "k", "v");
+            await r.Database(0).ExecuteAsync("SET", "k", "v");
         }
 
         using var dump = new MemoryStream();
@@ -214,16 +197,14 @@ public class RedisEngineTests
     {
         await using var server = await RedisServerProcess.StartAsync();
         await using var r = await ConnectAsync(server.Connection());
-        await r.CallAsync(None, "SET", "from-backup", "1");
-        await r.CallAsync(None, "SELECT", "1");
-        await r.CallAsync(None, "SET", "db1-from-backup", "1");
+        await r.Database(0).ExecuteAsync("SET", "from-backup", "1");
+        await r.Database(1).ExecuteAsync("SET", "db1-from-backup", "1");
         var engine = new RedisEngine(strategy);
         using var dump = new MemoryStream();
         await engine.DumpAsync(server.Connection(), dump, None);
         byte[] bytes = dump.ToArray();
-        await r.CallAsync(None, "FLUSHALL");
-        await r.CallAsync(None, "SELECT", "6"); // destination: defaultDatabase=5, so dump db 1 lands in db 6
-        await r.CallAsync(None, "SET", "already-here", "keep me");
+        await r.Server.FlushAllDatabasesAsync();
+        await r.Database(6).ExecuteAsync("SET", "already-here", "keep me"); // destination: defaultDatabase=5, so dump db 1 lands in db 6
 
         // Without replace: db 5 is restored first, then db 6 is found non-empty; db 5 is flushed again.
         var refused = await Assert.ThrowsAsync<EngineException>(() =>
@@ -237,14 +218,13 @@ public class RedisEngineTests
         var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => engine.RestoreAsync(new MemoryStream(bytes), server.Connection(database: 5),
             new RestoreOptions(Replace: true, VerifyBeforeSwap: _ => throw new InvalidOperationException("checksum mismatch")), None));
         Assert.Equal("6", await DatabasesAsync(r));
-        Assert.Equal("keep me", (await r.CallAsync(None, "GET", "already-here")).Text);
+        Assert.Equal("keep me", (string?)await r.Database(6).ExecuteAsync("GET", "already-here"));
 
         // With replace: db 6 now holds exactly the backup's db 1.
         await engine.RestoreAsync(new MemoryStream(bytes), server.Connection(database: 5), new RestoreOptions(Replace: true), None);
         Assert.Equal("5,6", await DatabasesAsync(r));
-        await r.CallAsync(None, "SELECT", "6");
-        Assert.True((await r.CallAsync(None, "GET", "already-here")).IsNull);
-        Assert.Equal("1", (await r.CallAsync(None, "GET", "db1-from-backup")).Text);
+        Assert.True((await r.Database(6).ExecuteAsync("GET", "already-here")).IsNull);
+        Assert.Equal("1", (string?)await r.Database(6).ExecuteAsync("GET", "db1-from-backup"));
         Assert.Equal("checksum mismatch", failed.Message);
     }
 
@@ -260,7 +240,7 @@ public class RedisEngineTests
         {
             var value = new byte[50]; // random: the RDB stores it as it is, so a byte of it can be found and flipped
             random.NextBytes(value);
-            await r.CallAsync(None, "SET", $"key:{i}", value);
+            await r.Database(0).ExecuteAsync("SET", $"key:{i}", value);
             marked = i == 1000 ? value : marked;
         }
 
@@ -286,24 +266,106 @@ public class RedisEngineTests
         Assert.Equal("0", await DatabasesAsync(r)); // db 2 was flushed again
     }
 
+    [Theory]
+    [InlineData(100, 200)] // refused while later RESTOREs are still being sent
+    [InlineData(1500, 1700)] // refused among the last ones
+    public async Task ARestoreThatRedisRefuses_StopsInOneLine_AndLeavesNothingBehind(int first, int second)
+    {
+        await using var server = await RedisServerProcess.StartAsync();
+        await using var r = await ConnectAsync(server.Connection());
+        await r.Database(0).ExecuteAsync("SET", "twice", "v");
+        byte[] payload = (await r.Database(0).KeyDumpAsync("twice"))!;
+        await r.Server.FlushAllDatabasesAsync();
+        // A keyspace dump that holds one key twice (as SCAN may return it): the second RESTORE meets BUSYKEY.
+        using var dump = new MemoryStream();
+        dump.Write("BFRK1\n"u8);
+        dump.Write([(byte)'D', 0, 0, 0, 0]);
+        for (int i = 0; i < 2000; i++)
+        {
+            byte[] key = System.Text.Encoding.ASCII.GetBytes(i == first || i == second ? "twice" : $"k{i}");
+            dump.Write([(byte)'K', 0, 0, (byte)(key.Length >> 8), (byte)key.Length]);
+            dump.Write(key);
+            dump.Write([0, 0, (byte)(payload.Length >> 8), (byte)payload.Length]);
+            dump.Write(payload);
+            dump.Write([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]); // no expiry
+        }
+
+        dump.Write([(byte)'E', 0, 0, 0, 0, 0, 0, 0x07, 0xd0]);
+        dump.Position = 0;
+
+        var error = await Assert.ThrowsAsync<EngineException>(() => new RedisEngine().RestoreAsync(dump, server.Connection(database: 4), new RestoreOptions(false), None));
+
+        Assert.Equal(FailureKind.Failed, error.Kind);
+        Assert.StartsWith($"restore into 127.0.0.1:{server.Port}/4 stopped, nothing kept: RESTORE failed: BUSYKEY", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.Equal("", await DatabasesAsync(r)); // db 4 was flushed again
+    }
+
     [Fact]
     public async Task Scratch_MustBeEmpty_AndIsFlushedAfterwards()
     {
         await using var server = await RedisServerProcess.StartAsync();
         await using var r = await ConnectAsync(server.Connection());
-        await r.CallAsync(None, "SET", "source-data", "x");
+        await r.Database(0).ExecuteAsync("SET", "source-data", "x");
         var engine = new RedisEngine();
 
         var busy = await Assert.ThrowsAsync<EngineException>(() => engine.CreateScratchAsync(server.Connection(), None));
         await using (var scratch = await engine.CreateScratchAsync(server.Connection(database: 9), None))
         {
-            await r.CallAsync(None, "SELECT", "10");
-            await r.CallAsync(None, "SET", "restored", "x");
+            await r.Database(10).ExecuteAsync("SET", "restored", "x");
         }
 
         Assert.Equal(FailureKind.Refused, busy.Kind);
         Assert.Contains("holds keys in db 0", busy.Message, StringComparison.Ordinal);
         Assert.Equal("0", await DatabasesAsync(r));
+    }
+
+    [Fact]
+    public async Task AclUsers_AReaderBacksUpWithoutSync_AWriterRestoresWithoutConfig_AndAMissingPermissionIsNamed()
+    {
+        await using var source = await RedisServerProcess.StartAsync(requirePass: "admin-pw");
+        await using var target = await RedisServerProcess.StartAsync(requirePass: "admin-pw");
+        await using (var admin = await ConnectAsync(source.Connection("admin-pw")))
+        {
+            await admin.Database(0).ExecuteAsync("ACL", "SETUSER", "reader", "on", ">reader-pw", "~*", "+@read", "+@connection", "+info", "+time");
+            await admin.Database(0).ExecuteAsync("ACL", "SETUSER", "blind", "on", ">blind-pw", "~*", "+@read", "+@connection", "+time"); // no INFO
+            await admin.Database(0).ExecuteAsync("ACL", "SETUSER", "mute", "on", ">mute-pw", "~*", "+@read", "+info", "+time"); // no ECHO
+            await admin.Database(0).ExecuteAsync("SET", "k", "v");
+            await admin.Database(2).ExecuteAsync("RPUSH", "l", "a", "b");
+        }
+
+        await using (var admin = await ConnectAsync(target.Connection("admin-pw")))
+        {
+            await admin.Database(0).ExecuteAsync("ACL", "SETUSER", "writer", "on", ">writer-pw", "~*", "+@connection", "+info",
+                "+restore", "+dbsize", "+flushdb", "+swapdb", "+type", "+dump", "+scard", "+hlen"); // no CONFIG, no SCAN
+        }
+
+        using var dump = new MemoryStream();
+        var result = await new RedisEngine(RedisEngine.Auto).DumpAsync($"127.0.0.1:{source.Port},user=reader,password=reader-pw", dump, None);
+        dump.Position = 0;
+        await new RedisEngine().RestoreAsync(dump, $"127.0.0.1:{target.Port},user=writer,password=writer-pw", new RestoreOptions(Replace: false), None);
+        var blind = await Assert.ThrowsAsync<EngineException>(() =>
+            new RedisEngine(RedisEngine.Keyspace).DumpAsync($"127.0.0.1:{source.Port},user=blind,password=blind-pw", Stream.Null, None));
+        var mute = await Assert.ThrowsAsync<EngineException>(() =>
+            new RedisEngine(RedisEngine.Keyspace).DumpAsync($"127.0.0.1:{source.Port},user=mute,password=mute-pw", Stream.Null, None));
+
+        Assert.Equal("redis-keyspace", result.Tool);
+        Assert.StartsWith("SCAN+DUMP (SYNC refused: NOPERM", result.ToolVersion, StringComparison.Ordinal);
+        Assert.Equal(1, result.Stats.Counts["db0"]);
+        Assert.Equal(1, result.Stats.Counts["db2/list"]);
+        await using (var check = await ConnectAsync(target.Connection("admin-pw")))
+        {
+            Assert.Equal("0,2", await DatabasesAsync(check));
+            Assert.Equal("v", (string?)await check.Database(0).ExecuteAsync("GET", "k"));
+        }
+
+        Assert.Equal(FailureKind.Authentication, blind.Kind);
+        Assert.StartsWith($"Redis at 127.0.0.1:{source.Port} refused a command while dumping the keyspace: NOPERM", blind.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("blind-pw", blind.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', blind.Message);
+        Assert.Equal(FailureKind.Authentication, mute.Kind);
+        Assert.StartsWith($"Redis at 127.0.0.1:{source.Port} refused the connection handshake: NOPERM", mute.Message, StringComparison.Ordinal);
+        Assert.EndsWith("(the connection handshake needs ECHO)", mute.Message, StringComparison.Ordinal);
     }
 
     [Theory]
