@@ -104,6 +104,11 @@ public static class BackupConfiguration
             problems.Add($"{b}:Local:TaskHub:Partitions {hub.Partitions} is out of range (1-16)");
         }
 
+        if (hub.MaxActivities is < 1 or > 64)
+        {
+            problems.Add($"{b}:Local:TaskHub:MaxActivities {hub.MaxActivities} is out of range (1-64)");
+        }
+
         if (hub.WorkItemTimeout < TimeSpan.FromSeconds(10))
         {
             problems.Add($"{b}:Local:TaskHub:WorkItemTimeout {hub.WorkItemTimeout} is too short (at least 00:00:10)");

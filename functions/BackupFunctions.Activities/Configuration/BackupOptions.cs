@@ -68,6 +68,12 @@ public sealed class TaskHubOptions
     /// <summary>Control-queue partitions (1-16): orchestrations spread over this many leases, so more processes can share them.</summary>
     public int Partitions { get; set; } = 1;
 
+    /// <summary>
+    /// Activities one process runs at once (dumps, verifies, restore tests). Work beyond it waits in
+    /// the hub's work-item queue, where any other process on the hub takes it: the scale-out knob.
+    /// </summary>
+    public int MaxActivities { get; set; } = 4;
+
     /// <summary>How long an activity whose process died stays invisible before another process runs it again.</summary>
     public TimeSpan WorkItemTimeout { get; set; } = TimeSpan.FromMinutes(1);
 

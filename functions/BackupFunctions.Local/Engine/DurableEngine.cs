@@ -65,6 +65,7 @@ public sealed class DurableEngine : IAsyncDisposable
             WorkerId = workerId ?? $"{Environment.MachineName}-{Environment.ProcessId}",
             MaxQueuePollingInterval = TimeSpan.FromSeconds(1),
             WorkItemQueueVisibilityTimeout = hub.WorkItemTimeout,
+            MaxConcurrentTaskActivityWorkItems = hub.MaxActivities,
             // A duplicate start with a fixed id must throw, never be dropped while returning a made-up execution id.
             ThrowExceptionOnInvalidDedupeStatus = true,
             LoggerFactory = loggers,

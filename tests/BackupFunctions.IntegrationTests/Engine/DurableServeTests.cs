@@ -52,12 +52,15 @@ public sealed class DurableServeTests : IAsyncLifetime
         return db;
     }
 
-    private static async Task<RunStart> PostBackupAsync(ServeProcess serve, params string[] targets)
+    /// <summary>The body of POST /api/backups.</summary>
+    private sealed record Accepted(string Id, bool Started, Dictionary<string, string> AlreadyRunning);
+
+    private static async Task<Accepted> PostBackupAsync(ServeProcess serve, params string[] targets)
     {
         using var http = new HttpClient { BaseAddress = new Uri(serve.Url) };
         var response = await http.PostAsJsonAsync("/api/backups", new { targets });
         Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<RunStart>(TaskJson.Options))!;
+        return (await response.Content.ReadFromJsonAsync<Accepted>(TaskJson.Options))!;
     }
 
     private async Task<RunReport> WaitForRunAsync(string runId, TimeSpan timeout)
@@ -89,7 +92,7 @@ public sealed class DurableServeTests : IAsyncLifetime
         Assert.True(start.Started);
 
         // The TargetBackup instance says which step it is in; kill as soon as the backup step is behind it.
-        string child = $"{start.InstanceId}-orders";
+        string child = $"{start.Id}-orders";
         string? stage = null;
         using (var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(120)))
         {
@@ -106,14 +109,23 @@ public sealed class DurableServeTests : IAsyncLifetime
         Assert.Equal(1, first.Count("Activity BackupDatabase of"));
 
         await using var second = await ServeProcess.StartAsync(config);
-        var report = await WaitForRunAsync(start.InstanceId, TimeSpan.FromMinutes(3));
+        RunReport report;
+        try
+        {
+            report = await WaitForRunAsync(start.Id, TimeSpan.FromMinutes(3));
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"the run did not complete after the restart; the second process said:\n{string.Join('\n', second.Lines.TakeLast(60))}");
+            throw;
+        }
 
         var target = Assert.Single(report.Targets);
         Assert.True(target.Succeeded, target.Error);
         Assert.Equal(1, await ManifestsAsync("orders")); // exactly one backup for the run
         Assert.Equal(0, second.Count("Activity BackupDatabase of")); // the finished backup step did not run again
         Assert.True(second.Count($"of {child} started") > 0, "the restarted process ran the rest of the run");
-        Assert.NotNull(await _runtime.Vault.StatAsync(BlobLayout.RunReport(start.InstanceId, new DateTimeOffset(report.StartedAt, TimeSpan.Zero)), CancellationToken.None));
+        Assert.NotNull(await _runtime.Vault.StatAsync(BlobLayout.RunReport(start.Id, new DateTimeOffset(report.StartedAt, TimeSpan.Zero)), CancellationToken.None));
         File.Delete(config);
     }
 
@@ -123,11 +135,12 @@ public sealed class DurableServeTests : IAsyncLifetime
         var targets = new Dictionary<string, object>();
         foreach (string name in (string[])["alpha", "bravo", "charlie", "delta"])
         {
-            var db = await DatabaseAsync(name, 20_000);
+            var db = await DatabaseAsync(name, 100_000);
             targets[name] = new { Engine = "postgres", Connection = db.Connection };
         }
 
-        string config = ServeProcess.WriteConfig(_container, _hub, targets);
+        // One activity at a time per process: the other three targets' work waits in the hub's queue for either process.
+        string config = ServeProcess.WriteConfig(_container, _hub, targets, maxActivities: 1);
         await using var a = await ServeProcess.StartAsync(config);
         await using var b = await ServeProcess.StartAsync(config);
 
@@ -135,15 +148,15 @@ public sealed class DurableServeTests : IAsyncLifetime
         var again = await PostBackupAsync(b, "alpha", "bravo", "charlie", "delta"); // the other process, while the first run is going
         Assert.True(start.Started);
         Assert.False(again.Started);
-        Assert.Equal(start.InstanceId, again.InstanceId);
-        Assert.All(again.AlreadyRunning.Values, id => Assert.Equal(start.InstanceId, id));
+        Assert.Equal(start.Id, again.Id);
+        Assert.All(again.AlreadyRunning.Values, id => Assert.Equal(start.Id, id));
 
-        var report = await WaitForRunAsync(start.InstanceId, TimeSpan.FromMinutes(3));
+        var report = await WaitForRunAsync(start.Id, TimeSpan.FromMinutes(3));
         Assert.All(report.Targets, t => Assert.True(t.Succeeded, t.Error));
         foreach (string name in targets.Keys)
         {
             Assert.Equal(1, await ManifestsAsync(name));
-            Assert.Equal(1, a.Count($"Activity BackupDatabase of {start.InstanceId}-{name} ") + b.Count($"Activity BackupDatabase of {start.InstanceId}-{name} "));
+            Assert.Equal(1, a.Count($"Activity BackupDatabase of {start.Id}-{name} ") + b.Count($"Activity BackupDatabase of {start.Id}-{name} "));
         }
 
         int byA = a.Count("Activity "), byB = b.Count("Activity ");

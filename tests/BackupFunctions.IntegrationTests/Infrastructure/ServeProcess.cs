@@ -35,7 +35,7 @@ internal sealed partial class ServeProcess : IAsyncDisposable
     public int Count(string text) => Lines.Count(l => l.Contains(text, StringComparison.Ordinal));
 
     /// <summary>Writes a config file with a serve section for <paramref name="hub"/> and returns its path.</summary>
-    public static string WriteConfig(string container, string hub, object targets, int maxParallelTargets = 4)
+    public static string WriteConfig(string container, string hub, object targets, int maxParallelTargets = 4, int maxActivities = 4)
     {
         string file = Path.Combine(Path.GetTempPath(), $"backupfn-serve-{Guid.NewGuid():N}.json");
         File.WriteAllText(file, JsonSerializer.Serialize(new
@@ -45,7 +45,7 @@ internal sealed partial class ServeProcess : IAsyncDisposable
                 Storage = new { Connection = TestServers.Storage, Container = container },
                 Schedule = "0 0 0 1 1 *", // once a year: these tests start runs over HTTP
                 MaxParallelTargets = maxParallelTargets,
-                Local = new { Urls = "http://127.0.0.1:0", TaskHub = new { Name = hub, WorkItemTimeout = "00:00:10" } },
+                Local = new { Urls = "http://127.0.0.1:0", TaskHub = new { Name = hub, WorkItemTimeout = "00:00:10", MaxActivities = maxActivities } },
                 Targets = targets,
             },
         }));
