@@ -10,6 +10,9 @@ namespace BackupFunctions.Activities.Backups;
 /// </summary>
 public sealed record ActivityEnvironment(Func<string, IProgress<TransferProgress>?>? Progress = null, CancellationToken Stopping = default)
 {
+    /// <summary>Called with the task name as each activity starts on the engine (the CLI times its first one).</summary>
+    public Action<string>? Started { get; init; }
+
     public static ActivityEnvironment None { get; } = new();
 
     internal IProgress<TransferProgress>? ProgressFor(string? label) => label is null ? null : Progress?.Invoke(label);
@@ -37,6 +40,7 @@ public abstract class BackupActivity<TInput, TOutput>(ILoggerFactory loggers, Ac
             ["Activity"] = context.Name.Name,
         });
         ActivityLogs.Started(log, context.Name.Name, context.InstanceId, Environment.ProcessId);
+        _environment.Started?.Invoke(context.Name.Name);
         return await InvokeAsync(input, _environment.Stopping);
     }
 

@@ -5,6 +5,7 @@ using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Health;
 using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Activities.Runs;
+using BackupFunctions.Local.Engine;
 using BackupFunctions.Local.Serve;
 using BackupFunctions.Orchestrations.Intake;
 using BackupFunctions.Vault.Catalog;
@@ -170,28 +171,41 @@ public static class BackupCli
             s.Runtime.Resolve(name); // every name is checked before anything runs
         }
 
+        var timing = new EngineTiming();
         var reports = await ProgressDisplay.RunManyAsync(s, async progress =>
         {
-            await using var engine = await s.StartEngineAsync(new ActivityEnvironment(progress, ct));
-            using var starter = new RunStarter(s.Runtime, engine.Client, s.Retries);
-            var start = await starter.StartAsync(names, "cli", ct);
-            foreach (var joined in start.AlreadyRunning.GroupBy(p => p.Value, p => p.Key))
+            var engine = await s.StartEngineAsync(new ActivityEnvironment(progress, ct) { Started = _ => timing.FirstActivity() });
+            timing.Ready(engine.Startup);
+            try
             {
-                // An interrupted `backupfn backup`, serve's timer or an HTTP request has them: follow that run, never start a second one.
-                await stderr.WriteLineAsync($"backupfn backup: joining run {joined.Key}, which is already backing up {string.Join(", ", joined)}");
-            }
+                using var starter = new RunStarter(s.Runtime, engine.Client, s.Retries);
+                var start = await starter.StartAsync(names, "cli", ct);
+                timing.Scheduled();
+                foreach (var joined in start.AlreadyRunning.GroupBy(p => p.Value, p => p.Key))
+                {
+                    // An interrupted `backupfn backup`, serve's timer or an HTTP request has them: follow that run, never start a second one.
+                    await stderr.WriteLineAsync($"backupfn backup: joining run {joined.Key}, which is already backing up {string.Join(", ", joined)}");
+                }
 
-            var runs = new List<RunReport>();
-            foreach (string runId in start.AlreadyRunning.Values.Append(start.InstanceId).Distinct(StringComparer.Ordinal))
+                var runs = new List<RunReport>();
+                foreach (string runId in start.AlreadyRunning.Values.Append(start.InstanceId).Distinct(StringComparer.Ordinal))
+                {
+                    var done = await engine.WaitAsync(runId, ct);
+                    runs.Add(done.SerializedOutput is { } output
+                        ? JsonSerializer.Deserialize<RunReport>(output, TaskJson.Options)!
+                        : throw new InvalidOperationException($"run {runId} ended {done.State}: {done.FailureMessage}"));
+                }
+
+                timing.Done();
+                return runs;
+            }
+            finally
             {
-                var done = await engine.WaitAsync(runId, ct);
-                runs.Add(done.SerializedOutput is { } output
-                    ? JsonSerializer.Deserialize<RunReport>(output, TaskJson.Options)!
-                    : throw new InvalidOperationException($"run {runId} ended {done.State}: {done.FailureMessage}"));
+                await engine.DisposeAsync();
+                timing.Stopped();
             }
-
-            return runs;
         });
+        timing.Log(s.Runtime.Loggers.CreateLogger("BackupFunctions.Local.Engine"));
 
         var selected = names.Length == 0 ? s.Runtime.TargetNames.ToHashSet(StringComparer.Ordinal) : names.ToHashSet(StringComparer.Ordinal);
         var targets = reports.SelectMany(r => r.Targets).Where(t => selected.Contains(t.Target)).ToList();
