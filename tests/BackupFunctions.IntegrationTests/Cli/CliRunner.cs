@@ -18,13 +18,15 @@ internal sealed class CliRunner : IAsyncDisposable
             {
                 Storage = new { Connection = TestServers.Storage, Container, Immutability = new { Mode = immutability, MinRetentionDays = 7 } },
                 Targets = targets,
-                Local = new { TaskHub = new { Name = TaskHub } },
+                Local = new { TaskHub = new { Name = TaskHub, WorkItemTimeout = "00:00:10" } },
             },
         };
         File.WriteAllText(_configFile, JsonSerializer.Serialize(config));
     }
 
     public string Container { get; }
+
+    public string ConfigFile => _configFile;
 
     /// <summary>This runner's own task hub, so parallel tests never run each other's orchestrations.</summary>
     public string TaskHub { get; } = TaskHubs.NewName();

@@ -55,7 +55,7 @@ public sealed class DurableServeTests : IAsyncLifetime
     /// <summary>The body of POST /api/backups.</summary>
     private sealed record Accepted(string Id, bool Started, Dictionary<string, string> AlreadyRunning);
 
-    private static async Task<Accepted> PostBackupAsync(ServeProcess serve, params string[] targets)
+    private static async Task<Accepted> PostBackupAsync(BackupfnProcess serve, params string[] targets)
     {
         using var http = new HttpClient { BaseAddress = new Uri(serve.Url) };
         var response = await http.PostAsJsonAsync("/api/backups", new { targets });
@@ -86,8 +86,8 @@ public sealed class DurableServeTests : IAsyncLifetime
     public async Task KillNine_AfterTheBackupStep_ThenARestart_CompletesTheSameRun_WithoutRedoingFinishedActivities()
     {
         var db = await DatabaseAsync("kill", 200_000); // about 50 MB: verify and restore-test take long enough to be caught
-        string config = ServeProcess.WriteConfig(_container, _hub, new { orders = new { Engine = "postgres", Connection = db.Connection } });
-        await using var first = await ServeProcess.StartAsync(config);
+        string config = BackupfnProcess.WriteConfig(_container, _hub, new { orders = new { Engine = "postgres", Connection = db.Connection } });
+        await using var first = await BackupfnProcess.StartAsync(config);
         var start = await PostBackupAsync(first, "orders");
         Assert.True(start.Started);
 
@@ -108,7 +108,7 @@ public sealed class DurableServeTests : IAsyncLifetime
         await first.KillAsync();
         Assert.Equal(1, first.Count("Activity BackupDatabase of"));
 
-        await using var second = await ServeProcess.StartAsync(config);
+        await using var second = await BackupfnProcess.StartAsync(config);
         RunReport report;
         try
         {
@@ -140,9 +140,9 @@ public sealed class DurableServeTests : IAsyncLifetime
         }
 
         // One activity at a time per process: the other three targets' work waits in the hub's queue for either process.
-        string config = ServeProcess.WriteConfig(_container, _hub, targets, maxActivities: 1);
-        await using var a = await ServeProcess.StartAsync(config);
-        await using var b = await ServeProcess.StartAsync(config);
+        string config = BackupfnProcess.WriteConfig(_container, _hub, targets, maxActivities: 1);
+        await using var a = await BackupfnProcess.StartAsync(config);
+        await using var b = await BackupfnProcess.StartAsync(config);
 
         var start = await PostBackupAsync(a, "alpha", "bravo", "charlie", "delta");
         var again = await PostBackupAsync(b, "alpha", "bravo", "charlie", "delta"); // the other process, while the first run is going

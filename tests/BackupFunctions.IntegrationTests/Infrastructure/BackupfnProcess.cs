@@ -5,16 +5,16 @@ using System.Text.RegularExpressions;
 namespace BackupFunctions.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// `backupfn serve` as a real child process (the backupfn.dll built beside the tests), with its
-/// output captured, so tests can kill it with SIGKILL and start another on the same task hub.
+/// `backupfn` as a real child process (the backupfn.dll built beside the tests), with its output
+/// captured, so tests can kill it with SIGKILL and start another on the same task hub.
 /// </summary>
-internal sealed partial class ServeProcess : IAsyncDisposable
+internal sealed partial class BackupfnProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly List<string> _lines = [];
     private readonly TaskCompletionSource<string> _url = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ServeProcess(Process process) => _process = process;
+    private BackupfnProcess(Process process) => _process = process;
 
     public string Url => _url.Task.Result;
 
@@ -52,24 +52,10 @@ internal sealed partial class ServeProcess : IAsyncDisposable
         return file;
     }
 
-    public static async Task<ServeProcess> StartAsync(string configFile)
+    /// <summary>`backupfn serve --verbose`, once it listens.</summary>
+    public static async Task<BackupfnProcess> StartAsync(string configFile)
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetTempPath(), // no host.json there: the Functions defaults apply
-        };
-        foreach (string arg in (string[])[Path.Combine(AppContext.BaseDirectory, "backupfn.dll"), "serve", "--config", configFile, "--verbose"])
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        var serve = new ServeProcess(Process.Start(info)!);
-        serve._process.OutputDataReceived += (_, e) => serve.Add(e.Data);
-        serve._process.ErrorDataReceived += (_, e) => serve.Add(e.Data);
-        serve._process.BeginOutputReadLine();
-        serve._process.BeginErrorReadLine();
+        var serve = Start("serve", "--config", configFile, "--verbose");
         var started = await Task.WhenAny(serve._url.Task, Task.Delay(TimeSpan.FromSeconds(60)), serve._process.WaitForExitAsync());
         if (started != serve._url.Task)
         {
@@ -78,6 +64,28 @@ internal sealed partial class ServeProcess : IAsyncDisposable
         }
 
         return serve;
+    }
+
+    /// <summary>Any verb, started and left running.</summary>
+    public static BackupfnProcess Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetTempPath(), // no host.json there: the Functions defaults apply
+        };
+        foreach (string arg in (string[])[Path.Combine(AppContext.BaseDirectory, "backupfn.dll"), .. args])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var child = new BackupfnProcess(Process.Start(info)!);
+        child._process.OutputDataReceived += (_, e) => child.Add(e.Data);
+        child._process.ErrorDataReceived += (_, e) => child.Add(e.Data);
+        child._process.BeginOutputReadLine();
+        child._process.BeginErrorReadLine();
+        return child;
     }
 
     private void Add(string? line)
