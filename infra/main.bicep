@@ -27,7 +27,7 @@ param backupRedundancy string = 'Standard_RAGZRS'
 @minValue(1)
 param immutabilityDays int = 7
 
-@description('Six-field NCRONTAB schedule of the backup timer (UTC).')
+@description('Default six-field NCRONTAB schedule of the targets (UTC), Backup:Schedule; a target may set its own.')
 param backupSchedule string = '0 0 2 * * *'
 
 @description('Backup section app settings for the targets, e.g. { "Backup__Targets__orders__Engine": "postgres", "Backup__Targets__orders__ConnectionSecret": "orders-connection" }. Secret names only.')

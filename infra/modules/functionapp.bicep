@@ -16,7 +16,7 @@ param keyVaultUri string
 @secure()
 param appInsightsConnectionString string
 
-@description('Six-field NCRONTAB schedule of the ScheduledBackup timer.')
+@description('Default six-field NCRONTAB schedule of every target (Backup:Schedule); the ScheduledBackup timer ticks every 5 minutes and starts the targets that fell due.')
 param backupSchedule string
 
 @minValue(1)
@@ -53,7 +53,7 @@ var baseSettings = {
   AZURE_CLIENT_ID: identityClientId
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
-  BackupSchedule: backupSchedule
+  Backup__Schedule: backupSchedule
   Backup__Storage__Connection: backupBlobEndpoint
   Backup__Storage__Container: backupContainerName
   Backup__Storage__Immutability__Mode: 'Required'

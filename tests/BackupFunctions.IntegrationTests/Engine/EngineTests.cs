@@ -98,6 +98,26 @@ public sealed class EngineTests : IAsyncLifetime
         Assert.Contains("NonDeterministic", bad.FailureMessage ?? "", StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public async Task FinishedInstances_ArePurgedByAge_ThroughTheEngine_ActiveOnesAreKept()
+    {
+        var echo = new Attempts(null);
+        var tasks = Tasks(("Echo", () => echo.Activity()))
+            .WithOrchestrator(nameof(Deterministic), () => new Deterministic())
+            .WithOrchestrator(nameof(WaitsAnHour), () => new WaitsAnHour());
+        await using var engine = await DurableEngine.StartAsync(_options, tasks, NullLoggerFactory.Instance);
+        await engine.Client.StartAsync(nameof(Deterministic), "old-one", "x", StartRule.OnlyOnce, CancellationToken.None);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        Assert.Equal(InstanceState.Completed, (await engine.WaitAsync("old-one", timeout.Token)).State);
+        // Waits on a durable timer an hour long: active for the whole test.
+        await engine.Client.StartAsync(nameof(WaitsAnHour), "still-running", "y", StartRule.OnlyOnce, CancellationToken.None);
+
+        Assert.Equal(0, await engine.Client.PurgeFinishedAsync(DateTimeOffset.UtcNow.AddHours(-1), CancellationToken.None)); // too young
+        Assert.Equal(1, await engine.Client.PurgeFinishedAsync(DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None));
+        Assert.Null(await engine.Client.GetAsync("old-one", CancellationToken.None));
+        Assert.True((await engine.Client.GetAsync("still-running", CancellationToken.None))!.IsActive);
+    }
+
     /// <summary>Counts executions; throws the given exception, or echoes its input.</summary>
     private sealed class Attempts(Exception? failure)
     {
@@ -150,6 +170,15 @@ public sealed class EngineTests : IAsyncLifetime
             }
 
             await context.CreateTimer(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+            return input;
+        }
+    }
+
+    private sealed class WaitsAnHour : TaskOrchestrator<string, string>
+    {
+        public override async Task<string> RunAsync(TaskOrchestrationContext context, string input)
+        {
+            await context.CreateTimer(TimeSpan.FromHours(1), CancellationToken.None);
             return input;
         }
     }

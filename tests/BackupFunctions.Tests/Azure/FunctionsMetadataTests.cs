@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Text.Json;
 using BackupFunctions.Orchestrations;
 
@@ -109,5 +110,26 @@ public class FunctionsMetadataTests
         Assert.Equal(schedule, function.Trigger.Schedule);
         Assert.Null(BackupFunctions.Activities.Health.Schedules.Problem(function.Trigger.Schedule));
         Assert.Equal(durableClient, function.Bindings.Any(b => b.Type == "durableClient"));
+    }
+
+    [Fact]
+    public void LocalSettingsExample_HoldsEveryConnectionTheBindingsName_AndAValidBackupSection()
+    {
+        string root = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "local.settings.example.json")));
+        var values = doc.RootElement.GetProperty("Values").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString(), StringComparer.Ordinal);
+        Assert.Contains("AzureWebJobsStorage", values.Keys); // the Durable task hub and the timers
+        Assert.Equal("dotnet-isolated", values["FUNCTIONS_WORKER_RUNTIME"]);
+        foreach (var binding in Metadata.Value.Values.SelectMany(f => f.Bindings).Where(b => b.Connection is not null))
+        {
+            Assert.Contains(binding.Connection!, values.Keys);
+        }
+
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key.Replace("__", ":", StringComparison.Ordinal), v.Value)))
+            .Build();
+        var options = BackupFunctions.Activities.Configuration.BackupConfiguration.Bind(configuration);
+        Assert.Empty(BackupFunctions.Activities.Configuration.BackupConfiguration.Validate(options));
+        Assert.Contains("orders", options.Targets.Keys);
     }
 }
