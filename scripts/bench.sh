@@ -12,25 +12,37 @@
 #   (a) redis-cli --rdb /dev/null                         what redis-cli does
 #   (b) the backup stage, replication strategy, to Azurite (peak RSS too)
 #   (b0) our replication dump alone (SYNC + RDB walk), into nothing: the same work as (a)
-# Usage: scripts/bench.sh [--runs N] [--no-3g] [--skip-pg] [--skip-redis]
+# Engine (the fixed cost of a one-target `backupfn backup` on a tiny PostgreSQL table):
+#   old: the in-process engine of commit 87dd7fb, built once in a detached worktree .tools/bench-baseline
+#   new: this tree's Durable Task engine (DurableTask.Core worker over Azure Storage/Azurite) on a task
+#        hub made for this bench run (deleted at the end); its `engine timing:` line (--verbose) gives
+#        ready_ms (hub + worker), first_activity_ms (scheduled -> first activity) and stop_ms (worker stop)
+#   one warm-up run of each first (reported as the first run on a new hub), then interleaved rounds
+#   (max(--runs, 5)); goal: ready + first activity + stop <= 1.5 s (medians); new - old wall time shown too.
+# Usage: scripts/bench.sh [--runs N] [--no-3g] [--skip-pg] [--skip-redis] [--skip-engine] [--only-engine]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 source "$root/scripts/env.sh"
-runs=3; big=1; pg=1; redis=1
+runs=3; big=1; pg=1; redis=1; engine=1
+usage="usage: scripts/bench.sh [--runs N] [--no-3g] [--skip-pg] [--skip-redis] [--skip-engine] [--only-engine]"
 while [ $# -gt 0 ]; do
   case "$1" in
-    --runs) runs="$2"; shift 2 ;;
+    --runs) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "$usage" >&2; exit 2; }; runs="$2"; shift 2 ;;
     --no-3g) big=0; shift ;;
     --skip-pg) pg=0; shift ;;
     --skip-redis) redis=0; shift ;;
-    *) echo "usage: scripts/bench.sh [--runs N] [--no-3g] [--skip-pg] [--skip-redis]" >&2; exit 2 ;;
+    --skip-engine) engine=0; shift ;;
+    --only-engine) pg=0; redis=0; engine=1; shift ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
 done
 
 bash "$root/scripts/setup.sh" >/dev/null
 dotnet build functions/BackupFunctions.Local -c Release --nologo -v quiet >/dev/null
-dotnet build tests/BackupFunctions.Bench -c Release --nologo -v quiet >/dev/null
+if [ "$pg" = 1 ] || [ "$redis" = 1 ]; then
+  dotnet build tests/BackupFunctions.Bench -c Release --nologo -v quiet >/dev/null
+fi
 backupfn="$root/functions/BackupFunctions.Local/bin/Release/net10.0/backupfn"
 benchtool="$root/tests/BackupFunctions.Bench/bin/Release/net10.0/backupfn-bench"
 export PGHOST=127.0.0.1 PGPORT="$BACKUPFN_PG_PORT" PGUSER="$BACKUPFN_PG_USER" PGPASSWORD="$BACKUPFN_PG_PASSWORD"
@@ -179,6 +191,110 @@ if [ "$redis" = 1 ]; then
   } | tee -a "$out/summary.txt"
 fi
 
+if [ "$engine" = 1 ]; then
+  baseline_commit=87dd7fb   # the last commit with the old in-process engine
+  base="$root/.tools/bench-baseline"
+  oldfn="$base/functions/BackupFunctions.Local/bin/Release/net10.0/backupfn"
+  if [ ! -x "$oldfn" ] || [ "$(git -C "$base" rev-parse --short=7 HEAD 2>/dev/null)" != "$baseline_commit" ]; then
+    echo "bench: building the baseline engine ($baseline_commit) in ${base#"$root/"} (once, then reused)"
+    if [ ! -d "$base" ]; then
+      git -C "$root" worktree prune
+      git -C "$root" worktree add --detach "$base" "$baseline_commit" >/dev/null
+    fi
+    git -C "$base" checkout -q --detach "$baseline_commit"
+    # That commit restores System.IO.Hashing from a local folder feed, packed as its scripts/setup.sh did.
+    (cd "$base" && dotnet pack build/SystemIOHashing/SystemIOHashing.csproj -c Release -o .localfeed --nologo -v quiet >/dev/null \
+      && dotnet build functions/BackupFunctions.Local -c Release --nologo -v quiet >/dev/null)
+    [ -x "$oldfn" ] || { echo "bench: baseline build produced no $oldfn" >&2; exit 1; }
+  fi
+
+  # A tiny database: one small table.
+  if [ "$(psql -d bench_tiny -Atc "SELECT count(*) FROM items" 2>/dev/null)" != 100 ]; then
+    psql -d postgres -qc "DROP DATABASE IF EXISTS bench_tiny" -c "CREATE DATABASE bench_tiny"
+    psql -d bench_tiny -q -v ON_ERROR_STOP=1 \
+      -c "CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, created timestamptz NOT NULL DEFAULT now())" \
+      -c "INSERT INTO items (id, name) SELECT g, 'item ' || g FROM generate_series(1, 100) g"
+  fi
+  # A task hub of its own per bench run, so the warm-up really is the first run on a new hub.
+  hub="benchengine$(date -u +%Y%m%d%H%M%S)"
+  tiny="Host=127.0.0.1;Port=$BACKUPFN_PG_PORT;Username=$BACKUPFN_PG_USER;Password=$BACKUPFN_PG_PASSWORD;Database=bench_tiny"
+  # The old binder ignores unknown keys (ErrorOnUnknownConfiguration = false), but it gets no Local key anyway.
+  cat > "$work/engine-old.json" <<JSON
+{ "Backup": { "Storage": { "Connection": "UseDevelopmentStorage=true", "Container": "$container-old" },
+  "Targets": { "tiny": { "Engine": "postgres", "Connection": "$tiny" } } } }
+JSON
+  cat > "$work/engine-new.json" <<JSON
+{ "Backup": { "Storage": { "Connection": "UseDevelopmentStorage=true", "Container": "$container-new" },
+  "Local": { "TaskHub": { "Name": "$hub" } },
+  "Targets": { "tiny": { "Engine": "postgres", "Connection": "$tiny" } } } }
+JSON
+  # engine_line FILE: "ready first stop sum" from the `engine timing:` line of a --verbose run's stderr
+  engine_line() {
+    local line r f s
+    line=$(grep -o 'engine timing: .*' "$1" | tail -1)
+    r=$(grep -o 'ready_ms=[0-9]*' <<<"$line" | cut -d= -f2); f=$(grep -o 'first_activity_ms=[0-9]*' <<<"$line" | cut -d= -f2)
+    s=$(grep -o 'stop_ms=[0-9]*' <<<"$line" | cut -d= -f2)
+    [ -n "$r" ] && [ -n "$f" ] && [ -n "$s" ] || { echo "bench: no usable engine timing line in the new run's stderr: '$line'" >&2; exit 1; }
+    echo "$r $f $s $((r + f + s))"
+  }
+  eruns=$(( runs < 5 ? 5 : runs ))
+  echo "bench: engine, one-target backup of bench_tiny: old ($baseline_commit, in-process) vs new (Durable Task, hub $hub); warm-up + $eruns interleaved rounds"
+  timed eng_old_first "$oldfn" backup --config "$work/engine-old.json"
+  timed eng_new_first "$backupfn" backup --config "$work/engine-new.json" --verbose
+  first=$(engine_line "$work/stderr"); read -r fr ff fs fsum <<<"$first"
+  for i in $(seq 1 "$eruns"); do
+    # alternate which goes first, so a drift in machine load does not favour one side
+    if [ $((i % 2)) = 1 ]; then timed eng_old "$oldfn" backup --config "$work/engine-old.json"; fi
+    timed eng_new "$backupfn" backup --config "$work/engine-new.json" --verbose
+    t=$(engine_line "$work/stderr"); read -r r f s sum <<<"$t"
+    echo "$r" >> "$out/eng_ready_ms"; echo "$f" >> "$out/eng_first_activity_ms"; echo "$s" >> "$out/eng_stop_ms"; echo "$sum" >> "$out/eng_sum_ms"
+    if [ $((i % 2)) = 0 ]; then timed eng_old "$oldfn" backup --config "$work/engine-old.json"; fi
+    # new - old of this round (paired)
+    awk -v n="$(tail -1 "$out/eng_new" | cut -d' ' -f1)" -v o="$(tail -1 "$out/eng_old" | cut -d' ' -f1)" 'BEGIN { printf "%.2f\n", n - o }' >> "$out/eng_diff"
+    echo "bench: engine round $i/$eruns: old $(tail -1 "$out/eng_old" | cut -d' ' -f1) s, new $(tail -1 "$out/eng_new" | cut -d' ' -f1) s (ready $r + first activity $f + stop $s = $sum ms)"
+  done
+  eo=$(median eng_old); en=$(median eng_new)
+  er=$(median eng_ready_ms); ef=$(median eng_first_activity_ms); es=$(median eng_stop_ms); esum=$(median eng_sum_ms)
+  verdict=$(awk -v x="$esum" 'BEGIN { print (x <= 1500) ? "PASS" : "FAIL" }')
+  {
+  echo "== Engine fixed cost of a one-target backupfn backup, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, medians of $eruns interleaved rounds =="
+  echo "data: bench_tiny (one table, 100 rows); backup + verify + restore test + prune, to Azurite; hub $hub"
+  printf '%-58s %8s s   CPU %s s, peak RSS %s MB\n' "old: in-process engine ($baseline_commit)" "$eo" "$(median_col eng_old 3)" "$(max_rss_mb eng_old)"
+  printf '%-58s %8s s   CPU %s s, peak RSS %s MB, Azurite CPU %s s\n' "new: Durable Task engine on Azurite" "$en" "$(median_col eng_new 3)" "$(max_rss_mb eng_new)" "$(median_col eng_new 4)"
+  printf '%-58s %8s s   (median of paired rounds %s s)\n' "new - old" "$(awk -v a="$en" -v b="$eo" 'BEGIN { printf "%.2f", a - b }')" "$(median eng_diff)"
+  printf '%-58s %8s\n' "new / old" "$(ratio "$en" "$eo")"
+  echo "new engine's own timing (ms, medians of each column):"
+  printf '  %-56s %8s ms\n' "ready (connect/create hub, start worker)" "$er" "first activity (scheduled -> first activity)" "$ef" "stop (worker stop)" "$es"
+  printf '  %-56s %8s ms   (goal <= 1500: %s)\n' "engine fixed cost (median of per-run sums)" "$esum" "$verdict"
+  printf '  %-56s %8s ms\n' "second view: new - old wall time" "$(awk -v a="$en" -v b="$eo" 'BEGIN { printf "%.0f", (a - b) * 1000 }')"
+  echo "first run on a new hub (the warm-up, not in the medians): old $(cut -d' ' -f1 "$out/eng_old_first") s, new $(cut -d' ' -f1 "$out/eng_new_first") s; ready $fr + first activity $ff + stop $fs = $fsum ms"
+  } | tee -a "$out/summary.txt"
+
+  # Scratch: the two backup containers and the bench hub's tables, queues and lease containers.
+  azurite_sas() { # an account SAS for Azurite's well-known dev account (all services), valid 2 hours
+    local key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+    local se sv=2021-08-06 sig
+    se=$(date -u -d '+2 hours' +%Y-%m-%dT%H:%MZ)
+    sig=$(printf 'devstoreaccount1\nrwdlacup\nbqt\nsco\n\n%s\n\nhttp\n%s\n\n' "$se" "$sv" \
+      | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(printf %s "$key" | base64 -d | xxd -p -c 256)" -binary | base64 -w0)
+    printf 'sv=%s&ss=bqt&srt=sco&sp=rwdlacup&se=%s&spr=http&sig=%s' "$sv" "$se" "$(printf %s "$sig" | sed 's/+/%2B/g; s#/#%2F#g; s/=/%3D/g')"
+  }
+  sas=$(azurite_sas)
+  blob="http://127.0.0.1:$BACKUPFN_AZURITE_BLOB_PORT/devstoreaccount1"
+  queue="http://127.0.0.1:$BACKUPFN_AZURITE_QUEUE_PORT/devstoreaccount1"
+  table="http://127.0.0.1:$BACKUPFN_AZURITE_TABLE_PORT/devstoreaccount1"
+  for c in "$container-old" "$container-new" $(curl -s "$blob?comp=list&prefix=$hub&$sas" | grep -o '<Name>[^<]*</Name>' | sed 's/<[^>]*>//g'); do
+    curl -s -o /dev/null -X PUT -H 'x-ms-lease-action: break' -H 'x-ms-lease-break-period: 0' -H 'Content-Length: 0' "$blob/$c?restype=container&comp=lease&$sas" || true
+    curl -s -o /dev/null -X DELETE "$blob/$c?restype=container&$sas" || true
+  done
+  for q in $(curl -s "$queue?comp=list&prefix=$hub&$sas" | grep -o '<Name>[^<]*</Name>' | sed 's/<[^>]*>//g'); do
+    curl -s -o /dev/null -X DELETE "$queue/$q?$sas" || true
+  done
+  for t in $(curl -s -H 'Accept: application/json;odata=nometadata' "$table/Tables?$sas" | grep -o '"TableName":"[^"]*"' | cut -d'"' -f4 | grep -i "^$hub" || true); do
+    curl -s -o /dev/null -X DELETE -H 'Accept: application/json;odata=nometadata' "$table/Tables('$t')?$sas" || true
+  done
+fi
+
 # The bench container is scratch: drop it so Azurite's disk does not grow run after run.
-"$benchtool" delete-container >/dev/null 2>&1 || true
+if [ "$pg" = 1 ] || [ "$redis" = 1 ]; then "$benchtool" delete-container >/dev/null 2>&1 || true; fi
 echo "bench: results in ${out#"$root/"}/"
