@@ -45,7 +45,9 @@ internal sealed class CliSession : IDisposable
         var loggers = LoggerFactory.Create(b => b
             .SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning)
             .AddFilter("Azure", LogLevel.Warning)
-            .AddFilter("DurableTask", LogLevel.Warning)
+            // The engine's own failures reach the user as the verb's one-line error; its log lines (with
+            // stack traces) only with --verbose.
+            .AddFilter("DurableTask", verbose ? LogLevel.Warning : LogLevel.None)
             .AddProvider(new TextWriterLoggerProvider(logs, includeScopes: verbose)));
         return new CliSession(BackupRuntime.Create(options, TimeProvider.System, loggers), loggers, json, interactive && !json, stdout) { Logs = logs };
     }

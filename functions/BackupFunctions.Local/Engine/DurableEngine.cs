@@ -57,10 +57,16 @@ public sealed class DurableEngine : IAsyncDisposable
     {
         var clock = Stopwatch.StartNew();
         var hub = options.Local.TaskHub;
+        string connection = hub.Connection ?? options.Storage.Connection;
+        if (ConnectionProblem(connection) is { } problem)
+        {
+            throw new BackupConfigurationException($"Backup:{(hub.Connection is null ? "Storage:Connection" : "Local:TaskHub:Connection")} {problem}");
+        }
+
         var settings = new AzureStorageOrchestrationServiceSettings
         {
             TaskHubName = hub.Name,
-            StorageAccountClientProvider = ClientProvider(hub.Connection ?? options.Storage.Connection),
+            StorageAccountClientProvider = ClientProvider(connection),
             PartitionCount = hub.Partitions,
             WorkerId = workerId ?? $"{Environment.MachineName}-{Environment.ProcessId}",
             MaxQueuePollingInterval = TimeSpan.FromSeconds(1),
@@ -115,6 +121,17 @@ public sealed class DurableEngine : IAsyncDisposable
 
         Service.Dispose();
     }
+
+    /// <summary>
+    /// The hub keeps instances and history in the Table service: a connection string that names a
+    /// blob endpoint but no table endpoint would send it to the public cloud's default table host.
+    /// </summary>
+    private static string? ConnectionProblem(string connection) =>
+        !Uri.TryCreate(connection, UriKind.Absolute, out _) &&
+        connection.Contains("BlobEndpoint=", StringComparison.OrdinalIgnoreCase) &&
+        !connection.Contains("TableEndpoint=", StringComparison.OrdinalIgnoreCase)
+            ? "names a BlobEndpoint but no TableEndpoint, which the Durable task hub needs (add TableEndpoint=..., e.g. http://127.0.0.1:10002/devstoreaccount1 for Azurite, or set Backup:Local:TaskHub:Connection)"
+            : null;
 
     private static StorageAccountClientProvider ClientProvider(string connection) =>
         Uri.TryCreate(connection, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps

@@ -9,14 +9,14 @@ internal sealed class CliRunner : IAsyncDisposable
 {
     private readonly string _configFile = Path.Combine(Path.GetTempPath(), $"backupfn-it-{Guid.NewGuid():N}.json");
 
-    public CliRunner(Dictionary<string, object> targets, string? container = null, string immutability = "BestEffort")
+    public CliRunner(Dictionary<string, object> targets, string? container = null, string immutability = "BestEffort", string? storage = null)
     {
         Container = container ?? $"it-{Guid.NewGuid():N}";
         var config = new
         {
             Backup = new
             {
-                Storage = new { Connection = TestServers.Storage, Container, Immutability = new { Mode = immutability, MinRetentionDays = 7 } },
+                Storage = new { Connection = storage ?? TestServers.Storage, Container, Immutability = new { Mode = immutability, MinRetentionDays = 7 } },
                 Targets = targets,
                 Local = new { TaskHub = new { Name = TaskHub, WorkItemTimeout = "00:00:10" } },
             },

@@ -89,4 +89,18 @@ public class ErrorMessageTests
         Assert.Contains("pg_dump failed", err, StringComparison.Ordinal);
         Assert.Contains("simulated failure, password was ***", err, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task StorageWithoutATableEndpoint_ExitsTwo_SaysTheTaskHubNeedsOne()
+    {
+        string blobOnly = string.Join(';', TestServers.Storage.Split(';').Where(p => !p.StartsWith("TableEndpoint=", StringComparison.Ordinal)));
+        await using var db = await TestDatabase.CreateAsync("notable", "CREATE TABLE t(x int);");
+        await using var cli = new CliRunner(new() { ["orders"] = CliRunner.Postgres(db.Connection) }, storage: blobOnly);
+        var result = await cli.RunAsync("backup");
+
+        Assert.Equal(2, result.Exit);
+        Assert.Contains("Backup:Storage:Connection names a BlobEndpoint but no TableEndpoint, which the Durable task hub needs", result.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Err, StringComparison.Ordinal);
+        Assert.Single(result.Err.Trim().Split('\n'));
+    }
 }
