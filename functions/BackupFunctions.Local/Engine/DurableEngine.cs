@@ -86,8 +86,10 @@ public sealed class DurableEngine : IAsyncDisposable
 
         var shims = new DurableTaskShimFactory(new DurableTaskWorkerOptions { DataConverter = new JsonDataConverter(TaskJson.Options) }, loggers);
         var taskHubWorker = new TaskHubWorker(service, loggers) { ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails };
-        taskHubWorker.AddTaskOrchestrations([.. tasks.Orchestrators.Select(t => new Orchestration(shims, t.Key, t.Value))]);
-        taskHubWorker.AddTaskActivities([.. tasks.Activities.Select(t => new Activity(shims, t.Key, t.Value))]);
+        taskHubWorker.AddTaskOrchestrations([.. tasks.Orchestrators.Select(t =>
+            new Creator<TaskOrchestration>(t.Key, () => shims.CreateOrchestration(t.Key, t.Value())))]);
+        taskHubWorker.AddTaskActivities([.. tasks.Activities.Select(t =>
+            new Creator<DurableTask.Core.TaskActivity>(t.Key, () => shims.CreateActivity(t.Key, t.Value())))]);
         await taskHubWorker.StartAsync();
         return new DurableEngine(service, taskHubWorker, client, clock.Elapsed);
     }
@@ -138,36 +140,21 @@ public sealed class DurableEngine : IAsyncDisposable
             ? new StorageAccountClientProvider(uri.Host.Split('.')[0], new DefaultAzureCredential())
             : new StorageAccountClientProvider(connection);
 
-    /// <summary>A new shim per execution: the orchestration shim keeps per-execution state.</summary>
-    private sealed class Orchestration : ObjectCreator<TaskOrchestration>
+    /// <summary>
+    /// Core's registration of one task. <c>Create</c> runs per execution and must return a new shim:
+    /// the orchestration shim keeps per-execution state.
+    /// </summary>
+    private sealed class Creator<T> : ObjectCreator<T>
     {
-        private readonly DurableTaskShimFactory _shims;
-        private readonly Func<ITaskOrchestrator> _create;
+        private readonly Func<T> _create;
 
-        public Orchestration(DurableTaskShimFactory shims, string name, Func<ITaskOrchestrator> create)
+        public Creator(string name, Func<T> create)
         {
-            _shims = shims;
             _create = create;
             Name = name;
             Version = "";
         }
 
-        public override TaskOrchestration Create() => _shims.CreateOrchestration(Name, _create());
-    }
-
-    private sealed class Activity : ObjectCreator<DurableTask.Core.TaskActivity>
-    {
-        private readonly DurableTaskShimFactory _shims;
-        private readonly Func<ITaskActivity> _create;
-
-        public Activity(DurableTaskShimFactory shims, string name, Func<ITaskActivity> create)
-        {
-            _shims = shims;
-            _create = create;
-            Name = name;
-            Version = "";
-        }
-
-        public override DurableTask.Core.TaskActivity Create() => _shims.CreateActivity(Name, _create());
+        public override T Create() => _create();
     }
 }
