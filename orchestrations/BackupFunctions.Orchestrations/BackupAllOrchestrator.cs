@@ -39,7 +39,7 @@ public sealed class BackupAllOrchestrator : TaskOrchestrator<BackupAllInput, Run
         }
 
         var ordered = targets.Select(t => reports[t]).ToList();
-        string status = ordered.All(r => r.Succeeded) ? Outcomes.Completed : Outcomes.Failed;
+        var status = ordered.All(r => r.Succeeded) ? RunState.Completed : RunState.Failed;
         var report = new RunReport(context.InstanceId, input.Trigger, startedAt, context.CurrentUtcDateTime, status, ordered);
         await context.CallActivityAsync<string>(TaskNames.Activities.WriteRunReport, report, RetryPolicies.Options(RetryPolicies.WriteRunReport));
         try
@@ -69,7 +69,7 @@ public sealed class BackupAllOrchestrator : TaskOrchestrator<BackupAllInput, Run
         catch (TaskFailedException e)
         {
             // TargetBackup turns failures into reports; this catches a failure of the sub-orchestration itself.
-            reports[target] = new TargetReport { Target = target, Outcome = Outcomes.Failed, Error = OrchestrationFailures.Describe(e) };
+            reports[target] = new TargetReport { Target = target, Outcome = TargetOutcome.Failed, Error = OrchestrationFailures.Describe(e) };
         }
     }
 }

@@ -6,7 +6,7 @@ namespace BackupFunctions.Orchestrations;
 internal static partial class Logs
 {
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Run {RunId} {Status}: {Succeeded}/{Total} targets succeeded")]
-    public static partial void RunFinished(ILogger logger, string runId, string status, int succeeded, int total);
+    public static partial void RunFinished(ILogger logger, string runId, BackupFunctions.Activities.Runs.RunState status, int succeeded, int total);
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "Run {RunId}: notifications could not be sent: {Error}")]
     public static partial void NotifyFailed(ILogger logger, string runId, string error);

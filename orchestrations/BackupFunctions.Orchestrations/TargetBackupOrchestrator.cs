@@ -16,7 +16,7 @@ public sealed class TargetBackupOrchestrator : TaskOrchestrator<TargetBackupInpu
     public override async Task<TargetReport> RunAsync(TaskOrchestrationContext context, TargetBackupInput input)
     {
         var log = context.CreateReplaySafeLogger<TargetBackupOrchestrator>();
-        var report = new TargetReport { Target = input.Target, Outcome = Outcomes.Failed };
+        var report = new TargetReport { Target = input.Target, Outcome = TargetOutcome.Failed };
         try
         {
             string hex = context.NewGuid().ToString("N")[..4];
@@ -55,14 +55,14 @@ public sealed class TargetBackupOrchestrator : TaskOrchestrator<TargetBackupInpu
             report = report with { Pruned = prune.Removed, PruneNote = prune.Note };
 
             return test.Passed
-                ? report with { Outcome = Outcomes.Succeeded }
+                ? report with { Outcome = TargetOutcome.Succeeded }
                 : report with { Error = $"restore test failed: {test.Detail}" };
         }
         catch (TaskFailedException e)
         {
             string error = OrchestrationFailures.Describe(e);
             Logs.TargetFailed(log, input.Target, error);
-            return report with { Outcome = Outcomes.Failed, Error = error, NeedsConfigurationFix = OrchestrationFailures.IsPermanent(e) };
+            return report with { Outcome = TargetOutcome.Failed, Error = error, NeedsConfigurationFix = OrchestrationFailures.IsPermanent(e) };
         }
     }
 }

@@ -3,7 +3,7 @@ using BackupFunctions.Vault.Catalog;
 namespace BackupFunctions.Activities.Backups;
 
 /// <summary>One listed backup with the outcome of its latest checks.</summary>
-public sealed record CatalogEntry(BackupManifest Manifest, string? LastVerify, string? LastRestoreTest);
+public sealed record CatalogEntry(BackupManifest Manifest, VerificationStatus? LastVerify, RestoreTestOutcome? LastRestoreTest);
 
 /// <summary>Queries over the vault's manifests: only backups with a manifest exist.</summary>
 public sealed class BackupCatalog(BackupRuntime runtime)
@@ -22,12 +22,15 @@ public sealed class BackupCatalog(BackupRuntime runtime)
         {
             var checks = BackupId.TryParse(m.Id, out var id) ? await runtime.Vault.ListChecksAsync(id, cancellationToken) : [];
             entries.Add(new CatalogEntry(m,
-                checks.LastOrDefault(c => c.Kind == VerifyBackupActivity.CheckKind)?.Outcome,
-                checks.LastOrDefault(c => c.Kind == RestoreTestActivity.CheckKind)?.Outcome));
+                Outcome<VerificationStatus>(checks.LastOrDefault(c => c.Kind == VerifyBackupActivity.CheckKind)?.Outcome),
+                Outcome<RestoreTestOutcome>(checks.LastOrDefault(c => c.Kind == RestoreTestActivity.CheckKind)?.Outcome)));
         }
 
         return entries;
     }
+
+    /// <summary>A check record's outcome by name; null when there is none (or a name this version does not know).</summary>
+    private static T? Outcome<T>(string? name) where T : struct, Enum => Enum.TryParse<T>(name, out var value) ? value : null;
 
     /// <summary>The newest backup id of a target; NotFound when it has none.</summary>
     public async Task<string> LatestAsync(string target, CancellationToken cancellationToken)

@@ -12,7 +12,7 @@ public sealed record BackupDatabaseInput(string Target, string? BackupId = null)
 
 /// <summary>What a backup produced.</summary>
 public sealed record BackupDatabaseOutput(string BackupId, string Target, long RawBytes, long StoredBytes,
-    double Seconds, string Compression, string Immutability, string ManifestBlob);
+    double Seconds, string Compression, ImmutabilityStatus Immutability, string ManifestBlob);
 
 /// <summary>
 /// Dumps one target through the pipeline into the vault and writes its manifest last.
@@ -131,7 +131,7 @@ public sealed partial class BackupDatabaseActivity(BackupRuntime runtime, Activi
         // Written last: its presence is what makes the backup exist.
         await vault.WriteOnceAsync(manifest.Blobs.Manifest, VaultJson.Serialize(manifest),
             new Dictionary<string, string> { ["backupid"] = id.Value, ["sha256"] = stored.Sha256Stored }, cancellationToken);
-        if (immutability.Status == "Applied")
+        if (immutability.Status == ImmutabilityStatus.Applied)
         {
             await vault.ProtectAsync([manifest.Blobs.Manifest], cancellationToken);
         }

@@ -52,8 +52,8 @@ public sealed class PruneBackupsActivity(BackupRuntime runtime, ActivityEnvironm
         foreach (var e in entries)
         {
             facts.Add(new BackupFacts(e.Manifest.Id, e.Manifest.CompletedAt,
-                Verified: e.LastVerify == "Ok", RestoreTested: e.LastRestoreTest == "Passed",
-                ImmutableUntil: e.Manifest.Immutability.Status == "Applied" ? e.Manifest.Immutability.RetainUntil : null,
+                Verified: e.LastVerify == VerificationStatus.Ok, RestoreTested: e.LastRestoreTest == RestoreTestOutcome.Passed,
+                ImmutableUntil: e.Manifest.Immutability.Status == ImmutabilityStatus.Applied ? e.Manifest.Immutability.RetainUntil : null,
                 LegalHold: await runtime.Vault.HasLegalHoldAsync(e.Manifest.Blobs.Data, cancellationToken)));
         }
 

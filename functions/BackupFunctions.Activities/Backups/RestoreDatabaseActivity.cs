@@ -78,7 +78,7 @@ public sealed class RestoreDatabaseActivity(BackupRuntime runtime, ActivityEnvir
             var restored = await destination.Engine.ReadStatsAsync(destination.Connection, cancellationToken);
             var (equal, detail) = StatsComparison.Compare(backup.Manifest.SourceStats.Counts, restored.Counts);
             string summary = $"restored into {destination.Description}: {detail}";
-            var record = new CheckRecord(backup.Id.Value, CheckKind, equal ? "Restored" : "CountsDiffer", summary,
+            var record = new CheckRecord(backup.Id.Value, CheckKind, (equal ? RestoreRecordOutcome.Restored : RestoreRecordOutcome.CountsDiffer).ToString(), summary,
                 startedAt, runtime.Time.GetUtcNow(), restored.Counts);
             var metadata = new Dictionary<string, string> { ["destination"] = destination.Name };
             if (input.RequestId is not null)

@@ -41,7 +41,7 @@ public sealed class RestoreTestActivity(BackupRuntime runtime, ActivityEnvironme
             BackupTelemetry.Fail(span, detail);
         }
 
-        var record = new CheckRecord(backup.Id.Value, CheckKind, passed ? "Passed" : "Failed", detail, startedAt, runtime.Time.GetUtcNow(), counts);
+        var record = new CheckRecord(backup.Id.Value, CheckKind, (passed ? RestoreTestOutcome.Passed : RestoreTestOutcome.Failed).ToString(), detail, startedAt, runtime.Time.GetUtcNow(), counts);
         string blob = await backup.RecordAsync(runtime, record, cancellationToken);
         return new RestoreTestOutput(backup.Id.Value, passed, detail, clock.Elapsed.TotalSeconds, blob);
     }

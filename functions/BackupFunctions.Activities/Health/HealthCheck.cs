@@ -1,11 +1,12 @@
 using BackupFunctions.Activities.Backups;
+using BackupFunctions.Vault.Catalog;
 
 namespace BackupFunctions.Activities.Health;
 
 /// <summary>Freshness of one target: its last good backup and restore test, and ok / late / failing / none.</summary>
 public sealed record TargetHealth(
     string Target,
-    string Status,
+    HealthStatus Status,
     string? LastGoodBackup,
     DateTimeOffset? LastGoodBackupAt,
     double? AgeHours,
@@ -23,10 +24,10 @@ public sealed record TargetHealth(
 /// This is how silently stopped backups become visible.
 /// </summary>
 /// <summary>The health of every target and the overall status (failing, then late, else ok): GET /api/health on both hosts.</summary>
-public sealed record HealthSummary(string Status, IReadOnlyList<TargetHealth> Targets)
+public sealed record HealthSummary(HealthStatus Status, IReadOnlyList<TargetHealth> Targets)
 {
     public static HealthSummary Of(IReadOnlyList<TargetHealth> targets) =>
-        new(targets.Any(t => t.Status == "failing") ? "failing" : targets.Any(t => t.Status == "late") ? "late" : "ok", targets);
+        new(targets.Any(t => t.Status == HealthStatus.Failing) ? HealthStatus.Failing : targets.Any(t => t.Status == HealthStatus.Late) ? HealthStatus.Late : HealthStatus.Ok, targets);
 }
 
 public sealed class HealthCheck(BackupRuntime runtime)
@@ -48,22 +49,22 @@ public sealed class HealthCheck(BackupRuntime runtime)
             string schedule = runtime.Options.Targets[target].Schedule ?? runtime.Options.Schedule;
             var previous = Schedules.Previous(schedule, now.UtcDateTime);
             DateTimeOffset? due = previous is null ? null : new DateTimeOffset(DateTime.SpecifyKind(previous.Value, DateTimeKind.Utc));
-            var good = entries.FirstOrDefault(e => e.LastVerify == "Ok");
-            string? restored = entries.FirstOrDefault(e => e.LastRestoreTest == "Passed")?.Manifest.Id;
+            var good = entries.FirstOrDefault(e => e.LastVerify == VerificationStatus.Ok);
+            string? restored = entries.FirstOrDefault(e => e.LastRestoreTest == RestoreTestOutcome.Passed)?.Manifest.Id;
             double? age = good is null ? null : Math.Round((now - good.Manifest.CompletedAt).TotalHours, 2);
 
-            (string status, string reason) = entries.Count switch
+            (HealthStatus status, string reason) = entries.Count switch
             {
-                0 => ("none", "no backup yet"),
-                _ when entries[0].LastVerify is { } v && v != "Ok" => ("failing", $"newest backup {entries[0].Manifest.Id} failed verification ({v})"),
-                _ when entries[0].LastRestoreTest == "Failed" => ("failing", $"newest backup {entries[0].Manifest.Id} failed its restore test"),
-                _ when good is null => ("failing", "no backup has been verified"),
+                0 => (HealthStatus.None, "no backup yet"),
+                _ when entries[0].LastVerify is { } v && v != VerificationStatus.Ok => (HealthStatus.Failing, $"newest backup {entries[0].Manifest.Id} failed verification ({v})"),
+                _ when entries[0].LastRestoreTest == RestoreTestOutcome.Failed => (HealthStatus.Failing, $"newest backup {entries[0].Manifest.Id} failed its restore test"),
+                _ when good is null => (HealthStatus.Failing, "no backup has been verified"),
                 _ when due is { } d && good.Manifest.CompletedAt < d && now > d + Grace =>
-                    ("late", $"no good backup since the run due at {d:u} (schedule \"{schedule}\")"),
-                _ => ("ok", $"last good backup {age:F1} h ago"),
+                    (HealthStatus.Late, $"no good backup since the run due at {d:u} (schedule \"{schedule}\")"),
+                _ => (HealthStatus.Ok, $"last good backup {age:F1} h ago"),
             };
             results.Add(new TargetHealth(target, status, good?.Manifest.Id, good?.Manifest.CompletedAt, age, restored, due, reason));
-            Telemetry.BackupTelemetry.HealthEvaluated(target, status, age);
+            Telemetry.BackupTelemetry.HealthEvaluated(target, status.Word(), age);
         }
 
         return results;

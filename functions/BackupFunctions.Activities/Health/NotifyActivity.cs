@@ -46,21 +46,17 @@ public sealed partial class NotifyActivity(BackupRuntime runtime, ActivityEnviro
         }
 
         var previous = await LastStateAsync(cancellationToken);
-        var next = new Dictionary<string, string>(previous, StringComparer.Ordinal);
+        var next = new Dictionary<string, HealthStatus>(previous, StringComparer.Ordinal);
         var messages = new List<(string Target, string Kind, string Text)>();
         foreach (var health in await new HealthCheck(runtime).EvaluateAsync(cancellationToken))
         {
             var run = input.Run?.Targets.FirstOrDefault(t => t.Target == health.Target);
-            (string state, string reason) = run is { Succeeded: false }
-                ? ("failing", run.Error ?? "the run failed")
-                : health.Status switch
-                {
-                    "failing" => ("failing", health.Reason),
-                    "late" => ("late", health.Reason),
-                    "ok" => ("ok", health.Reason),
-                    _ => (previous.GetValueOrDefault(health.Target, "none"), health.Reason), // no backup yet: nothing to announce
-                };
-            string before = previous.GetValueOrDefault(health.Target, "ok");
+            (HealthStatus state, string reason) = run is { Succeeded: false }
+                ? (HealthStatus.Failing, run.Error ?? "the run failed")
+                : health.Status == HealthStatus.None
+                    ? (previous.GetValueOrDefault(health.Target, HealthStatus.None), health.Reason) // no backup yet: nothing to announce
+                    : (health.Status, health.Reason);
+            var before = previous.GetValueOrDefault(health.Target, HealthStatus.Ok);
             next[health.Target] = state;
             if (state == before)
             {
@@ -69,9 +65,9 @@ public sealed partial class NotifyActivity(BackupRuntime runtime, ActivityEnviro
 
             string? kind = state switch
             {
-                "failing" => "failure",
-                "late" => "late",
-                "ok" when before is "failing" or "late" => "recovery",
+                HealthStatus.Failing => "failure",
+                HealthStatus.Late => "late",
+                HealthStatus.Ok when before.IsBad() => "recovery",
                 _ => null,
             };
             if (kind is not null)
@@ -87,7 +83,7 @@ public sealed partial class NotifyActivity(BackupRuntime runtime, ActivityEnviro
             sent.Add(new Notification(target, kind, text, delivered));
             if (!delivered)
             {
-                next[target] = previous.GetValueOrDefault(target, "ok"); // try again next time
+                next[target] = previous.GetValueOrDefault(target, HealthStatus.Ok); // try again next time
             }
         }
 
@@ -110,7 +106,8 @@ public sealed partial class NotifyActivity(BackupRuntime runtime, ActivityEnviro
                 ?? throw new Configuration.BackupConfigurationException("Backup:Notifications:WebhookUrlSecret needs Backup:KeyVaultUri")));
     }
 
-    private async Task<Dictionary<string, string>> LastStateAsync(CancellationToken cancellationToken)
+    /// <summary>Each target's status as last announced (stored as the contract's words: "ok", "late", ...).</summary>
+    private async Task<Dictionary<string, HealthStatus>> LastStateAsync(CancellationToken cancellationToken)
     {
         var blobs = await runtime.Vault.ListBlobsAsync(Prefix, cancellationToken);
         var latest = blobs.OrderBy(b => b.Name, StringComparer.Ordinal).LastOrDefault();
@@ -121,7 +118,10 @@ public sealed partial class NotifyActivity(BackupRuntime runtime, ActivityEnviro
 
         await using var stream = await runtime.Vault.OpenReadAsync(latest.Name, cancellationToken);
         var json = stream is null ? null : await JsonNode.ParseAsync(stream, cancellationToken: cancellationToken);
-        return json?["targets"]?.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>(), StringComparer.Ordinal)
+        return json?["targets"]?.AsObject()
+                   .Select(p => (p.Key, Status: HealthStatusWords.Parse(p.Value?.GetValue<string>())))
+                   .Where(p => p.Status is not null)
+                   .ToDictionary(p => p.Key, p => p.Status!.Value, StringComparer.Ordinal)
             ?? new(StringComparer.Ordinal);
     }
 

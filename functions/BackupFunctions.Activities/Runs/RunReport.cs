@@ -6,7 +6,7 @@ public sealed record TargetReport
     public required string Target { get; init; }
 
     /// <summary>Succeeded (backed up, verified, restore-tested), or Failed.</summary>
-    public required string Outcome { get; init; }
+    public required TargetOutcome Outcome { get; init; }
 
     public string? BackupId { get; init; }
     public long RawBytes { get; init; }
@@ -26,21 +26,26 @@ public sealed record TargetReport
     /// <summary>True when a retry cannot help: the configuration, credentials or tools need fixing.</summary>
     public bool NeedsConfigurationFix { get; init; }
 
-    public bool Succeeded => Outcome == Outcomes.Succeeded;
+    public bool Succeeded => Outcome == TargetOutcome.Succeeded;
 }
 
 /// <summary>The report of one BackupAll run: written as runs/{yyyy}/{MM}/{dd}/{runId}.json, returned by status queries, printed by the CLI.</summary>
-public sealed record RunReport(string RunId, string Trigger, DateTime StartedAt, DateTime CompletedAt, string Status, IReadOnlyList<TargetReport> Targets)
+public sealed record RunReport(string RunId, string Trigger, DateTime StartedAt, DateTime CompletedAt, RunState Status, IReadOnlyList<TargetReport> Targets)
 {
-    public bool Succeeded => Status == Outcomes.Completed;
+    public bool Succeeded => Status == RunState.Completed;
 }
 
-/// <summary>Outcome words used in reports.</summary>
-public static class Outcomes
+/// <summary>What one target came to in a run; serialized by name.</summary>
+public enum TargetOutcome
 {
-    public const string Succeeded = nameof(Succeeded);
-    public const string Failed = nameof(Failed);
+    Succeeded,
+    Failed,
+}
 
-    /// <summary>A run whose targets all succeeded.</summary>
-    public const string Completed = nameof(Completed);
+/// <summary>Where a run stands: Running until its report exists, then Completed (every target succeeded) or Failed. Serialized by name.</summary>
+public enum RunState
+{
+    Running,
+    Completed,
+    Failed,
 }

@@ -36,7 +36,7 @@ public static class RunReportHtml
             td.num {"{"} text-align: right; font-variant-numeric: tabular-nums; {"}"}
             .error {"{"} color: #b91c1c; {"}"}
             </style></head><body>
-            <h1>Backup run {E(report.RunId)} — <span class="status-{status}">{E(report.Status)}</span></h1>
+            <h1>Backup run {E(report.RunId)} — <span class="status-{status}">{E(report.Status.ToString())}</span></h1>
             <p>Trigger {E(report.Trigger)}; started {report.StartedAt:yyyy-MM-dd HH:mm:ss} UTC, took {(report.CompletedAt - report.StartedAt).TotalSeconds:F1} s;
             {report.Targets.Count(t => t.Succeeded)} of {report.Targets.Count} targets succeeded.</p>
             <table id="targets"><thead><tr><th>Target</th><th>Outcome</th><th>Backup</th><th>Raw</th><th>Stored</th><th>Backup time</th><th>Verify</th><th>Restore test</th><th>Pruned</th></tr></thead><tbody>
@@ -46,7 +46,7 @@ public static class RunReportHtml
         {
             string test = t.RestoreTestPassed switch { true => $"passed ({t.RestoreTestSeconds:F1} s)", false => "failed", null => "-" };
             html.Append(CultureInfo.InvariantCulture,
-                $"<tr class=\"{(t.Succeeded ? "succeeded" : "failed")}\" data-target=\"{E(t.Target)}\"><td>{E(t.Target)}</td><td>{E(t.Outcome)}</td><td>{E(t.BackupId ?? "-")}</td>"
+                $"<tr class=\"{(t.Succeeded ? "succeeded" : "failed")}\" data-target=\"{E(t.Target)}\"><td>{E(t.Target)}</td><td>{E(t.Outcome.ToString())}</td><td>{E(t.BackupId ?? "-")}</td>"
                 + $"<td class=\"num\">{Bytes(t.RawBytes)}</td><td class=\"num\">{Bytes(t.StoredBytes)}</td><td class=\"num\">{t.BackupSeconds:F1} s</td>"
                 + $"<td title=\"{E(t.VerifyDetail ?? "")}\">{E(t.Verify ?? "-")}</td><td title=\"{E(t.RestoreTestDetail ?? "")}\">{E(test)}</td><td class=\"num\">{t.Pruned.Count}</td></tr>\n");
             if (t.Error is not null)

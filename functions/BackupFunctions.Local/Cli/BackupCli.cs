@@ -271,7 +271,7 @@ public static class BackupCli
     private static async Task<int> StatusAsync(CliSession s, CancellationToken ct)
     {
         var health = await new HealthCheck(s.Runtime).EvaluateAsync(ct);
-        bool bad = health.Any(h => h.Status is "late" or "failing");
+        bool bad = health.Any(h => h.Status.IsBad());
         if (s.Json)
         {
             s.WriteJson(health);
@@ -283,7 +283,7 @@ public static class BackupCli
         {
             string age = h.AgeHours is { } a ? string.Create(CultureInfo.InvariantCulture, $"{a:F1} h") : "-";
             string due = h.DueAt is { } d ? d.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "-";
-            await s.Out.WriteLineAsync($"{h.Target,-16} {h.Status,-8} {h.LastGoodBackup ?? "-",-40} {age,8} {due,-17} {h.LastPassedRestoreTest ?? "-",-40} {h.Reason}");
+            await s.Out.WriteLineAsync($"{h.Target,-16} {h.Status.Word(),-8} {h.LastGoodBackup ?? "-",-40} {age,8} {due,-17} {h.LastPassedRestoreTest ?? "-",-40} {h.Reason}");
         }
 
         return bad ? ExitCodes.CheckFailed : ExitCodes.Ok;
@@ -314,7 +314,7 @@ public static class BackupCli
         {
             var m = e.Manifest;
             await s.Out.WriteLineAsync(
-                $"{m.Id,-40} {m.CompletedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {CliSession.Bytes(m.RawBytes),10} {CliSession.Bytes(m.StoredBytes),10} {e.LastVerify ?? "-",-17} {e.LastRestoreTest ?? "-",-12}");
+                $"{m.Id,-40} {m.CompletedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {CliSession.Bytes(m.RawBytes),10} {CliSession.Bytes(m.StoredBytes),10} {e.LastVerify?.ToString() ?? "-",-17} {e.LastRestoreTest?.ToString() ?? "-",-12}");
         }
 
         return ExitCodes.Ok;

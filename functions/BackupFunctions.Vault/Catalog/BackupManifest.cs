@@ -63,7 +63,7 @@ public sealed record ManifestBlobs(string Data, string Manifest);
 public sealed record SourceStatsRecord(string Kind, IReadOnlyDictionary<string, long> Counts, long? SourceSizeBytes);
 
 /// <summary>What immutability the store applied: Mode from configuration, Status what happened.</summary>
-public sealed record ImmutabilityRecord(string Mode, string Status, DateTimeOffset? RetainUntil, string? Detail);
+public sealed record ImmutabilityRecord(Storage.ImmutabilityMode Mode, ImmutabilityStatus Status, DateTimeOffset? RetainUntil, string? Detail);
 
 /// <summary>JSON shape shared by every vault record (camelCase, enums as strings, indented).</summary>
 public static class VaultJson

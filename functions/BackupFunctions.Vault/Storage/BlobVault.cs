@@ -88,10 +88,10 @@ public sealed partial class BlobVault
     /// </summary>
     public async Task<ImmutabilityRecord> ProtectAsync(IReadOnlyList<string> blobNames, CancellationToken cancellationToken)
     {
-        string mode = _immutability.Mode.ToString();
+        var mode = _immutability.Mode;
         if (_immutability.Mode == ImmutabilityMode.Off)
         {
-            return new ImmutabilityRecord(mode, "Off", null, null);
+            return new ImmutabilityRecord(mode, ImmutabilityStatus.Off, null, null);
         }
 
         var until = _time.GetUtcNow().AddDays(_immutability.MinRetentionDays);
@@ -104,7 +104,7 @@ public sealed partial class BlobVault
                 await _container.GetBlobClient(name).SetImmutabilityPolicyAsync(policy, cancellationToken: cancellationToken);
             }
 
-            return new ImmutabilityRecord(mode, "Applied", until,
+            return new ImmutabilityRecord(mode, ImmutabilityStatus.Applied, until,
                 $"time-based policy, {_immutability.PolicyMode.ToString().ToLowerInvariant()}, {_immutability.MinRetentionDays} days");
         }
         catch (RequestFailedException e) when (e.Status is 501 or 400 or 409 or 403)
@@ -121,7 +121,7 @@ public sealed partial class BlobVault
                 LogImmutabilityUnsupported(_logger, e.Status, e.ErrorCode ?? "");
             }
 
-            return new ImmutabilityRecord(mode, "UnsupportedByStore", null, detail);
+            return new ImmutabilityRecord(mode, ImmutabilityStatus.UnsupportedByStore, null, detail);
         }
     }
 

@@ -6,10 +6,8 @@ using BackupFunctions.Vault.Catalog;
 namespace BackupFunctions.Orchestrations.Intake;
 
 /// <summary>GET /api/runs/{id} on both hosts: Running, Completed or Failed, with the run report when there is one.</summary>
-public sealed record RunStatus(string Id, string Status, DateTimeOffset? CreatedAt, DateTimeOffset? CompletedAt, JsonElement? CustomStatus, RunReport? Report, string? Error)
+public sealed record RunStatus(string Id, RunState Status, DateTimeOffset? CreatedAt, DateTimeOffset? CompletedAt, JsonElement? CustomStatus, RunReport? Report, string? Error)
 {
-    public const string Running = nameof(Running);
-
     /// <summary>
     /// The run as the engine knows it; once purged from the task hub (or never in it), the report it
     /// wrote to the vault. Null when there is neither.
@@ -21,8 +19,8 @@ public sealed record RunStatus(string Id, string Status, DateTimeOffset? Created
             var report = instance.SerializedOutput is { } output ? JsonSerializer.Deserialize<RunReport>(output, TaskJson.Options) : null;
             JsonElement? custom = instance.SerializedCustomStatus is { Length: > 0 } c ? JsonDocument.Parse(c).RootElement.Clone() : null;
             return instance.IsActive
-                ? new RunStatus(id, Running, instance.CreatedAt, null, custom, null, null)
-                : new RunStatus(id, report?.Status ?? Outcomes.Failed, instance.CreatedAt, instance.LastUpdatedAt, custom, report,
+                ? new RunStatus(id, RunState.Running, instance.CreatedAt, null, custom, null, null)
+                : new RunStatus(id, report?.Status ?? RunState.Failed, instance.CreatedAt, instance.LastUpdatedAt, custom, report,
                     instance.FailureMessage is { } failure ? Failures.UserMessage(failure) : null);
         }
 

@@ -14,8 +14,8 @@ public class NotificationTests
     private const string Table = "CREATE TABLE t(x int); INSERT INTO t SELECT generate_series(1, 50);";
 
     private static RunReport Run(string target, bool succeeded, string? error = null) =>
-        new($"run-{Guid.NewGuid():N}", "timer", DateTime.UtcNow, DateTime.UtcNow, succeeded ? Outcomes.Completed : Outcomes.Failed,
-            [new TargetReport { Target = target, Outcome = succeeded ? Outcomes.Succeeded : Outcomes.Failed, Error = error }]);
+        new($"run-{Guid.NewGuid():N}", "timer", DateTime.UtcNow, DateTime.UtcNow, succeeded ? RunState.Completed : RunState.Failed,
+            [new TargetReport { Target = target, Outcome = succeeded ? TargetOutcome.Succeeded : TargetOutcome.Failed, Error = error }]);
 
     private static async Task<string> BackUpAsync(BackupRuntime runtime)
     {

@@ -9,14 +9,14 @@ namespace BackupFunctions.IntegrationTests.Runs;
 public class RunReportHtmlTests
 {
     private static RunReport Report() => new("run-20261122T020000Z-ab12", "timer", new DateTime(2026, 11, 22, 2, 0, 0, DateTimeKind.Utc),
-        new DateTime(2026, 11, 22, 2, 0, 42, DateTimeKind.Utc), Outcomes.Failed,
+        new DateTime(2026, 11, 22, 2, 0, 42, DateTimeKind.Utc), RunState.Failed,
         [
             new TargetReport
             {
-                Target = "orders", Outcome = Outcomes.Succeeded, BackupId = "orders-20261122T020000Z-1a2b", RawBytes = 907_000_000, StoredBytes = 414_000_000,
+                Target = "orders", Outcome = TargetOutcome.Succeeded, BackupId = "orders-20261122T020000Z-1a2b", RawBytes = 907_000_000, StoredBytes = 414_000_000,
                 BackupSeconds = 9.5, Verify = "Ok", RestoreTestPassed = true, RestoreTestSeconds = 31.2, Pruned = ["orders-20261001T020000Z-0000"],
             },
-            new TargetReport { Target = "cache", Outcome = Outcomes.Failed, Error = "connection refused at 127.0.0.1:6379 <script>alert(1)</script>" },
+            new TargetReport { Target = "cache", Outcome = TargetOutcome.Failed, Error = "connection refused at 127.0.0.1:6379 <script>alert(1)</script>" },
         ]);
 
     private static Dictionary<string, IReadOnlyList<SizePoint>> History() => new()

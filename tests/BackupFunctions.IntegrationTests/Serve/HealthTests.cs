@@ -1,3 +1,4 @@
+using BackupFunctions.Vault.Storage;
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Health;
 using BackupFunctions.IntegrationTests.Infrastructure;
@@ -29,9 +30,9 @@ public class HealthTests
         var later = BackupRuntime.Create(vault.Options, new ShiftedTime(TimeSpan.FromDays(3)), NullLoggerFactory.Instance);
         var threeDaysOn = await new HealthCheck(later).EvaluateAsync(CancellationToken.None);
 
-        Assert.Equal("ok", now.Single().Status);
+        Assert.Equal(HealthStatus.Ok, now.Single().Status);
         Assert.Equal(id, now.Single().LastGoodBackup);
-        Assert.Equal("late", threeDaysOn.Single().Status);
+        Assert.Equal(HealthStatus.Late, threeDaysOn.Single().Status);
         Assert.Contains("no good backup since the run due at", threeDaysOn.Single().Reason, StringComparison.Ordinal);
         Assert.True(threeDaysOn.Single().AgeHours > 71);
     }
@@ -54,7 +55,7 @@ public class HealthTests
 
         var health = (await new HealthCheck(vault.Runtime).EvaluateAsync(CancellationToken.None)).Single();
 
-        Assert.Equal("failing", health.Status);
+        Assert.Equal(HealthStatus.Failing, health.Status);
         Assert.Contains("failed verification (ChecksumMismatch)", health.Reason, StringComparison.Ordinal);
         Assert.Equal(good, health.LastGoodBackup);
     }

@@ -1,3 +1,6 @@
+using BackupFunctions.Activities.Health;
+using BackupFunctions.Vault.Storage;
+using BackupFunctions.Vault.Catalog;
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.IntegrationTests.Infrastructure;
 
@@ -14,13 +17,13 @@ public class ScheduleTriggerTests
 
         var deadline = DateTime.UtcNow.AddSeconds(45);
         IReadOnlyList<CatalogEntry> entries = [];
-        while (DateTime.UtcNow < deadline && !entries.Any(e => e.LastRestoreTest == "Passed"))
+        while (DateTime.UtcNow < deadline && !entries.Any(e => e.LastRestoreTest == RestoreTestOutcome.Passed))
         {
             await Task.Delay(500);
             entries = await new BackupCatalog(serve.Runtime).ListAsync("orders", CancellationToken.None);
         }
 
-        Assert.Contains(entries, e => e.LastVerify == "Ok" && e.LastRestoreTest == "Passed");
+        Assert.Contains(entries, e => e.LastVerify == VerificationStatus.Ok && e.LastRestoreTest == RestoreTestOutcome.Passed);
         Assert.Contains(serve.Logs.Messages, m => m.StartsWith("Schedule \"*/2 * * * * *\" for orders: next runs", StringComparison.Ordinal));
         Assert.Contains(serve.Logs.Messages, m => m.StartsWith("Timer started run run-", StringComparison.Ordinal));
     }

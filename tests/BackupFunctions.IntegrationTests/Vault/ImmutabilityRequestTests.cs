@@ -1,3 +1,5 @@
+using BackupFunctions.Activities.Health;
+using BackupFunctions.Vault.Catalog;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
@@ -36,6 +38,6 @@ public class ImmutabilityRequestTests
         Assert.Contains("/x/data?", request.Uri, StringComparison.Ordinal);
         Assert.Equal("Tue, 22 Dec 2026 02:00:00 GMT", request.Headers["x-ms-immutability-policy-until-date"]);
         Assert.Equal(header, request.Headers["x-ms-immutability-policy-mode"]);
-        Assert.Equal("UnsupportedByStore", record.Status); // Azurite's 501, recorded, not hidden
+        Assert.Equal(ImmutabilityStatus.UnsupportedByStore, record.Status); // Azurite's 501, recorded, not hidden
     }
 }

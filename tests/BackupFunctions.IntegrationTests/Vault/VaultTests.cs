@@ -1,3 +1,4 @@
+using BackupFunctions.Activities.Health;
 using Azure.Storage.Blobs.Models;
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.IntegrationTests.Infrastructure;
@@ -160,10 +161,10 @@ public class VaultTests
         var first = await activity.RunAsync(new BackupDatabaseInput("be"), null, CancellationToken.None);
         await activity.RunAsync(new BackupDatabaseInput("be", BackupId.New("be", DateTimeOffset.UtcNow.AddSeconds(2), new Random(9)).Value), null, CancellationToken.None);
 
-        Assert.Equal("UnsupportedByStore", first.Immutability);
+        Assert.Equal(ImmutabilityStatus.UnsupportedByStore, first.Immutability);
         Assert.True(BackupId.TryParse(first.BackupId, out var id));
         var manifest = await vault.Runtime.Vault.ReadManifestAsync(id, CancellationToken.None);
-        Assert.Equal("BestEffort", manifest!.Immutability.Mode);
+        Assert.Equal(ImmutabilityMode.BestEffort, manifest!.Immutability.Mode);
         Assert.Contains("501", manifest.Immutability.Detail, StringComparison.Ordinal);
         Assert.Single(logs.Messages, m => m.Contains("Immutability is not supported", StringComparison.Ordinal));
     }

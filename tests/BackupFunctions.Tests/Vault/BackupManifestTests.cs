@@ -1,3 +1,5 @@
+using BackupFunctions.Activities.Health;
+using BackupFunctions.Vault.Storage;
 using System.Text.Json;
 using BackupFunctions.Vault.Catalog;
 
@@ -25,7 +27,7 @@ public class BackupManifestTests
         Sha256Stored = new string('b', 64),
         Blobs = new ManifestBlobs("orders/2026/11/22/orders-20261122T020000Z-3f9a/data.pgdump.br", "orders/2026/11/22/orders-20261122T020000Z-3f9a/manifest.json"),
         SourceStats = new SourceStatsRecord("rowsPerTable", new Dictionary<string, long> { ["public.orders"] = 10 }, 8192),
-        Immutability = new ImmutabilityRecord("BestEffort", "UnsupportedByStore", null, "HTTP 501"),
+        Immutability = new ImmutabilityRecord(ImmutabilityMode.BestEffort, ImmutabilityStatus.UnsupportedByStore, null, "HTTP 501"),
     };
 
     [Fact]
