@@ -39,7 +39,7 @@ public abstract class BackupActivity<TInput, TOutput>(ILoggerFactory loggers, Ac
             ["RunId"] = context.InstanceId,
             ["Activity"] = context.Name.Name,
         });
-        ActivityLogs.Started(log, context.Name.Name, context.InstanceId, Environment.ProcessId);
+        Logs.ActivityStarted(log, context.Name.Name, context.InstanceId, Environment.ProcessId);
         _environment.Started?.Invoke(context.Name.Name);
         return await InvokeAsync(input, _environment.Stopping);
     }
@@ -65,11 +65,4 @@ public abstract class BackupActivity<TInput, TOutput>(ILoggerFactory loggers, Ac
 
     /// <summary>The target a backup id names (for progress labels); the text itself when it is no backup id.</summary>
     protected static string TargetOf(string backupId) => BackupId.TryParse(backupId, out var id) ? id.Target : backupId;
-}
-
-internal static partial class ActivityLogs
-{
-    /// <summary>Every execution, so a re-run after a crash (activities run at least once) is visible in the logs.</summary>
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Activity {Activity} of {InstanceId} started in process {ProcessId}")]
-    public static partial void Started(ILogger logger, string activity, string instanceId, int processId);
 }

@@ -67,7 +67,7 @@ public sealed partial class BackupDatabaseActivity(BackupRuntime runtime, Activi
             // unproven (no manifest, never listed; the orphan sweep removes it). Start afresh.
             var orphan = id;
             id = BackupId.New(target.Name, runtime.Time.GetUtcNow(), Random.Shared);
-            LogOrphan(_logger, orphan.Value, id.Value);
+            Logs.BackupOrphan(_logger, orphan.Value, id.Value);
         }
 
         var clock = Stopwatch.StartNew();
@@ -83,7 +83,7 @@ public sealed partial class BackupDatabaseActivity(BackupRuntime runtime, Activi
         var compression = target.Compression;
         string compressionName = Compression.Name(compression);
         string dataBlob = BlobLayout.Data(id, extension);
-        LogStarting(_logger, target.Name, id.Value, target.Description, compressionName);
+        Logs.BackupStarting(_logger, target.Name, id.Value, target.Description, compressionName);
 
         DumpResult dump;
         PipelineResult stored;
@@ -140,19 +140,10 @@ public sealed partial class BackupDatabaseActivity(BackupRuntime runtime, Activi
 
         double seconds = clock.Elapsed.TotalSeconds;
         BackupTelemetry.BackupSucceeded(target.Name, target.Engine.Name, seconds, stored.RawBytes, stored.StoredBytes, manifest.CompletedAt);
-        LogCompleted(_logger, target.Name, id.Value, stored.RawBytes, stored.StoredBytes, seconds);
+        Logs.BackupCompleted(_logger, target.Name, id.Value, stored.RawBytes, stored.StoredBytes, seconds);
         return Output(manifest, seconds);
     }
 
     private static BackupDatabaseOutput Output(BackupManifest m, double seconds) =>
         new(m.Id, m.Target, m.RawBytes, m.StoredBytes, seconds, m.Compression, m.Immutability.Status, m.Blobs.Manifest);
-
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Backing up {Target} as {BackupId} from {Source} ({Compression})")]
-    private static partial void LogStarting(ILogger logger, string target, string backupId, string source, string compression);
-
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Backup {Orphan} has data but no manifest (an earlier attempt died); backing up again as {BackupId}")]
-    private static partial void LogOrphan(ILogger logger, string orphan, string backupId);
-
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Backed up {Target} as {BackupId}: {RawBytes} bytes raw, {StoredBytes} stored, {Seconds:F1} s")]
-    private static partial void LogCompleted(ILogger logger, string target, string backupId, long rawBytes, long storedBytes, double seconds);
 }

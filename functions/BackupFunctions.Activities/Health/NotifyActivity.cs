@@ -170,7 +170,7 @@ public sealed partial class NotifyActivity(BackupRuntime runtime, ActivityEnviro
                 problem = $"HTTP {(int)response.StatusCode}";
                 if ((int)response.StatusCode < 500 && response.StatusCode != HttpStatusCode.TooManyRequests)
                 {
-                    LogUndelivered(_logger, problem, attempt + 1);
+                    Logs.NotifyUndelivered(_logger, problem, attempt + 1);
                     return false; // the request itself is wrong (e.g. a revoked webhook): retrying will not help
                 }
             }
@@ -185,14 +185,11 @@ public sealed partial class NotifyActivity(BackupRuntime runtime, ActivityEnviro
 
             if (attempt == Backoff.Length)
             {
-                LogUndelivered(_logger, problem, attempt + 1);
+                Logs.NotifyUndelivered(_logger, problem, attempt + 1);
                 return false;
             }
 
             await Task.Delay(Backoff[attempt], runtime.Time, cancellationToken);
         }
     }
-
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Error, Message = "Notification webhook not delivered ({Problem}) after {Attempts} attempt(s); the URL is not logged")]
-    private static partial void LogUndelivered(ILogger logger, string problem, int attempts);
 }

@@ -31,7 +31,7 @@ public sealed partial class Triggers(BackupRuntime runtime, ILogger<Triggers> lo
         foreach (var slot in DueTargets.Between(runtime.Options, since, now))
         {
             var start = await runs.StartScheduledAsync(slot.At, slot.Targets, cancellationToken);
-            LogTimerStarted(logger, start.InstanceId, start.Started);
+            Logs.TriggerTimerStarted(logger, start.InstanceId, start.Started);
         }
     }
 
@@ -42,7 +42,7 @@ public sealed partial class Triggers(BackupRuntime runtime, ILogger<Triggers> lo
         var sent = await new NotifyActivity(runtime).RunAsync(new NotifyInput(null), cancellationToken);
         int poison = await RestoreQueues.CountPoisonAsync(runtime, cancellationToken); // the metric behind the poison-queue alert
         int purged = await new DurableClientAdapter(client).PurgeFinishedAsync(runtime.Time.GetUtcNow() - runtime.Options.Local.TaskHub.KeepHistory, cancellationToken);
-        LogHealthWatch(logger, sent.Notifications.Count, poison, purged);
+        Logs.TriggerHealthWatch(logger, sent.Notifications.Count, poison, purged);
     }
 
     [Function("StartBackup")]
@@ -109,21 +109,12 @@ public sealed partial class Triggers(BackupRuntime runtime, ILogger<Triggers> lo
         if (intake.Parse(message.Body.ToString(), out var request) is { } problem)
         {
             await intake.PoisonAsync(message.MessageId, message.Body, problem, message.InsertedOn, message.DequeueCount, cancellationToken);
-            LogPoisoned(logger, message.MessageId, problem);
+            Logs.TriggerPoisoned(logger, message.MessageId, problem);
             return;
         }
 
         await intake.StartAsync(request!, message.MessageId, cancellationToken);
     }
-
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Timer run {RunId} (new: {Started})")]
-    private static partial void LogTimerStarted(ILogger logger, string runId, bool started);
-
-    [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "Health watch sent {Count} notification(s); {Poison} message(s) in the poison queue; purged {Purged} old instance(s)")]
-    private static partial void LogHealthWatch(ILogger logger, int count, int poison, int purged);
-
-    [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Restore request {MessageId} moved to the poison queue: {Reason}")]
-    private static partial void LogPoisoned(ILogger logger, string messageId, string reason);
 
     private static async Task<HttpResponseData> JsonAsync(HttpRequestData request, HttpStatusCode status, object value)
     {

@@ -29,10 +29,6 @@ internal sealed partial class EngineTiming
     public void Log(ILogger logger)
     {
         double first = _firstActivity < 0 ? double.NaN : (TimeSpan.FromTicks(Interlocked.Read(ref _firstActivity)) - _scheduled).TotalMilliseconds;
-        LogTiming(logger, _ready.TotalMilliseconds, first, (_stopped - _done).TotalMilliseconds);
+        Logs.EngineTiming(logger, _ready.TotalMilliseconds, first, (_stopped - _done).TotalMilliseconds);
     }
-
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Information,
-        Message = "engine timing: ready_ms={ReadyMs:F0} first_activity_ms={FirstActivityMs:F0} stop_ms={StopMs:F0}")]
-    private static partial void LogTiming(ILogger logger, double readyMs, double firstActivityMs, double stopMs);
 }

@@ -25,19 +25,13 @@ internal sealed partial class HealthWatch(BackupRuntime runtime, ILogger<HealthW
                 await RestoreQueues.CountPoisonAsync(runtime, stoppingToken); // recorded as backupfn.restore.poison_messages
                 if (output.Notifications.Count > 0)
                 {
-                    LogSent(logger, output.Notifications.Count);
+                    Logs.HealthWatchSent(logger, output.Notifications.Count);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                LogFailed(logger, e.Message); // storage or Key Vault down: try again at the next tick
+                Logs.HealthWatchFailed(logger, e.Message); // storage or Key Vault down: try again at the next tick
             }
         }
     }
-
-    [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Health watch sent {Count} notification(s)")]
-    private static partial void LogSent(ILogger logger, int count);
-
-    [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "Health watch failed: {Error}")]
-    private static partial void LogFailed(ILogger logger, string error);
 }

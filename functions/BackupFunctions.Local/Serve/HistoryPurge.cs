@@ -24,20 +24,14 @@ internal sealed partial class HistoryPurge(BackupRuntime runtime, DurableEngine 
                 int purged = await engine.Client.PurgeFinishedAsync(runtime.Time.GetUtcNow() - runtime.Options.Local.TaskHub.KeepHistory, stoppingToken);
                 if (purged > 0)
                 {
-                    LogPurged(logger, purged);
+                    Logs.PurgePurged(logger, purged);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                LogFailed(logger, e.Message); // storage down: the next tick tries again
+                Logs.PurgeFailed(logger, e.Message); // storage down: the next tick tries again
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
-
-    [LoggerMessage(EventId = 5201, Level = LogLevel.Information, Message = "Purged {Count} finished orchestration instance(s) from the task hub")]
-    private static partial void LogPurged(ILogger logger, int count);
-
-    [LoggerMessage(EventId = 5202, Level = LogLevel.Warning, Message = "Purging the task hub failed: {Error}")]
-    private static partial void LogFailed(ILogger logger, string error);
 }

@@ -34,7 +34,7 @@ public sealed partial class RestoreQueueListener(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
-        LogListening(logger, queue.Name, settings.MaxDequeueCount, settings.VisibilityTimeout, settings.MessageEncoding);
+        Logs.QueueListening(logger, queue.Name, settings.MaxDequeueCount, settings.VisibilityTimeout, settings.MessageEncoding);
         while (!stoppingToken.IsCancellationRequested)
         {
             QueueMessage[] messages;
@@ -44,7 +44,7 @@ public sealed partial class RestoreQueueListener(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                LogReceiveFailed(logger, e.Message);
+                Logs.QueueReceiveFailed(logger, e.Message);
                 await Task.Delay(PollInterval * 5, runtime.Time, stoppingToken);
                 continue;
             }
@@ -87,7 +87,7 @@ public sealed partial class RestoreQueueListener(
             case RestoreStatus.Restored or RestoreStatus.AlreadyRestored:
                 await intake.RecordAsync(message.MessageId, outcome.Status, outcome.Detail, outcome.BackupId, message.InsertedOn, message.DequeueCount, cancellationToken);
                 await DeleteAsync(message, cancellationToken);
-                LogRestored(logger, message.MessageId, outcome.Status, outcome.Detail);
+                Logs.QueueRestored(logger, message.MessageId, outcome.Status, outcome.Detail);
                 break;
             case RestoreStatus.Rejected:
             case RestoreStatus.Failed when outcome.Permanent:
@@ -95,7 +95,7 @@ public sealed partial class RestoreQueueListener(
                 break;
             default:
                 // Transient: the message becomes visible again after the visibility timeout.
-                LogWillRetry(logger, message.MessageId, message.DequeueCount, settings.MaxDequeueCount, outcome.Detail);
+                Logs.QueueWillRetry(logger, message.MessageId, message.DequeueCount, settings.MaxDequeueCount, outcome.Detail);
                 break;
         }
     }
@@ -127,7 +127,7 @@ public sealed partial class RestoreQueueListener(
         // The original body goes to the poison queue unchanged, as the Functions host does.
         await intake.PoisonAsync(message.MessageId, message.Body, reason, message.InsertedOn, message.DequeueCount, cancellationToken);
         await DeleteAsync(message, cancellationToken);
-        LogPoisoned(logger, message.MessageId, reason);
+        Logs.QueuePoisoned(logger, message.MessageId, reason);
     }
 
     private async Task DeleteAsync(QueueMessage message, CancellationToken cancellationToken)
@@ -141,19 +141,4 @@ public sealed partial class RestoreQueueListener(
             // Already gone: another delivery of the same message finished first.
         }
     }
-
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Listening on queue {Queue} (maxDequeueCount {MaxDequeueCount}, visibility {Visibility}, encoding {Encoding})")]
-    private static partial void LogListening(ILogger logger, string queue, int maxDequeueCount, TimeSpan visibility, string encoding);
-
-    [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Restore request {MessageId} moved to the poison queue: {Reason}")]
-    private static partial void LogPoisoned(ILogger logger, string messageId, string reason);
-
-    [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "Restore request {MessageId}: {Status}: {Detail}")]
-    private static partial void LogRestored(ILogger logger, string messageId, RestoreStatus status, string detail);
-
-    [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "Restore request {MessageId} failed (attempt {Attempt} of {Max}), will be redelivered: {Detail}")]
-    private static partial void LogWillRetry(ILogger logger, string messageId, long attempt, int max, string detail);
-
-    [LoggerMessage(EventId = 5005, Level = LogLevel.Warning, Message = "Receiving from the restore queue failed, retrying: {Error}")]
-    private static partial void LogReceiveFailed(ILogger logger, string error);
 }

@@ -23,7 +23,7 @@ public sealed partial class ScheduleTrigger(BackupRuntime runtime, RunStarter ru
         {
             string upcoming = string.Join(", ", Schedules.Next(group.Key, last, 3).Select(d => d.ToString("u", CultureInfo.InvariantCulture)));
             string names = string.Join(", ", group);
-            LogSchedule(logger, group.Key, names, upcoming);
+            Logs.TimerSchedule(logger, group.Key, names, upcoming);
         }
 
         while (!stoppingToken.IsCancellationRequested)
@@ -43,32 +43,20 @@ public sealed partial class ScheduleTrigger(BackupRuntime runtime, RunStarter ru
                     string names = string.Join(", ", slot.Targets);
                     if (start.Started)
                     {
-                        LogStarted(logger, start.InstanceId, names);
+                        Logs.TimerStarted(logger, start.InstanceId, names);
                     }
                     else
                     {
-                        LogJoined(logger, start.InstanceId, names);
+                        Logs.TimerJoined(logger, start.InstanceId, names);
                     }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    LogFailed(logger, slot.At, e.Message); // storage down: this slot is missed, and health reports the target late
+                    Logs.TimerFailed(logger, slot.At, e.Message); // storage down: this slot is missed, and health reports the target late
                 }
             }
 
             last = now;
         }
     }
-
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Schedule \"{Schedule}\" for {Targets}: next runs {Next} (UTC)")]
-    private static partial void LogSchedule(ILogger logger, string schedule, string targets, string next);
-
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Timer started run {RunId} for {Targets}")]
-    private static partial void LogStarted(ILogger logger, string runId, string targets);
-
-    [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Timer slot {RunId} for {Targets} was already started (by another process on the hub, or before a restart)")]
-    private static partial void LogJoined(ILogger logger, string runId, string targets);
-
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Timer could not start the run due at {At:u}: {Error}")]
-    private static partial void LogFailed(ILogger logger, DateTime at, string error);
 }

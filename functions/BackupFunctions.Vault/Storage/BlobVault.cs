@@ -118,7 +118,7 @@ public sealed partial class BlobVault
 
             if (Interlocked.Exchange(ref _warnedUnsupported, 1) == 0)
             {
-                LogImmutabilityUnsupported(_logger, e.Status, e.ErrorCode ?? "");
+                Logs.ImmutabilityUnsupported(_logger, e.Status, e.ErrorCode ?? "");
             }
 
             return new ImmutabilityRecord(mode, ImmutabilityStatus.UnsupportedByStore, null, detail);
@@ -280,8 +280,4 @@ public sealed partial class BlobVault
             return null;
         }
     }
-
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning,
-        Message = "Immutability is not supported by this store (HTTP {Status} {ErrorCode}); backups are recorded as UnsupportedByStore. Use a store with version-level immutability for ransomware protection.")]
-    private static partial void LogImmutabilityUnsupported(ILogger logger, int status, string errorCode);
 }

@@ -14,7 +14,8 @@ public sealed record RunStatus(string Id, RunState Status, DateTimeOffset? Creat
     /// </summary>
     public static async Task<RunStatus?> FindAsync(BackupRuntime runtime, IOrchestrationClient client, string id, CancellationToken cancellationToken)
     {
-        if (await client.GetAsync(id, cancellationToken) is { } instance)
+        // Only BackupAll instances are runs (restore-{id} and run-…-{target} instances are not).
+        if (await client.GetAsync(id, cancellationToken) is { Name: TaskNames.Orchestrators.BackupAll } instance)
         {
             var report = instance.SerializedOutput is { } output ? JsonSerializer.Deserialize<RunReport>(output, TaskJson.Options) : null;
             JsonElement? custom = instance.SerializedCustomStatus is { Length: > 0 } c ? JsonDocument.Parse(c).RootElement.Clone() : null;
