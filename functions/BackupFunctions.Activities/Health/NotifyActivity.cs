@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using Polly;
+using Polly.Retry;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using BackupFunctions.Activities.Backups;
@@ -156,40 +158,47 @@ public sealed partial class NotifyActivity(BackupRuntime runtime, ActivityEnviro
     /// <summary>Posts with up to three attempts (network errors, 429 and 5xx are retried); true when delivered.</summary>
     private async Task<bool> SendAsync(string url, JsonObject payload, CancellationToken cancellationToken)
     {
-        for (int attempt = 0; ; attempt++)
+        // Retried through Polly (the one retry mechanism outside orchestrations): a 5xx, a 429, a
+        // network error or a timeout. A 4xx means the request itself is wrong (e.g. a revoked webhook).
+        int attempts = 0;
+        var retry = new ResiliencePipelineBuilder<string?> { TimeProvider = runtime.Time }
+            .AddRetry(new RetryStrategyOptions<string?>
+            {
+                MaxRetryAttempts = Backoff.Length,
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(Backoff[args.AttemptNumber]),
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { } problem && problem.StartsWith(Retryable, StringComparison.Ordinal)),
+            })
+            .Build();
+        string? problem = await retry.ExecuteAsync(async token =>
         {
-            string problem;
+            attempts++;
             try
             {
-                using var response = await Http.PostAsJsonAsync(url, payload, cancellationToken);
-                if (response.IsSuccessStatusCode)
-                {
-                    return true;
-                }
-
-                problem = $"HTTP {(int)response.StatusCode}";
-                if ((int)response.StatusCode < 500 && response.StatusCode != HttpStatusCode.TooManyRequests)
-                {
-                    Logs.NotifyUndelivered(_logger, problem, attempt + 1);
-                    return false; // the request itself is wrong (e.g. a revoked webhook): retrying will not help
-                }
+                using var response = await Http.PostAsJsonAsync(url, payload, token);
+                int status = (int)response.StatusCode;
+                return response.IsSuccessStatusCode ? null
+                    : status >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests ? $"{Retryable}HTTP {status}"
+                    : $"HTTP {status}";
             }
             catch (HttpRequestException e)
             {
-                problem = e.HttpRequestError.ToString(); // the message would name the URL, which is a secret
+                return Retryable + e.HttpRequestError; // the message would name the URL, which is a secret
             }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (TaskCanceledException) when (!token.IsCancellationRequested)
             {
-                problem = "timed out";
+                return Retryable + "timed out";
             }
+        }, cancellationToken);
 
-            if (attempt == Backoff.Length)
-            {
-                Logs.NotifyUndelivered(_logger, problem, attempt + 1);
-                return false;
-            }
-
-            await Task.Delay(Backoff[attempt], runtime.Time, cancellationToken);
+        if (problem is null)
+        {
+            return true;
         }
+
+        Logs.NotifyUndelivered(_logger, problem.StartsWith(Retryable, StringComparison.Ordinal) ? problem[Retryable.Length..] : problem, attempts);
+        return false;
     }
+
+    /// <summary>Marks a problem a retry may fix.</summary>
+    private const string Retryable = "retryable: ";
 }
