@@ -62,9 +62,9 @@ public sealed partial class Triggers(BackupRuntime runtime, ILogger<Triggers> lo
             using var runs = new RunStarter(runtime, new DurableClientAdapter(client));
             start = await runs.StartAsync(targets, "http", cancellationToken);
         }
-        catch (BackupConfigurationException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            return await JsonAsync(request, HttpStatusCode.BadRequest, new { error = e.Message });
+            return await JsonAsync(request, (HttpStatusCode)Failures.RuleFor(e).HttpStatus, new { error = Failures.Describe(e) });
         }
 
         string location = $"/api/runs/{start.InstanceId}";

@@ -51,9 +51,9 @@ public static class HttpApi
             {
                 start = await runs.StartAsync(targets, "http", request.HttpContext.RequestAborted);
             }
-            catch (BackupConfigurationException e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                return Error(StatusCodes.Status400BadRequest, e.Message);
+                return Error(Failures.RuleFor(e).HttpStatus, Failures.Describe(e)); // the one failure model's status and line
             }
 
             string location = $"/api/runs/{start.InstanceId}";
