@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Configuration;
@@ -13,13 +12,14 @@ internal sealed class CliSession : IDisposable
 {
     private readonly ILoggerFactory _loggers;
 
-    private CliSession(BackupRuntime runtime, ILoggerFactory loggers, bool json, bool progress, TextWriter stdout)
+    private CliSession(BackupRuntime runtime, ILoggerFactory loggers, bool json, bool progress, TextWriter stdout, TextWriter stderr)
     {
         Runtime = runtime;
         _loggers = loggers;
         Json = json;
         Progress = progress;
         Out = stdout;
+        Error = stderr;
     }
 
     public BackupRuntime Runtime { get; }
@@ -38,6 +38,9 @@ internal sealed class CliSession : IDisposable
     public HeldWriter? Logs { get; private init; }
     public TextWriter Out { get; }
 
+    /// <summary>The process's stderr, for a verb's own notices and failure lines (log lines go through <see cref="Logs"/>).</summary>
+    public TextWriter Error { get; }
+
     public static CliSession Open(string? configFile, bool json, bool verbose, bool interactive, TextWriter stdout, TextWriter stderr)
     {
         var options = BackupConfiguration.Load(configFile);
@@ -49,23 +52,18 @@ internal sealed class CliSession : IDisposable
             // stack traces) only with --verbose.
             .AddFilter("DurableTask", verbose ? LogLevel.Warning : LogLevel.None)
             .AddProvider(new TextWriterLoggerProvider(logs, includeScopes: verbose)));
-        return new CliSession(BackupRuntime.Create(options, TimeProvider.System, loggers), loggers, json, interactive && !json, stdout) { Logs = logs };
+        return new CliSession(BackupRuntime.Create(options, TimeProvider.System, loggers), loggers, json, interactive && !json, stdout, stderr) { Logs = logs };
     }
 
     public void WriteJson<T>(T value) => Out.WriteLine(JsonSerializer.Serialize(value, VaultJson.Options));
 
-    public static string Bytes(long bytes)
+    /// <summary>Writes rendered text (Rendering/) to stdout, line by line.</summary>
+    public async Task WriteLinesAsync(IEnumerable<string> lines)
     {
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
-        double value = bytes;
-        int unit = 0;
-        while (value >= 1024 && unit < units.Length - 1)
+        foreach (string line in lines)
         {
-            value /= 1024;
-            unit++;
+            await Out.WriteLineAsync(line);
         }
-
-        return unit == 0 ? $"{bytes} B" : string.Format(CultureInfo.InvariantCulture, "{0:F1} {1}", value, units[unit]);
     }
 
     public void Dispose() => _loggers.Dispose();

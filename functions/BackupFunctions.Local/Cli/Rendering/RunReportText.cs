@@ -1,0 +1,31 @@
+using BackupFunctions.Activities.Runs;
+using BackupFunctions.Vault.Catalog;
+
+namespace BackupFunctions.Local.Cli.Rendering;
+
+/// <summary>A backup run as text: one line per target (backup, verify, restore test, outcome), then one per run.</summary>
+internal static class RunReportText
+{
+    public static string Describe(TargetReport t)
+    {
+        if (t.BackupId is null)
+        {
+            return $"{t.Target}: FAILED: {t.Error}";
+        }
+
+        string backup = $"{t.Target}: backed up as {t.BackupId}: {ByteSize.Format(t.RawBytes)} raw -> {ByteSize.Format(t.StoredBytes)} stored in {t.BackupSeconds:F1} s";
+        string verify = $"verify {t.Verify ?? "-"}";
+        string test = t.RestoreTestPassed switch
+        {
+            true => $"restore test passed in {t.RestoreTestSeconds:F1} s",
+            false => "restore test FAILED",
+            null => "restore test not run",
+        };
+        string outcome = t.Succeeded ? "" : $"; FAILED: {t.Error}";
+        return $"{backup}; {verify}; {test}{outcome}";
+    }
+
+    /// <summary>How many targets succeeded and where the run's report blob is.</summary>
+    public static string Summary(RunReport report) =>
+        $"run {report.RunId}: {report.Targets.Count(t => t.Succeeded)}/{report.Targets.Count} targets succeeded; report {BlobLayout.RunReport(report.RunId, new DateTimeOffset(report.StartedAt, TimeSpan.Zero))}";
+}

@@ -1,0 +1,31 @@
+using BackupFunctions.Activities.Backups;
+using BackupFunctions.Local.Cli.Rendering;
+
+namespace BackupFunctions.Local.Cli.Verbs;
+
+/// <summary><c>backupfn list</c>: the catalog, newest first, with each backup's last verify and restore test.</summary>
+internal static class ListVerb
+{
+    public static VerbDefinition Define(SharedOptions shared) =>
+        new("list", "List backups, newest first",
+            (s, r, ct) => RunAsync(s, r.GetValue(shared.Target), ct),
+            [shared.Target]);
+
+    private static async Task<int> RunAsync(CliSession s, string? target, CancellationToken ct)
+    {
+        if (target is not null)
+        {
+            s.Runtime.Resolve(target);
+        }
+
+        var entries = await new BackupCatalog(s.Runtime).ListAsync(target, ct);
+        if (s.Json)
+        {
+            s.WriteJson(entries.Select(e => new { manifest = e.Manifest, lastVerify = e.LastVerify, lastRestoreTest = e.LastRestoreTest }));
+            return ExitCodes.Ok;
+        }
+
+        await s.WriteLinesAsync(BackupTable.Lines(entries, target));
+        return ExitCodes.Ok;
+    }
+}
