@@ -1,4 +1,5 @@
 using BackupFunctions.Engines.Redis.Rdb;
+using BackupFunctions.Streams;
 
 namespace BackupFunctions.Engines.Redis;
 
@@ -49,6 +50,8 @@ public static class RedisDumps
     private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) : ReadOnlyStream
     {
         private ReadOnlyMemory<byte> _prefix = prefix;
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using BackupFunctions.Engines.Redis.Rdb;
 using BackupFunctions.Engines.Redis.Resp;
+using BackupFunctions.Streams;
 using StackExchange.Redis;
 
 namespace BackupFunctions.Engines.Redis;
@@ -130,6 +131,8 @@ public sealed class RedisEngine : IDatabaseEngine
     /// <summary>Everything read from the payload is first written to the pipeline (synchronously: this runs on its own thread).</summary>
     private sealed class TeeStream(Stream source, Stream copy) : ReadOnlyStream
     {
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
         public override int Read(Span<byte> buffer)
         {
             int n = source.Read(buffer);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using BackupFunctions.Engines.Redis.Resp;
+using BackupFunctions.Streams;
 
 namespace BackupFunctions.Engines.Redis;
 
@@ -60,6 +61,8 @@ public static class RedisReplication
         private readonly long _length = length;
         private long _left = length;
 
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
         public override int Read(Span<byte> buffer)
         {
             if (_left == 0 || buffer.IsEmpty)
@@ -87,6 +90,8 @@ public static class RedisReplication
         private int _size; // bytes in the window
         private bool _done;
         private long _total;
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using BackupFunctions.Streams;
 
 namespace BackupFunctions.Vault.Encryption;
 
@@ -59,7 +60,7 @@ public static class FramedAesGcm
 }
 
 /// <summary>Write-only stream that encrypts into frames on <c>inner</c> (left open). Call <see cref="CompleteAsync"/> to write the final frame.</summary>
-public sealed class EncryptingStream : Stream
+public sealed class EncryptingStream : WriteOnlyStream
 {
     private readonly Stream _inner;
     private readonly AesGcm _aes;
@@ -132,15 +133,7 @@ public sealed class EncryptingStream : Stream
         _filled = 0;
     }
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
     public override bool CanWrite => !_completed;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
@@ -159,7 +152,7 @@ public sealed class EncryptingStream : Stream
 /// truncation surfaces as <see cref="InvalidDataException"/>; a key id the key ring does not know,
 /// or a wrong key, as <see cref="CryptographicException"/> with a clear message.
 /// </summary>
-public sealed class DecryptingStream(Stream inner, Func<string, byte[]?> keyFor) : Stream
+public sealed class DecryptingStream(Stream inner, Func<string, byte[]?> keyFor) : ReadOnlyStream
 {
     private AesGcm? _aes;
     private byte[] _header = [];
@@ -291,16 +284,6 @@ public sealed class DecryptingStream(Stream inner, Func<string, byte[]?> keyFor)
 
         return true;
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.ExceptionServices;
 using System.Text;
+using BackupFunctions.Streams;
 
 namespace BackupFunctions.Vault.Pipeline;
 
@@ -9,7 +10,7 @@ namespace BackupFunctions.Vault.Pipeline;
 /// <see cref="IBlockSink"/> with at most <c>maxInFlight</c> uploads at once. Writers wait when that
 /// many are in flight, so memory stays at (maxInFlight + 1) × blockSize whatever the data size.
 /// </summary>
-public sealed class BlockUploadStream : Stream
+public sealed class BlockUploadStream : WriteOnlyStream
 {
     private readonly IBlockSink _sink;
     private readonly int _blockSize;
@@ -137,16 +138,9 @@ public sealed class BlockUploadStream : Stream
         return _blockIds.Count;
     }
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
     public override bool CanWrite => !_completed;
-    public override long Length => throw new NotSupportedException();
     public override long Position { get => BytesWritten; set => throw new NotSupportedException(); }
-    public override void Flush() { }
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using BackupFunctions.Streams;
 
 namespace BackupFunctions.Vault.Pipeline;
 
@@ -60,15 +61,8 @@ public static class Compression
     };
 
     /// <summary>Owns a decoder and reports its "invalid data" failures as <see cref="InvalidDataException"/>.</summary>
-    private sealed class DecodingStream(Stream decoder) : Stream
+    private sealed class DecodingStream(Stream decoder) : ReadOnlyStream
     {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-
         public override int Read(byte[] buffer, int offset, int count)
         {
             try
@@ -96,10 +90,6 @@ public static class Compression
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-
         protected override void Dispose(bool disposing)
         {
             if (disposing)
@@ -112,13 +102,10 @@ public static class Compression
     }
 
     /// <summary>Forwards everything but Dispose, so "no compression" has the same lifetime rules as a real codec.</summary>
-    private sealed class NonClosingStream(Stream inner) : Stream
+    private sealed class NonClosingStream(Stream inner) : ForwardOnlyStream
     {
         public override bool CanRead => inner.CanRead;
-        public override bool CanSeek => false;
         public override bool CanWrite => inner.CanWrite;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
         public override void Flush() => inner.Flush();
         public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
         public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
@@ -131,7 +118,5 @@ public static class Compression
             inner.WriteAsync(buffer, cancellationToken);
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             inner.WriteAsync(buffer, offset, count, cancellationToken);
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

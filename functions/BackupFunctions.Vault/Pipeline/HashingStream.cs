@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using BackupFunctions.Streams;
 
 namespace BackupFunctions.Vault.Pipeline;
 
@@ -6,7 +7,7 @@ namespace BackupFunctions.Vault.Pipeline;
 /// Pass-through stream that computes SHA-256 and counts bytes of everything written to it or read
 /// from it, so checksums and sizes come from the same pass as the I/O.
 /// </summary>
-public sealed class HashingStream : Stream
+public sealed class HashingStream : ForwardOnlyStream
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
@@ -45,9 +46,7 @@ public sealed class HashingStream : Stream
     }
 
     public override bool CanRead => _inner.CanRead;
-    public override bool CanSeek => false;
     public override bool CanWrite => _inner.CanWrite;
-    public override long Length => throw new NotSupportedException();
     public override long Position { get => BytesCount; set => throw new NotSupportedException(); }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
@@ -88,8 +87,6 @@ public sealed class HashingStream : Stream
 
     public override void Flush() => _inner.Flush();
     public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
