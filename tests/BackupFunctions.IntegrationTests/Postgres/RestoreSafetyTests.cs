@@ -6,7 +6,7 @@ using BackupFunctions.Vault.Catalog;
 namespace BackupFunctions.IntegrationTests.Postgres;
 
 /// <summary>Restores never overwrite without --replace, never swap in a corrupt backup, and restore tests clean up.</summary>
-[Collection(ServerWideCollection.Name)]
+[Collection(ServerWideState.Name)]
 public class RestoreSafetyTests
 {
     private const string Source = "CREATE TABLE t(id int PRIMARY KEY, v text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 2000) g;";

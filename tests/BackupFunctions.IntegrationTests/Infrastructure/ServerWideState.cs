@@ -6,7 +6,7 @@ namespace BackupFunctions.IntegrationTests.Infrastructure;
 /// another test's scratch database, created and dropped meanwhile, cannot be counted as a leftover.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class ServerWideCollection
+public sealed class ServerWideState
 {
     public const string Name = "server-wide state";
 }
