@@ -83,7 +83,7 @@ public static class Failures
     /// <summary>True when a retry cannot help: bad configuration, refused credentials, missing things, refused operations.</summary>
     public static bool IsPermanent(Exception e) => !RuleFor(e).Retried;
 
-    /// <summary>One secret-free line for a user: the message the failure carries, with the fix for storage that cannot be reached.</summary>
+    /// <summary>What a user is told: the failure's own (secret-free) message, or for storage that cannot be reached, the fix.</summary>
     public static string Describe(Exception e) => e switch
     {
         VaultException v => $"storage: {FirstLine(v.Message)}",
@@ -93,12 +93,14 @@ public static class Failures
         HttpRequestException h => $"storage unreachable: {FirstLine(h.Message)} (is Azurite running? scripts/setup.sh starts it; check Backup:Storage:Connection)",
         OperationCanceledException => "cancelled",
         _ when Classify(e) == FailureClass.Unexpected => $"unexpected error ({e.GetType().Name}): {FirstLine(e.Message)} (run again with --verbose for details)",
-        _ => UserMessage(e.Message),
+        _ => WithoutMarker(e.Message),
     };
 
+    private static string WithoutMarker(string message) =>
+        message.StartsWith(PermanentMarker, StringComparison.Ordinal) ? message[PermanentMarker.Length..] : message;
+
     /// <summary>The message without <see cref="PermanentMarker"/>, first line only: what a report shows.</summary>
-    public static string UserMessage(string message) =>
-        FirstLine(message.StartsWith(PermanentMarker, StringComparison.Ordinal) ? message[PermanentMarker.Length..] : message);
+    public static string UserMessage(string message) => FirstLine(WithoutMarker(message));
 
     public static string FirstLine(string text)
     {
