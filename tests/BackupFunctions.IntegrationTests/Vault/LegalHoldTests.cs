@@ -1,7 +1,7 @@
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
-using BackupFunctions.IntegrationTests.Cli;
+using BackupFunctions.IntegrationTests.Hosts.Local.Cli;
 using BackupFunctions.IntegrationTests.Infrastructure;
 using BackupFunctions.Vault.Storage;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,0 +1,51 @@
+using System.Text.Json;
+using BackupFunctions.IntegrationTests.Infrastructure;
+using BackupFunctions.Local.Cli;
+
+namespace BackupFunctions.IntegrationTests.Hosts.Local.Cli;
+
+/// <summary>Runs backupfn in-process with a config file of its own, capturing exit code, stdout and stderr.</summary>
+internal sealed class CliRunner : IAsyncDisposable
+{
+    private readonly string _configFile = Path.Combine(Path.GetTempPath(), $"backupfn-it-{Guid.NewGuid():N}.json");
+
+    public CliRunner(Dictionary<string, object> targets, string? container = null, string immutability = "BestEffort", string? storage = null)
+    {
+        Container = container ?? $"it-{Guid.NewGuid():N}";
+        var config = new
+        {
+            Backup = new
+            {
+                Storage = new { Connection = storage ?? TestServers.Storage, Container, Immutability = new { Mode = immutability, MinRetentionDays = 7 } },
+                Targets = targets,
+                Local = new { TaskHub = new { Name = TaskHub, WorkItemTimeout = "00:00:10" } },
+            },
+        };
+        File.WriteAllText(_configFile, JsonSerializer.Serialize(config));
+    }
+
+    public string Container { get; }
+
+    public string ConfigFile => _configFile;
+
+    /// <summary>This runner's own task hub, so parallel tests never run each other's orchestrations.</summary>
+    public string TaskHub { get; } = TaskHubs.NewName();
+
+    public static object Postgres(string connection, object? extra = null) => extra ?? new { Engine = "postgres", Connection = connection };
+
+    public async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        int code = await BackupCli.RunAsync([.. args, "--config", _configFile], stdout, stderr, interactive: false, CancellationToken.None);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        File.Delete(_configFile);
+        var container = new Azure.Storage.Blobs.BlobContainerClient(TestServers.Storage, Container);
+        await container.DeleteIfExistsAsync();
+        await TaskHubs.DeleteAsync(TaskHub);
+    }
+}

@@ -1,0 +1,134 @@
+using BackupFunctions.Activities.Backups;
+using BackupFunctions.Activities.Configuration;
+using BackupFunctions.IntegrationTests.Infrastructure;
+using BackupFunctions.Vault.Catalog;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace BackupFunctions.IntegrationTests.Vault.Retention;
+
+/// <summary>Prune against Azurite: deletes what the plan removes (manifest last), finishes a half-done prune, sweeps old orphans.</summary>
+public class PruneTests
+{
+
+    private static async Task<(TestDatabase Db, TestVault Vault, List<string> Ids)> ThreeBackupsAsync(string name)
+    {
+        var db = await TestDatabase.CreateAsync(name, "CREATE TABLE t(x int); INSERT INTO t VALUES (1);");
+        var target = TestVault.Postgres(db.Connection);
+        target.Retention = new RetentionOptions { KeepLast = 1, KeepDaily = 0, KeepWeekly = 0, KeepMonthly = 0, KeepYearly = 0 };
+        var vault = await TestVault.CreateAsync(new() { ["p"] = target }, minRetentionDays: 0);
+        var ids = new List<string>();
+        for (int i = 0; i < 3; i++)
+        {
+            ids.Add((await new BackupDatabaseActivity(vault.Runtime).RunAsync(new BackupDatabaseInput("p"), null, CancellationToken.None)).BackupId);
+            await Task.Delay(1100); // distinct seconds, distinct ids
+        }
+
+        await new VerifyBackupActivity(vault.Runtime).RunAsync(ids[^1], null, CancellationToken.None);
+        return (db, vault, ids);
+    }
+
+    private static async Task<int> BlobsUnderAsync(TestVault vault, string backupId)
+    {
+        Assert.True(BackupId.TryParse(backupId, out var id));
+        return (await vault.Runtime.Vault.ListBlobsAsync(BlobLayout.BackupPrefix(id), CancellationToken.None)).Count;
+    }
+
+    [Fact]
+    public async Task Prune_RemovesWhatThePlanRemoves_EveryBlobOfIt_AndADryRunRemovesNothing()
+    {
+        var (db, vault, ids) = await ThreeBackupsAsync("prune");
+        await using (db)
+        await using (vault)
+        {
+            var activity = new PruneBackupsActivity(vault.Runtime);
+            var dry = await activity.RunAsync(new PruneBackupsInput("p", DryRun: true), CancellationToken.None);
+            Assert.Equal([ids[1], ids[0]], dry.Removed);
+            Assert.Equal(3, (await new BackupCatalog(vault.Runtime).ListAsync("p", CancellationToken.None)).Count);
+
+            var real = await activity.RunAsync(new PruneBackupsInput("p", DryRun: false), CancellationToken.None);
+
+            Assert.Equal([ids[1], ids[0]], real.Removed);
+            Assert.Equal([ids[2]], (await new BackupCatalog(vault.Runtime).ListAsync("p", CancellationToken.None)).Select(e => e.Manifest.Id));
+            Assert.Equal(0, await BlobsUnderAsync(vault, ids[0]));
+            Assert.Equal(0, await BlobsUnderAsync(vault, ids[1]));
+            Assert.Equal(3, await BlobsUnderAsync(vault, ids[2])); // data, manifest, verify record
+            var again = await activity.RunAsync(new PruneBackupsInput("p", DryRun: false), CancellationToken.None);
+            Assert.Empty(again.Removed);
+        }
+    }
+
+    [Fact]
+    public async Task Prune_InterruptedHalfway_IsFinishedByTheNextPrune()
+    {
+        var (db, vault, ids) = await ThreeBackupsAsync("prune_half");
+        await using (db)
+        await using (vault)
+        {
+            // What a prune that died after deleting the data (and before the manifest) leaves.
+            Assert.True(BackupId.TryParse(ids[0], out var oldest));
+            var manifest = (await vault.Runtime.Vault.ReadManifestAsync(oldest, CancellationToken.None))!;
+            await vault.Container.GetBlobClient(manifest.Blobs.Data).DeleteAsync();
+            Assert.Contains(ids[0], (await new BackupCatalog(vault.Runtime).ListAsync("p", CancellationToken.None)).Select(e => e.Manifest.Id));
+
+            var output = await new PruneBackupsActivity(vault.Runtime).RunAsync(new PruneBackupsInput("p", DryRun: false), CancellationToken.None);
+
+            Assert.Contains(ids[0], output.Removed);
+            Assert.Equal(0, await BlobsUnderAsync(vault, ids[0]));
+        }
+    }
+
+    [Fact]
+    public async Task OrphanSweep_RemovesDataWithoutAManifest_OnlyOnceItIsADayOld()
+    {
+        var (db, vault, ids) = await ThreeBackupsAsync("prune_orphan");
+        await using (db)
+        await using (vault)
+        {
+            var orphan = BackupId.New("p", DateTimeOffset.UtcNow.AddHours(-1), new Random(11));
+            string orphanData = BlobLayout.Data(orphan, "pgdump.br");
+            await vault.Container.GetBlobClient(orphanData).UploadAsync(BinaryData.FromString("interrupted"));
+
+            var today = await new PruneBackupsActivity(vault.Runtime).RunAsync(new PruneBackupsInput("p", DryRun: false), CancellationToken.None);
+            var twoDaysOn = BackupRuntime.Create(vault.Options, new ShiftedTime(TimeSpan.FromDays(2)), NullLoggerFactory.Instance);
+            var later = await new PruneBackupsActivity(twoDaysOn).RunAsync(new PruneBackupsInput("p", DryRun: false), CancellationToken.None);
+
+            Assert.Empty(today.OrphansRemoved);
+            Assert.Equal([orphanData], later.OrphansRemoved);
+            Assert.Null(await vault.Runtime.Vault.StatAsync(orphanData, CancellationToken.None));
+            Assert.Contains(ids[2], (await new BackupCatalog(vault.Runtime).ListAsync("p", CancellationToken.None)).Select(e => e.Manifest.Id));
+        }
+    }
+}
+
+/// <summary>The running guard across processes: a fresh running marker blocks prune; a stale one does not.</summary>
+public class PruneRunningGuardTests
+{
+    [Fact]
+    public async Task Prune_WhileABackupOfTheTargetRuns_RemovesNothing_AndAStaleMarkerStopsBlocking()
+    {
+        await using var db = await TestDatabase.CreateAsync("prune_run", "CREATE TABLE t(x int); INSERT INTO t VALUES (1);");
+        var target = TestVault.Postgres(db.Connection);
+        target.Retention = new RetentionOptions { KeepLast = 1, KeepDaily = 0, KeepWeekly = 0, KeepMonthly = 0, KeepYearly = 0 };
+        await using var vault = await TestVault.CreateAsync(new() { ["p"] = target }, minRetentionDays: 0);
+        var ids = new List<string>();
+        for (int i = 0; i < 2; i++)
+        {
+            ids.Add((await new BackupDatabaseActivity(vault.Runtime).RunAsync(new BackupDatabaseInput("p"), null, CancellationToken.None)).BackupId);
+            await Task.Delay(1100);
+        }
+
+        // Finished backups leave no marker; this one is "in flight" in another process.
+        Assert.DoesNotContain(await vault.Runtime.Vault.ListBlobsAsync("p/", CancellationToken.None), b => b.Name.EndsWith("/running.json", StringComparison.Ordinal));
+        var inFlight = BackupId.New("p", DateTimeOffset.UtcNow, new Random(2));
+        await vault.Runtime.Vault.WriteOnceAsync(BlobLayout.Running(inFlight), BinaryData.FromString("{}"), null, CancellationToken.None);
+
+        var blocked = await new PruneBackupsActivity(vault.Runtime).RunAsync(new PruneBackupsInput("p", DryRun: false), CancellationToken.None);
+        var later = BackupRuntime.Create(vault.Options, new ShiftedTime(TimeSpan.FromHours(7)), NullLoggerFactory.Instance);
+        var afterStale = await new PruneBackupsActivity(later).RunAsync(new PruneBackupsInput("p", DryRun: false), CancellationToken.None);
+
+        Assert.Empty(blocked.Removed);
+        Assert.Contains("a backup of this target is running", blocked.Note, StringComparison.Ordinal);
+        Assert.All(blocked.Decisions, d => Assert.Contains("guard: a backup of this target is running", d.Reasons));
+        Assert.Equal([ids[0]], afterStale.Removed);
+    }
+}
