@@ -1,3 +1,4 @@
+using BackupFunctions.Vault.Pipeline;
 using BackupFunctions.Activities.Telemetry;
 using BackupFunctions.Engines;
 using BackupFunctions.Vault.Catalog;

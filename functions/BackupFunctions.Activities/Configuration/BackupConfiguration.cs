@@ -83,7 +83,7 @@ public static class BackupConfiguration
             problems.Add($"{b}:Storage:Immutability:MinRetentionDays must be 0 or more");
         }
 
-        if (Health.Schedules.Problem(options.Schedule) is { } scheduleProblem)
+        if (Schedules.Problem(options.Schedule) is { } scheduleProblem)
         {
             problems.Add($"{b}:Schedule {scheduleProblem}");
         }
@@ -183,7 +183,7 @@ public static class BackupConfiguration
                 problems.Add($"{key}:Encryption:KeyId '{enc.KeyId}' is not in Backup:EncryptionKeys (add it, e.g. Backup:EncryptionKeys:{enc.KeyId}:KeyFile)");
             }
 
-            if (target.Schedule is not null && Health.Schedules.Problem(target.Schedule) is { } targetSchedule)
+            if (target.Schedule is not null && Schedules.Problem(target.Schedule) is { } targetSchedule)
             {
                 problems.Add($"{key}:Schedule {targetSchedule}");
             }

@@ -1,3 +1,4 @@
+using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.Vault.Catalog;
 

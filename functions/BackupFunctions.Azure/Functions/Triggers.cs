@@ -1,3 +1,4 @@
+using BackupFunctions.Activities.Restores;
 using System.Net;
 using System.Text.Json;
 using Azure.Storage.Queues.Models;

@@ -1,3 +1,4 @@
+using BackupFunctions.Activities.Restores;
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Health;
 using Microsoft.Extensions.Hosting;

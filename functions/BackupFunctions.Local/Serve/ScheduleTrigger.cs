@@ -1,3 +1,4 @@
+using BackupFunctions.Activities.Configuration;
 using System.Globalization;
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Health;

@@ -1,3 +1,4 @@
+using BackupFunctions.Activities.Restores;
 using System.Text;
 using System.Text.Json;
 using BackupFunctions.Activities.Backups;

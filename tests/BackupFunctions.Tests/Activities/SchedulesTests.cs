@@ -1,3 +1,4 @@
+using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Activities.Health;
 
 namespace BackupFunctions.Tests.Activities;

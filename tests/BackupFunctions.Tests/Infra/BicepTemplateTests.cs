@@ -1,3 +1,4 @@
+using BackupFunctions.Activities.Restores;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using BackupFunctions.Activities.Health;

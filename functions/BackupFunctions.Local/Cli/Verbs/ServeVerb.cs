@@ -1,3 +1,4 @@
+using BackupFunctions.Activities.Restores;
 using System.CommandLine;
 using BackupFunctions.Activities.Health;
 using BackupFunctions.Local.Serve;

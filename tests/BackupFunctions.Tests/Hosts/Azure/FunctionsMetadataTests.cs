@@ -1,3 +1,5 @@
+using BackupFunctions.Activities.Configuration;
+using BackupFunctions.Activities.Restores;
 using Microsoft.Extensions.Configuration;
 using System.Text.Json;
 using BackupFunctions.Orchestrations;
@@ -95,7 +97,7 @@ public class FunctionsMetadataTests
     {
         var function = Get("RestoreRequested");
         Assert.Equal("queueTrigger", function.Trigger.Type);
-        Assert.Equal(BackupFunctions.Activities.Health.RestoreQueues.QueueName, function.Trigger.QueueName);
+        Assert.Equal(RestoreQueues.QueueName, function.Trigger.QueueName);
         Assert.Equal("BackupQueue", function.Trigger.Connection);
         Assert.Contains(function.Bindings, b => b.Type == "durableClient");
     }
@@ -108,7 +110,7 @@ public class FunctionsMetadataTests
         var function = Get(name);
         Assert.Equal("timerTrigger", function.Trigger.Type);
         Assert.Equal(schedule, function.Trigger.Schedule);
-        Assert.Null(BackupFunctions.Activities.Health.Schedules.Problem(function.Trigger.Schedule));
+        Assert.Null(BackupFunctions.Activities.Configuration.Schedules.Problem(function.Trigger.Schedule));
         Assert.Equal(durableClient, function.Bindings.Any(b => b.Type == "durableClient"));
     }
 

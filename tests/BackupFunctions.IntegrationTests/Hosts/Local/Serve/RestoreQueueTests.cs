@@ -1,3 +1,4 @@
+using BackupFunctions.Activities.Restores;
 using BackupFunctions.Activities.Health;
 using System.Text.Json;
 using Azure.Storage.Queues;
@@ -83,7 +84,7 @@ public class RestoreQueueTests
 
         var poisoned = serve.Logs.Messages.Where(m => m.Contains("moved to the poison queue", StringComparison.Ordinal)).ToList();
         Assert.Equal(bad.Count, poisoned.Count);
-        Assert.Equal(bad.Count, await BackupFunctions.Activities.Health.RestoreQueues.CountPoisonAsync(serve.Runtime, CancellationToken.None)); // what the alert's metric records
+        Assert.Equal(bad.Count, await RestoreQueues.CountPoisonAsync(serve.Runtime, CancellationToken.None)); // what the alert's metric records
         Assert.Contains(poisoned, m => m.Contains("not a valid restore request JSON", StringComparison.Ordinal));
         Assert.Contains(poisoned, m => m.Contains("unknown target 'nowhere'", StringComparison.Ordinal));
         Assert.Contains(poisoned, m => m.Contains("backup 'src-20200101T000000Z-0000' not found", StringComparison.Ordinal));

@@ -1,6 +1,6 @@
 using NCrontab;
 
-namespace BackupFunctions.Activities.Health;
+namespace BackupFunctions.Activities.Configuration;
 
 /// <summary>
 /// Six-field NCRONTAB schedules ("sec min hour day month weekday"), parsed with NCrontab.Signed,

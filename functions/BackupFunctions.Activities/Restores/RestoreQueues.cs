@@ -2,7 +2,7 @@ using Azure.Identity;
 using Azure.Storage.Queues;
 using BackupFunctions.Activities.Backups;
 
-namespace BackupFunctions.Activities.Health;
+namespace BackupFunctions.Activities.Restores;
 
 /// <summary>The restore-request queues, on the backup storage account in both hosts.</summary>
 public static class RestoreQueues

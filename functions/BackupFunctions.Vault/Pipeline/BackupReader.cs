@@ -1,7 +1,7 @@
 using BackupFunctions.Vault.Catalog;
 using BackupFunctions.Vault.Pipeline;
 
-namespace BackupFunctions.Activities.Backups;
+namespace BackupFunctions.Vault.Pipeline;
 
 /// <summary>
 /// The read side of a stored backup: download → SHA-256 (stored) → decompress → SHA-256 (raw),

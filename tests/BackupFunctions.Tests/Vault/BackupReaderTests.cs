@@ -3,7 +3,7 @@ using BackupFunctions.Tests.Vault;
 using BackupFunctions.Vault.Catalog;
 using BackupFunctions.Vault.Pipeline;
 
-namespace BackupFunctions.Tests.Activities;
+namespace BackupFunctions.Tests.Vault;
 
 public class BackupReaderTests
 {
