@@ -123,7 +123,7 @@ bound=$(awk -v d="$d" -v e="$e" 'BEGIN { print (e > d) ? e : d }')
 echo "== PostgreSQL backup benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, medians of $runs =="
 echo "data: bench_1g, pg_dump -Fc -Z0 = $raw_bytes bytes"
 printf '%-58s %8s s\n' "(a) pg_dump -Fc -Z0 > /dev/null" "$a"
-printf '%-58s %8s s   peak RSS %s MB\n' "(b) backup stage -> Azurite (brotli q1, stored $stored B)" "$b" "$(max_rss_mb b_backupfn)"
+printf '%-58s %8s s   peak RSS %s MiB\n' "(b) backup stage -> Azurite (brotli q1, stored $stored B)" "$b" "$(max_rss_mb b_backupfn)"
 printf '%-58s %8s s   (dump file %s B)\n' "(c) naive: pg_dump -Fc > file; sha256sum; upload" "$c" "$(median naive_bytes)"
 echo "stages (to name the bound):"
 for codec in brotli gzip none; do
@@ -143,7 +143,7 @@ if [ "$big" = 1 ]; then
   timed a3_dump sh -c 'pg_dump -d bench_3g -Fc -Z0 > /dev/null'
   timed b3_backupfn "$benchtool" backup-only "$work/config.json" bench-3g
   {
-  echo "3 GB: pg_dump -Fc -Z0 $(median a3_dump) s; backup stage $(median b3_backupfn) s, peak RSS $(max_rss_mb b3_backupfn) MB (target < 256 MB at both sizes)"
+  echo "3 GB: pg_dump -Fc -Z0 $(median a3_dump) s; backup stage $(median b3_backupfn) s, peak RSS $(max_rss_mb b3_backupfn) MiB (target < 256 MiB at both sizes)"
   } | tee -a "$out/summary.txt"
 fi
 fi
@@ -183,8 +183,8 @@ if [ "$redis" = 1 ]; then
   echo "== Redis backup benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, medians of $runs =="
   echo "data: 1M keys of mixed types, RDB $(median rb_raw) bytes"
   printf '%-58s %8s s   CPU %s s\n' "(a) redis-cli --rdb /dev/null" "$ra" "$(median_col ra_cli 3)"
-  printf '%-58s %8s s   CPU %s s, peak RSS %s MB; %s s measured inside the process (no .NET start-up)\n' "(b0) our replication dump (SYNC + RDB walk) -> nothing" "$rb0" "$(median_col rb0_dump 3)" "$(max_rss_mb rb0_dump)" "$(median rb0_inprocess)"
-  printf '%-58s %8s s   CPU %s s, peak RSS %s MB\n' "(b) backup stage, replication -> Azurite (stored $(median rb_stored) B)" "$rb" "$(median_col rb_backupfn 3)" "$(max_rss_mb rb_backupfn)"
+  printf '%-58s %8s s   CPU %s s, peak RSS %s MiB; %s s measured inside the process (no .NET start-up)\n' "(b0) our replication dump (SYNC + RDB walk) -> nothing" "$rb0" "$(median_col rb0_dump 3)" "$(max_rss_mb rb0_dump)" "$(median rb0_inprocess)"
+  printf '%-58s %8s s   CPU %s s, peak RSS %s MiB\n' "(b) backup stage, replication -> Azurite (stored $(median rb_stored) B)" "$rb" "$(median_col rb_backupfn 3)" "$(max_rss_mb rb_backupfn)"
   echo "ratios:"
   echo "  b0/a = $(ratio "$rb0" "$ra")   (the same work as redis-cli; goal <= 1.1); without .NET start-up $(ratio "$(median rb0_inprocess)" "$ra")"
   echo "  b/a  = $(ratio "$rb" "$ra")   (with SHA-256 x2, Brotli q1 and the upload; goal <= 1.1)"
@@ -259,8 +259,8 @@ JSON
   {
   echo "== Engine fixed cost of a one-target backupfn backup, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, medians of $eruns interleaved rounds =="
   echo "data: bench_tiny (one table, 100 rows); backup + verify + restore test + prune, to Azurite; hub $hub"
-  printf '%-58s %8s s   CPU %s s, peak RSS %s MB\n' "old: in-process engine ($baseline_commit)" "$eo" "$(median_col eng_old 3)" "$(max_rss_mb eng_old)"
-  printf '%-58s %8s s   CPU %s s, peak RSS %s MB, Azurite CPU %s s\n' "new: Durable Task engine on Azurite" "$en" "$(median_col eng_new 3)" "$(max_rss_mb eng_new)" "$(median_col eng_new 4)"
+  printf '%-58s %8s s   CPU %s s, peak RSS %s MiB\n' "old: in-process engine ($baseline_commit)" "$eo" "$(median_col eng_old 3)" "$(max_rss_mb eng_old)"
+  printf '%-58s %8s s   CPU %s s, peak RSS %s MiB, Azurite CPU %s s\n' "new: Durable Task engine on Azurite" "$en" "$(median_col eng_new 3)" "$(max_rss_mb eng_new)" "$(median_col eng_new 4)"
   printf '%-58s %8s s   (median of paired rounds %s s)\n' "new - old" "$(awk -v a="$en" -v b="$eo" 'BEGIN { printf "%.2f", a - b }')" "$(median eng_diff)"
   printf '%-58s %8s\n' "new / old" "$(ratio "$en" "$eo")"
   echo "new engine's own timing (ms, medians of each column):"
