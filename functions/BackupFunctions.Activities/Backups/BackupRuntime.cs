@@ -8,8 +8,9 @@ using Microsoft.Extensions.Logging;
 namespace BackupFunctions.Activities.Backups;
 
 /// <summary>
-/// What every activity needs: validated options, the vault, the clock and logging. One per host
-/// process; activities are plain classes over it, so both hosts run the same code.
+/// The composition root each host builds once per process: validated options, the vault, the
+/// clock, logging, secrets and targets. Activities never take it; they take the parts they use
+/// (see <see cref="BackupRuntimeActivities"/>), so both hosts run the same code.
 /// </summary>
 public sealed class BackupRuntime
 {
