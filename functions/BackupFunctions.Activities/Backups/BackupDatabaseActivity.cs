@@ -1,10 +1,10 @@
-using BackupFunctions.Vault.Storage;
+using System.Diagnostics;
 using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Activities.Telemetry;
-using System.Diagnostics;
 using BackupFunctions.Engines;
 using BackupFunctions.Vault.Catalog;
 using BackupFunctions.Vault.Pipeline;
+using BackupFunctions.Vault.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace BackupFunctions.Activities.Backups;

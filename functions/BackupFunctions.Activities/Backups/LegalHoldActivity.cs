@@ -1,6 +1,6 @@
-using BackupFunctions.Vault.Storage;
 using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Vault.Catalog;
+using BackupFunctions.Vault.Storage;
 
 namespace BackupFunctions.Activities.Backups;
 

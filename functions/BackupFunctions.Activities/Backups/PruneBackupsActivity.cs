@@ -1,9 +1,9 @@
-using Microsoft.Extensions.Logging;
-using BackupFunctions.Vault.Storage;
 using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Activities.Telemetry;
 using BackupFunctions.Vault.Catalog;
 using BackupFunctions.Vault.Retention;
+using BackupFunctions.Vault.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace BackupFunctions.Activities.Backups;
 

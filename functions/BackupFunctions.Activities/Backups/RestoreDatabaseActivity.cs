@@ -1,9 +1,9 @@
-using Microsoft.Extensions.Logging;
 using System.Diagnostics;
 using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Engines;
 using BackupFunctions.Vault.Catalog;
 using BackupFunctions.Vault.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace BackupFunctions.Activities.Backups;
 

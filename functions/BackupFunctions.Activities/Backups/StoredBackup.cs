@@ -1,8 +1,8 @@
 using BackupFunctions.Activities.Configuration;
-using BackupFunctions.Vault.Storage;
-using BackupFunctions.Vault.Pipeline;
 using BackupFunctions.Engines;
 using BackupFunctions.Vault.Catalog;
+using BackupFunctions.Vault.Pipeline;
+using BackupFunctions.Vault.Storage;
 
 namespace BackupFunctions.Activities.Backups;
 

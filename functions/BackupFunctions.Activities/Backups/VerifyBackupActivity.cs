@@ -1,10 +1,10 @@
-using Microsoft.Extensions.Logging;
-using BackupFunctions.Vault.Storage;
 using BackupFunctions.Activities.Configuration;
-using BackupFunctions.Vault.Pipeline;
 using BackupFunctions.Activities.Telemetry;
 using BackupFunctions.Engines;
 using BackupFunctions.Vault.Catalog;
+using BackupFunctions.Vault.Pipeline;
+using BackupFunctions.Vault.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace BackupFunctions.Activities.Backups;
 

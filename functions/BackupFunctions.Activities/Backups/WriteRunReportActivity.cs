@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Logging;
 using BackupFunctions.Activities.Runs;
 using BackupFunctions.Vault.Catalog;
 using BackupFunctions.Vault.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace BackupFunctions.Activities.Backups;
 

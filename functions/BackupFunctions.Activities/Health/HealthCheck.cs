@@ -1,5 +1,5 @@
-using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Activities.Backups;
+using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Vault.Catalog;
 
 namespace BackupFunctions.Activities.Health;

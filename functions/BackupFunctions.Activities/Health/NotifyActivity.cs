@@ -1,15 +1,15 @@
-using BackupFunctions.Vault.Storage;
-using BackupFunctions.Activities.Configuration;
 using System.Globalization;
 using System.Net;
-using Polly;
-using Polly.Retry;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using BackupFunctions.Activities.Backups;
+using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Activities.Runs;
 using BackupFunctions.Vault.Catalog;
+using BackupFunctions.Vault.Storage;
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
 
 namespace BackupFunctions.Activities.Health;
 
