@@ -22,6 +22,15 @@ var host = new HostBuilder()
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => BackupRuntime.Create(options, TimeProvider.System, sp.GetRequiredService<ILoggerFactory>()));
 
+        // Each activity gets the runtime's parts it uses; a new one per invocation, as in the local host.
+        services.AddTransient(sp => sp.GetRequiredService<BackupRuntime>().BackupDatabaseActivity());
+        services.AddTransient(sp => sp.GetRequiredService<BackupRuntime>().VerifyBackupActivity());
+        services.AddTransient(sp => sp.GetRequiredService<BackupRuntime>().RestoreTestActivity());
+        services.AddTransient(sp => sp.GetRequiredService<BackupRuntime>().PruneBackupsActivity());
+        services.AddTransient(sp => sp.GetRequiredService<BackupRuntime>().RestoreDatabaseActivity());
+        services.AddTransient(sp => sp.GetRequiredService<BackupRuntime>().WriteRunReportActivity());
+        services.AddTransient(sp => sp.GetRequiredService<BackupRuntime>().NotifyActivity());
+
         // The BackupFunctions meter and traces (README "Observability") go to Application Insights
         // through OpenTelemetry; the exporter is attached only when the connection string is set,
         // because it refuses to start without one.

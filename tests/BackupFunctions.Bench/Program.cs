@@ -60,7 +60,7 @@ switch (args.ElementAtOrDefault(0))
 
     case "backup-only":
         var runtime = BackupRuntime.Create(BackupConfiguration.Load(args[1]), TimeProvider.System, NullLoggerFactory.Instance);
-        var backup = await new BackupDatabaseActivity(runtime).RunAsync(new BackupDatabaseInput(args[2]), null, CancellationToken.None);
+        var backup = await runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput(args[2]), null, CancellationToken.None);
         Console.WriteLine(FormattableString.Invariant($"backup-only seconds={clock.Elapsed.TotalSeconds:F2} raw={backup.RawBytes} stored={backup.StoredBytes}"));
         break;
 

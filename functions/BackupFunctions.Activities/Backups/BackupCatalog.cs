@@ -1,4 +1,6 @@
+using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Vault.Catalog;
+using BackupFunctions.Vault.Storage;
 
 namespace BackupFunctions.Activities.Backups;
 
@@ -6,13 +8,13 @@ namespace BackupFunctions.Activities.Backups;
 public sealed record CatalogEntry(BackupManifest Manifest, VerificationStatus? LastVerify, RestoreTestOutcome? LastRestoreTest);
 
 /// <summary>Queries over the vault's manifests: only backups with a manifest exist.</summary>
-public sealed class BackupCatalog(BackupRuntime runtime)
+public sealed class BackupCatalog(BlobVault vault, Targets targets)
 {
     /// <summary>Backups of a target (or all), newest first, with their latest check outcomes.</summary>
     public async Task<IReadOnlyList<CatalogEntry>> ListAsync(string? target, CancellationToken cancellationToken)
     {
         var manifests = new List<BackupManifest>();
-        await foreach (var m in runtime.Vault.ListManifestsAsync(target, cancellationToken))
+        await foreach (var m in vault.ListManifestsAsync(target, cancellationToken))
         {
             manifests.Add(m);
         }
@@ -20,7 +22,7 @@ public sealed class BackupCatalog(BackupRuntime runtime)
         var entries = new List<CatalogEntry>(manifests.Count);
         foreach (var m in manifests.OrderByDescending(m => m.CompletedAt).ThenByDescending(m => m.Id, StringComparer.Ordinal))
         {
-            var checks = BackupId.TryParse(m.Id, out var id) ? await runtime.Vault.ListChecksAsync(id, cancellationToken) : [];
+            var checks = BackupId.TryParse(m.Id, out var id) ? await vault.ListChecksAsync(id, cancellationToken) : [];
             entries.Add(new CatalogEntry(m,
                 Outcome<VerificationStatus>(checks.LastOrDefault(c => c.Kind == VerifyBackupActivity.CheckKind)?.Outcome),
                 Outcome<RestoreTestOutcome>(checks.LastOrDefault(c => c.Kind == RestoreTestActivity.CheckKind)?.Outcome)));
@@ -35,9 +37,9 @@ public sealed class BackupCatalog(BackupRuntime runtime)
     /// <summary>The newest backup id of a target; NotFound when it has none.</summary>
     public async Task<string> LatestAsync(string target, CancellationToken cancellationToken)
     {
-        runtime.Resolve(target); // an unknown target is a configuration error, not "no backups"
+        targets.Resolve(target); // an unknown target is a configuration error, not "no backups"
         BackupManifest? newest = null;
-        await foreach (var m in runtime.Vault.ListManifestsAsync(target, cancellationToken))
+        await foreach (var m in vault.ListManifestsAsync(target, cancellationToken))
         {
             if (newest is null || m.CompletedAt > newest.CompletedAt)
             {
@@ -46,6 +48,6 @@ public sealed class BackupCatalog(BackupRuntime runtime)
         }
 
         return newest?.Id ?? throw new Engines.EngineException(Engines.FailureKind.NotFound,
-            $"target '{target}' has no backups in container '{runtime.Vault.ContainerName}' (run 'backupfn backup --target {target}')");
+            $"target '{target}' has no backups in container '{vault.ContainerName}' (run 'backupfn backup --target {target}')");
     }
 }

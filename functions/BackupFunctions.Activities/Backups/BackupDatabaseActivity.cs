@@ -1,8 +1,10 @@
-using BackupFunctions.Activities.Telemetry;
 using System.Diagnostics;
+using BackupFunctions.Activities.Configuration;
+using BackupFunctions.Activities.Telemetry;
 using BackupFunctions.Engines;
 using BackupFunctions.Vault.Catalog;
 using BackupFunctions.Vault.Pipeline;
+using BackupFunctions.Vault.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace BackupFunctions.Activities.Backups;
@@ -19,15 +21,15 @@ public sealed record BackupDatabaseOutput(string BackupId, string Target, long R
 /// Runs at least once, so it is idempotent: given a backup id whose manifest exists, it returns
 /// that backup instead of making a second one.
 /// </summary>
-public sealed partial class BackupDatabaseActivity(BackupRuntime runtime, ActivityEnvironment? environment = null)
-    : BackupActivity<BackupDatabaseInput, BackupDatabaseOutput>(runtime.Loggers, environment)
+public sealed partial class BackupDatabaseActivity(BlobVault vault, Targets targets, TimeProvider time, ILoggerFactory loggers, ActivityEnvironment? environment = null)
+    : BackupActivity<BackupDatabaseInput, BackupDatabaseOutput>(loggers, environment)
 {
     protected override Task<BackupDatabaseOutput> ExecuteAsync(BackupDatabaseInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         RunAsync(input, progress, cancellationToken);
 
     protected override string? ProgressLabel(BackupDatabaseInput input) => $"{input.Target} backup";
 
-    private readonly ILogger _logger = runtime.Loggers.CreateLogger<BackupDatabaseActivity>();
+    private readonly ILogger _logger = loggers.CreateLogger<BackupDatabaseActivity>();
 
     public async Task<BackupDatabaseOutput> RunAsync(BackupDatabaseInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
@@ -49,9 +51,8 @@ public sealed partial class BackupDatabaseActivity(BackupRuntime runtime, Activi
 
     private async Task<BackupDatabaseOutput> BackupAsync(BackupDatabaseInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
-        var target = await runtime.ResolveAsync(input.Target, cancellationToken);
-        var vault = runtime.Vault;
-        var id = input.BackupId is null ? BackupId.New(target.Name, runtime.Time.GetUtcNow(), Random.Shared) : TargetErrors.ParseId(input.BackupId);
+        var target = await targets.ResolveAsync(input.Target, cancellationToken);
+        var id = input.BackupId is null ? BackupId.New(target.Name, time.GetUtcNow(), Random.Shared) : TargetErrors.ParseId(input.BackupId);
         if (await vault.ReadManifestAsync(id, cancellationToken) is { } done)
         {
             return Output(done, 0);
@@ -59,19 +60,19 @@ public sealed partial class BackupDatabaseActivity(BackupRuntime runtime, Activi
 
         await vault.EnsureContainerAsync(cancellationToken);
         string? keyId = target.Options.Encryption?.KeyId;
-        byte[]? key = keyId is null ? null : await runtime.Keys.GetAsync(keyId, cancellationToken);
+        byte[]? key = keyId is null ? null : await targets.Keys.GetAsync(keyId, cancellationToken);
         string extension = target.Engine.DataExtension + Compression.Suffix(target.Compression) + (keyId is null ? "" : ".enc");
         if (await vault.StatAsync(BlobLayout.Data(id, extension), cancellationToken) is not null)
         {
             // An earlier attempt committed its data but died before the manifest: that data is
             // unproven (no manifest, never listed; the orphan sweep removes it). Start afresh.
             var orphan = id;
-            id = BackupId.New(target.Name, runtime.Time.GetUtcNow(), Random.Shared);
+            id = BackupId.New(target.Name, time.GetUtcNow(), Random.Shared);
             Logs.BackupOrphan(_logger, orphan.Value, id.Value);
         }
 
         var clock = Stopwatch.StartNew();
-        var startedAt = runtime.Time.GetUtcNow();
+        var startedAt = time.GetUtcNow();
         // Tells a concurrent prune (any process) that this target has a backup in flight.
         string running = BlobLayout.Running(id);
         if (await vault.StatAsync(running, cancellationToken) is null)
@@ -87,7 +88,7 @@ public sealed partial class BackupDatabaseActivity(BackupRuntime runtime, Activi
 
         DumpResult dump;
         PipelineResult stored;
-        await using (var pipeline = runtime.Vault.OpenDataWriter(dataBlob, compression, encryption: key is null ? null : (key, keyId!)))
+        await using (var pipeline = vault.OpenDataWriter(dataBlob, compression, encryption: key is null ? null : (key, keyId!)))
         {
             if (progress is not null)
             {
@@ -115,7 +116,7 @@ public sealed partial class BackupDatabaseActivity(BackupRuntime runtime, Activi
             Format = dump.Format,
             Source = target.Description,
             StartedAt = startedAt,
-            CompletedAt = runtime.Time.GetUtcNow(),
+            CompletedAt = time.GetUtcNow(),
             Compression = compressionName,
             Encryption = keyId is null ? null : new EncryptionInfo(Vault.Encryption.FramedAesGcm.Algorithm, keyId),
             RawBytes = stored.RawBytes,

@@ -2,29 +2,15 @@ using Azure.Identity;
 using Azure.Storage.Blobs;
 using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Engines;
-using BackupFunctions.Engines.Neo4j;
-using BackupFunctions.Engines.Postgres;
-using BackupFunctions.Engines.Redis;
-using BackupFunctions.Vault.Pipeline;
 using BackupFunctions.Vault.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace BackupFunctions.Activities.Backups;
 
-/// <summary>A configured target with its engine and resolved connections (which never leave this object in messages).</summary>
-public sealed record ResolvedTarget(string Name, TargetOptions Options, IDatabaseEngine Engine, string Connection, string? RestoreTestConnection)
-{
-    public CompressionKind Compression => Vault.Pipeline.Compression.Parse(Options.Compression) ?? CompressionKind.Brotli;
-
-    /// <summary>host:port/database of the source.</summary>
-    public string Description => Engine.Describe(Connection);
-
-    public override string ToString() => $"{Name} ({Description})";
-}
-
 /// <summary>
-/// What every activity needs: validated options, the vault, the clock and logging. One per host
-/// process; activities are plain classes over it, so both hosts run the same code.
+/// The composition root each host builds once per process: validated options, the vault, the
+/// clock, logging, secrets and targets. Activities never take it; they take the parts they use
+/// (see <see cref="BackupRuntimeActivities"/>), so both hosts run the same code.
 /// </summary>
 public sealed class BackupRuntime
 {
@@ -35,6 +21,7 @@ public sealed class BackupRuntime
         Vault = vault;
         Time = time;
         Loggers = loggers;
+        Targets = new Targets(options, secrets, time);
     }
 
     public BackupOptions Options { get; }
@@ -46,7 +33,7 @@ public sealed class BackupRuntime
     public SecretResolver? Secrets { get; }
 
     /// <summary>Client-side encryption keys by id.</summary>
-    public EncryptionKeys Keys => new(Options, Secrets);
+    public EncryptionKeys Keys => Targets.Keys;
 
     /// <summary>Builds the runtime from options: a blob container client from the storage connection.</summary>
     public static BackupRuntime Create(BackupOptions options, TimeProvider time, ILoggerFactory loggers, SecretResolver? secrets = null)
@@ -82,57 +69,18 @@ public sealed class BackupRuntime
         }
     }
 
-    /// <summary>
-    /// The named target with its connections resolved, reading ConnectionSecret values from Key
-    /// Vault (cached briefly). Use this wherever a connection is opened.
-    /// </summary>
-    public async Task<ResolvedTarget> ResolveAsync(string name, CancellationToken cancellationToken)
-    {
-        var target = Resolve(name);
-        var o = target.Options;
-        string connection = o.Connection ?? await SecretAsync(o.ConnectionSecret!, $"Backup:Targets:{name}:ConnectionSecret", cancellationToken);
-        string? restoreTest = o.RestoreTest is null ? null
-            : o.RestoreTest.Connection ?? await SecretAsync(o.RestoreTest.ConnectionSecret!, $"Backup:Targets:{name}:RestoreTest:ConnectionSecret", cancellationToken);
-        return target with { Connection = connection, RestoreTestConnection = restoreTest };
-    }
+    /// <summary>Target resolution: the named targets with their engines, connections and keys.</summary>
+    public Targets Targets { get; }
 
-    private Task<string> SecretAsync(string secretName, string key, CancellationToken cancellationToken) =>
-        Secrets?.GetAsync(secretName, key, cancellationToken)
-        ?? throw new BackupConfigurationException($"{key} needs Backup:KeyVaultUri");
+    /// <inheritdoc cref="Targets.ResolveAsync"/>
+    public Task<ResolvedTarget> ResolveAsync(string name, CancellationToken cancellationToken) => Targets.ResolveAsync(name, cancellationToken);
 
-    /// <summary>
-    /// The named target for checks that open no connection (its Connection is empty when it comes
-    /// from a secret: use <see cref="ResolveAsync"/> to connect). A configuration error naming the
-    /// known targets when it does not exist.
-    /// </summary>
-    public ResolvedTarget Resolve(string name)
-    {
-        if (!Options.Targets.TryGetValue(name, out var target))
-        {
-            string known = Options.Targets.Count == 0 ? "none" : string.Join(", ", Options.Targets.Keys.Order(StringComparer.Ordinal));
-            throw new BackupConfigurationException($"unknown target '{name}' (configured targets: {known})");
-        }
+    /// <inheritdoc cref="Targets.Resolve"/>
+    public ResolvedTarget Resolve(string name) => Targets.Resolve(name);
 
-        var engine = EngineFor(target.Engine.Trim().ToLowerInvariant(), name);
-        return new ResolvedTarget(name, target, engine, target.Connection ?? "", target.RestoreTest?.Connection);
-    }
-
-    /// <summary>
-    /// The engine that reads a stored backup: the one of its target when that is still configured
-    /// (so its ToolsDirectory applies), else the engine named by the manifest.
-    /// </summary>
-    public IDatabaseEngine EngineFor(string engineName, string targetName)
-    {
-        Options.Targets.TryGetValue(targetName, out var target);
-        return engineName switch
-        {
-            "postgres" => new PostgresEngine(target?.ToolsDirectory, Time),
-            "redis" => new RedisEngine(target?.Strategy, Time),
-            "neo4j" => new Neo4jEngine(target?.Database),
-            _ => throw new BackupConfigurationException($"backups of engine '{engineName}' cannot be read by this build"),
-        };
-    }
+    /// <inheritdoc cref="Targets.EngineFor"/>
+    public IDatabaseEngine EngineFor(string engineName, string targetName) => Targets.EngineFor(engineName, targetName);
 
     /// <summary>Every configured target name, in a stable order.</summary>
-    public IReadOnlyList<string> TargetNames => Options.Targets.Keys.Order(StringComparer.Ordinal).ToList();
+    public IReadOnlyList<string> TargetNames => Targets.Names;
 }

@@ -1,6 +1,9 @@
+using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Activities.Telemetry;
 using BackupFunctions.Vault.Catalog;
 using BackupFunctions.Vault.Retention;
+using BackupFunctions.Vault.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace BackupFunctions.Activities.Backups;
 
@@ -24,8 +27,8 @@ public sealed record PruneBackupsOutput(string Target, IReadOnlyList<string> Rem
 /// that the next prune finishes, never an unlisted orphan. Data blobs whose manifest never appeared
 /// are swept once older than a day. A dry run plans the same and deletes nothing. Idempotent.
 /// </summary>
-public sealed class PruneBackupsActivity(BackupRuntime runtime, ActivityEnvironment? environment = null)
-    : BackupActivity<PruneBackupsInput, PruneBackupsOutput>(runtime.Loggers, environment)
+public sealed class PruneBackupsActivity(BlobVault vault, Targets targets, ImmutabilityOptions immutability, TimeProvider time, ILoggerFactory loggers, ActivityEnvironment? environment = null)
+    : BackupActivity<PruneBackupsInput, PruneBackupsOutput>(loggers, environment)
 {
     protected override Task<PruneBackupsOutput> ExecuteAsync(PruneBackupsInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         RunAsync(input, cancellationToken);
@@ -38,23 +41,23 @@ public sealed class PruneBackupsActivity(BackupRuntime runtime, ActivityEnvironm
 
     public async Task<PruneBackupsOutput> RunAsync(PruneBackupsInput input, CancellationToken cancellationToken)
     {
-        var target = runtime.Resolve(input.Target);
+        var target = targets.Resolve(input.Target);
         using var span = BackupTelemetry.Start("prune", input.Target);
-        var now = runtime.Time.GetUtcNow();
-        var entries = await new BackupCatalog(runtime).ListAsync(input.Target, cancellationToken);
+        var now = time.GetUtcNow();
+        var entries = await new BackupCatalog(vault, targets).ListAsync(input.Target, cancellationToken);
         var r = target.Options.Retention;
         var policy = new RetentionPolicy(r.KeepLast, r.KeepDaily, r.KeepWeekly, r.KeepMonthly, r.KeepYearly,
             r.TimeZone is null ? null : TimeZoneInfo.FindSystemTimeZoneById(r.TimeZone));
-        var blobs = await runtime.Vault.ListBlobsAsync(BlobLayout.TargetPrefix(input.Target), cancellationToken);
+        var blobs = await vault.ListBlobsAsync(BlobLayout.TargetPrefix(input.Target), cancellationToken);
         bool running = blobs.Any(b => b.Name.EndsWith("/" + BlobLayout.RunningFileName, StringComparison.Ordinal) && now - b.CreatedOn < RunningMarkerAge);
-        var guards = new RetentionGuards(TimeSpan.FromDays(runtime.Options.Storage.Immutability.MinRetentionDays), running);
+        var guards = new RetentionGuards(TimeSpan.FromDays(immutability.MinRetentionDays), running);
         var facts = new List<BackupFacts>(entries.Count);
         foreach (var e in entries)
         {
             facts.Add(new BackupFacts(e.Manifest.Id, e.Manifest.CompletedAt,
                 Verified: e.LastVerify == VerificationStatus.Ok, RestoreTested: e.LastRestoreTest == RestoreTestOutcome.Passed,
                 ImmutableUntil: e.Manifest.Immutability.Status == ImmutabilityStatus.Applied ? e.Manifest.Immutability.RetainUntil : null,
-                LegalHold: await runtime.Vault.HasLegalHoldAsync(e.Manifest.Blobs.Data, cancellationToken)));
+                LegalHold: await vault.HasLegalHoldAsync(e.Manifest.Blobs.Data, cancellationToken)));
         }
 
         var plan = RetentionPlanner.Plan(facts, policy, now, guards);
@@ -111,15 +114,15 @@ public sealed class PruneBackupsActivity(BackupRuntime runtime, ActivityEnvironm
         }
 
         string manifest = BlobLayout.Manifest(id);
-        foreach (var (name, _) in await runtime.Vault.ListBlobsAsync(BlobLayout.BackupPrefix(id), cancellationToken))
+        foreach (var (name, _) in await vault.ListBlobsAsync(BlobLayout.BackupPrefix(id), cancellationToken))
         {
-            if (name != manifest && !await runtime.Vault.DeleteAsync(name, cancellationToken))
+            if (name != manifest && !await vault.DeleteAsync(name, cancellationToken))
             {
                 return false;
             }
         }
 
-        return await runtime.Vault.DeleteAsync(manifest, cancellationToken);
+        return await vault.DeleteAsync(manifest, cancellationToken);
     }
 
     /// <summary>Removes the blobs of backups that never got a manifest, once older than <see cref="OrphanAge"/>.</summary>
@@ -139,7 +142,7 @@ public sealed class PruneBackupsActivity(BackupRuntime runtime, ActivityEnvironm
 
             foreach (var (name, _) in group)
             {
-                if (await runtime.Vault.DeleteAsync(name, cancellationToken))
+                if (await vault.DeleteAsync(name, cancellationToken))
                 {
                     swept.Add(name);
                 }

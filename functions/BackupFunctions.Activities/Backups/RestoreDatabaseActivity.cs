@@ -3,6 +3,7 @@ using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Engines;
 using BackupFunctions.Vault.Catalog;
 using BackupFunctions.Vault.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace BackupFunctions.Activities.Backups;
 
@@ -23,8 +24,8 @@ public sealed record RestoreDatabaseOutput(string BackupId, string Destination, 
 /// overwrites the destination. Each restore is recorded as a "restore" check record; with a request
 /// id, a request already restored is not restored again.
 /// </summary>
-public sealed class RestoreDatabaseActivity(BackupRuntime runtime, ActivityEnvironment? environment = null)
-    : BackupActivity<RestoreDatabaseInput, RestoreDatabaseOutput>(runtime.Loggers, environment)
+public sealed class RestoreDatabaseActivity(BlobVault vault, Targets targets, TimeProvider time, ILoggerFactory loggers, ActivityEnvironment? environment = null)
+    : BackupActivity<RestoreDatabaseInput, RestoreDatabaseOutput>(loggers, environment)
 {
     protected override Task<RestoreDatabaseOutput> ExecuteAsync(RestoreDatabaseInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         RunAsync(input, progress, cancellationToken);
@@ -37,16 +38,16 @@ public sealed class RestoreDatabaseActivity(BackupRuntime runtime, ActivityEnvir
     {
         string backupId = input.BackupId
             ?? (input.Latest && input.Target is not null
-                ? await new BackupCatalog(runtime).LatestAsync(input.Target, cancellationToken)
+                ? await new BackupCatalog(vault, targets).LatestAsync(input.Target, cancellationToken)
                 : throw new BackupConfigurationException("which backup? give a backup id, or a target with latest"));
-        var backup = await StoredBackup.GetAsync(runtime, backupId, cancellationToken);
+        var backup = await StoredBackup.GetAsync(vault, targets, backupId, cancellationToken);
         if (input.RequestId is not null && await FindEarlierAsync(backup, input.RequestId, cancellationToken) is { } earlier)
         {
             return new RestoreDatabaseOutput(backup.Id.Value, input.Destination, true,
                 $"request {input.RequestId} already restored this backup ({earlier.BlobName}); not restored again", 0, AlreadyDone: true);
         }
 
-        var destination = await runtime.ResolveAsync(input.Destination, cancellationToken);
+        var destination = await targets.ResolveAsync(input.Destination, cancellationToken);
         if (destination.Engine.Name != backup.Manifest.Engine)
         {
             throw new BackupConfigurationException(
@@ -56,8 +57,8 @@ public sealed class RestoreDatabaseActivity(BackupRuntime runtime, ActivityEnvir
         return await TargetErrors.About($"restore of {backup.Id} into '{destination.Name}'", async () =>
         {
             var clock = Stopwatch.StartNew();
-            var startedAt = runtime.Time.GetUtcNow();
-            await using var reader = await backup.OpenAsync(runtime, cancellationToken)
+            var startedAt = time.GetUtcNow();
+            await using var reader = await backup.OpenAsync(vault, targets.Keys, cancellationToken)
                 ?? throw new EngineException(FailureKind.NotFound, $"data blob '{backup.Manifest.Blobs.Data}' is missing (run 'backupfn verify {backup.Id}')");
             if (progress is not null)
             {
@@ -79,21 +80,21 @@ public sealed class RestoreDatabaseActivity(BackupRuntime runtime, ActivityEnvir
             var (equal, detail) = StatsComparison.Compare(backup.Manifest.SourceStats.Counts, restored.Counts);
             string summary = $"restored into {destination.Description}: {detail}";
             var record = new CheckRecord(backup.Id.Value, CheckKind, (equal ? RestoreRecordOutcome.Restored : RestoreRecordOutcome.CountsDiffer).ToString(), summary,
-                startedAt, runtime.Time.GetUtcNow(), restored.Counts);
+                startedAt, time.GetUtcNow(), restored.Counts);
             var metadata = new Dictionary<string, string> { ["destination"] = destination.Name };
             if (input.RequestId is not null)
             {
                 metadata["requestid"] = input.RequestId;
             }
 
-            await backup.RecordAsync(runtime, record, cancellationToken, metadata);
+            await backup.RecordAsync(vault, record, cancellationToken, metadata);
             return new RestoreDatabaseOutput(backup.Id.Value, destination.Name, equal, summary, clock.Elapsed.TotalSeconds);
         });
     }
 
     private async Task<CheckSummary?> FindEarlierAsync(StoredBackup backup, string requestId, CancellationToken cancellationToken)
     {
-        var checks = await runtime.Vault.ListChecksAsync(backup.Id, cancellationToken);
+        var checks = await vault.ListChecksAsync(backup.Id, cancellationToken);
         return checks.LastOrDefault(c => c.Kind == CheckKind && c.Metadata.TryGetValue("requestid", out string? id) && id == requestId);
     }
 }

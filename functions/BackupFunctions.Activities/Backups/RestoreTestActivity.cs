@@ -1,7 +1,10 @@
-using BackupFunctions.Activities.Telemetry;
 using System.Diagnostics;
+using BackupFunctions.Activities.Configuration;
+using BackupFunctions.Activities.Telemetry;
 using BackupFunctions.Engines;
 using BackupFunctions.Vault.Catalog;
+using BackupFunctions.Vault.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace BackupFunctions.Activities.Backups;
 
@@ -14,8 +17,8 @@ public sealed record RestoreTestOutput(string BackupId, bool Passed, string Deta
 /// manifest's source stats, records the outcome, and drops the scratch database even on failure.
 /// A restore that fails is an outcome (Passed = false); an unreachable scratch server is an error.
 /// </summary>
-public sealed class RestoreTestActivity(BackupRuntime runtime, ActivityEnvironment? environment = null)
-    : BackupActivity<string, RestoreTestOutput>(runtime.Loggers, environment)
+public sealed class RestoreTestActivity(BlobVault vault, Targets targets, TimeProvider time, ILoggerFactory loggers, ActivityEnvironment? environment = null)
+    : BackupActivity<string, RestoreTestOutput>(loggers, environment)
 {
     protected override Task<RestoreTestOutput> ExecuteAsync(string input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         RunAsync(input, progress, cancellationToken);
@@ -26,12 +29,12 @@ public sealed class RestoreTestActivity(BackupRuntime runtime, ActivityEnvironme
 
     public async Task<RestoreTestOutput> RunAsync(string backupId, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
-        var backup = await StoredBackup.GetAsync(runtime, backupId, cancellationToken);
-        var target = await runtime.ResolveAsync(backup.Manifest.Target, cancellationToken);
+        var backup = await StoredBackup.GetAsync(vault, targets, backupId, cancellationToken);
+        var target = await targets.ResolveAsync(backup.Manifest.Target, cancellationToken);
         string server = target.RestoreTestConnection ?? target.Connection;
         using var span = BackupTelemetry.Start("restore-test", backup.Manifest.Target, backup.Id.Value);
         var clock = Stopwatch.StartNew();
-        var startedAt = runtime.Time.GetUtcNow();
+        var startedAt = time.GetUtcNow();
 
         var (passed, detail, counts) = await TargetErrors.About($"restore test of {backup.Id}",
             () => RestoreAndCompareAsync(backup, server, progress, cancellationToken));
@@ -41,8 +44,8 @@ public sealed class RestoreTestActivity(BackupRuntime runtime, ActivityEnvironme
             BackupTelemetry.Fail(span, detail);
         }
 
-        var record = new CheckRecord(backup.Id.Value, CheckKind, (passed ? RestoreTestOutcome.Passed : RestoreTestOutcome.Failed).ToString(), detail, startedAt, runtime.Time.GetUtcNow(), counts);
-        string blob = await backup.RecordAsync(runtime, record, cancellationToken);
+        var record = new CheckRecord(backup.Id.Value, CheckKind, (passed ? RestoreTestOutcome.Passed : RestoreTestOutcome.Failed).ToString(), detail, startedAt, time.GetUtcNow(), counts);
+        string blob = await backup.RecordAsync(vault, record, cancellationToken);
         return new RestoreTestOutput(backup.Id.Value, passed, detail, clock.Elapsed.TotalSeconds, blob);
     }
 
@@ -50,7 +53,7 @@ public sealed class RestoreTestActivity(BackupRuntime runtime, ActivityEnvironme
         StoredBackup backup, string server, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         await using var scratch = await backup.Engine.CreateScratchAsync(server, cancellationToken);
-        await using var reader = await backup.OpenAsync(runtime, cancellationToken);
+        await using var reader = await backup.OpenAsync(vault, targets.Keys, cancellationToken);
         if (reader is null)
         {
             return (false, $"data blob '{backup.Manifest.Blobs.Data}' is missing", null);

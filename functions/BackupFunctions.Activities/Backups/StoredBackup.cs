@@ -1,6 +1,8 @@
-using BackupFunctions.Vault.Pipeline;
+using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Engines;
 using BackupFunctions.Vault.Catalog;
+using BackupFunctions.Vault.Pipeline;
+using BackupFunctions.Vault.Storage;
 
 namespace BackupFunctions.Activities.Backups;
 
@@ -8,28 +10,28 @@ namespace BackupFunctions.Activities.Backups;
 internal sealed record StoredBackup(BackupId Id, BackupManifest Manifest, IDatabaseEngine Engine)
 {
     /// <summary>Loads the manifest; null when the backup does not exist.</summary>
-    public static async Task<StoredBackup?> FindAsync(BackupRuntime runtime, string backupId, CancellationToken cancellationToken)
+    public static async Task<StoredBackup?> FindAsync(BlobVault vault, Targets targets, string backupId, CancellationToken cancellationToken)
     {
         var id = TargetErrors.ParseId(backupId);
-        var manifest = await runtime.Vault.ReadManifestAsync(id, cancellationToken);
-        return manifest is null ? null : new StoredBackup(id, manifest, runtime.EngineFor(manifest.Engine, manifest.Target));
+        var manifest = await vault.ReadManifestAsync(id, cancellationToken);
+        return manifest is null ? null : new StoredBackup(id, manifest, targets.EngineFor(manifest.Engine, manifest.Target));
     }
 
     /// <summary>Loads the manifest; NotFound when the backup does not exist.</summary>
-    public static async Task<StoredBackup> GetAsync(BackupRuntime runtime, string backupId, CancellationToken cancellationToken) =>
-        await FindAsync(runtime, backupId, cancellationToken)
-        ?? throw new EngineException(FailureKind.NotFound, $"backup '{backupId}' not found in container '{runtime.Vault.ContainerName}' (see 'backupfn list')");
+    public static async Task<StoredBackup> GetAsync(BlobVault vault, Targets targets, string backupId, CancellationToken cancellationToken) =>
+        await FindAsync(vault, targets, backupId, cancellationToken)
+        ?? throw new EngineException(FailureKind.NotFound, $"backup '{backupId}' not found in container '{vault.ContainerName}' (see 'backupfn list')");
 
     /// <summary>A reader over the data blob; null when the data blob is missing.</summary>
-    public async Task<BackupReader?> OpenAsync(BackupRuntime runtime, CancellationToken cancellationToken)
+    public async Task<BackupReader?> OpenAsync(BlobVault vault, EncryptionKeys keys, CancellationToken cancellationToken)
     {
-        byte[]? key = Manifest.Encryption is { } e ? await runtime.Keys.GetAsync(e.KeyId, cancellationToken) : null;
-        var download = await runtime.Vault.OpenReadAsync(Manifest.Blobs.Data, cancellationToken);
+        byte[]? key = Manifest.Encryption is { } e ? await keys.GetAsync(e.KeyId, cancellationToken) : null;
+        var download = await vault.OpenReadAsync(Manifest.Blobs.Data, cancellationToken);
         return download is null ? null : new BackupReader(Manifest, download, key);
     }
 
     /// <summary>Writes a check record (a new blob; outcome also in its metadata so listings need no download).</summary>
-    public async Task<string> RecordAsync(BackupRuntime runtime, CheckRecord record, CancellationToken cancellationToken,
+    public async Task<string> RecordAsync(BlobVault vault, CheckRecord record, CancellationToken cancellationToken,
         IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
         string blob = BlobLayout.Check(Id, record.CompletedAt, record.Kind);
@@ -39,7 +41,7 @@ internal sealed record StoredBackup(BackupId Id, BackupManifest Manifest, IDatab
             metadata[key] = value;
         }
 
-        await runtime.Vault.WriteOnceAsync(blob, VaultJson.Serialize(record), metadata, cancellationToken);
+        await vault.WriteOnceAsync(blob, VaultJson.Serialize(record), metadata, cancellationToken);
         return blob;
     }
 }

@@ -1,7 +1,10 @@
-using BackupFunctions.Vault.Pipeline;
+using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Activities.Telemetry;
 using BackupFunctions.Engines;
 using BackupFunctions.Vault.Catalog;
+using BackupFunctions.Vault.Pipeline;
+using BackupFunctions.Vault.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace BackupFunctions.Activities.Backups;
 
@@ -16,8 +19,8 @@ public sealed record VerifyBackupOutput(string BackupId, VerificationStatus Stat
 /// against the manifest, and the engine's structural check. The outcome is a value and is
 /// recorded as a check blob. Idempotent apart from adding one more check record.
 /// </summary>
-public sealed class VerifyBackupActivity(BackupRuntime runtime, ActivityEnvironment? environment = null)
-    : BackupActivity<string, VerifyBackupOutput>(runtime.Loggers, environment)
+public sealed class VerifyBackupActivity(BlobVault vault, Targets targets, TimeProvider time, ILoggerFactory loggers, ActivityEnvironment? environment = null)
+    : BackupActivity<string, VerifyBackupOutput>(loggers, environment)
 {
     protected override Task<VerifyBackupOutput> ExecuteAsync(string input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         RunAsync(input, progress, cancellationToken);
@@ -28,15 +31,15 @@ public sealed class VerifyBackupActivity(BackupRuntime runtime, ActivityEnvironm
 
     public async Task<VerifyBackupOutput> RunAsync(string backupId, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
-        var backup = await StoredBackup.FindAsync(runtime, backupId, cancellationToken);
+        var backup = await StoredBackup.FindAsync(vault, targets, backupId, cancellationToken);
         if (backup is null)
         {
             return new VerifyBackupOutput(backupId, VerificationStatus.Missing,
-                $"backup '{backupId}' has no manifest in container '{runtime.Vault.ContainerName}'", null);
+                $"backup '{backupId}' has no manifest in container '{vault.ContainerName}'", null);
         }
 
         using var span = BackupTelemetry.Start("verify", backup.Manifest.Target, backup.Id.Value);
-        var startedAt = runtime.Time.GetUtcNow();
+        var startedAt = time.GetUtcNow();
         var result = await VerifyAsync(backup, progress, cancellationToken);
         BackupTelemetry.Verified(backup.Manifest.Target, result.Status.ToString());
         if (result.Status != VerificationStatus.Ok)
@@ -44,8 +47,8 @@ public sealed class VerifyBackupActivity(BackupRuntime runtime, ActivityEnvironm
             BackupTelemetry.Fail(span, $"{result.Status}: {result.Detail}");
         }
 
-        var record = new CheckRecord(backup.Id.Value, CheckKind, result.Status.ToString(), result.Detail, startedAt, runtime.Time.GetUtcNow());
-        string blob = await backup.RecordAsync(runtime, record, cancellationToken);
+        var record = new CheckRecord(backup.Id.Value, CheckKind, result.Status.ToString(), result.Detail, startedAt, time.GetUtcNow());
+        string blob = await backup.RecordAsync(vault, record, cancellationToken);
         return new VerifyBackupOutput(backup.Id.Value, result.Status, result.Detail, blob);
     }
 
@@ -54,7 +57,7 @@ public sealed class VerifyBackupActivity(BackupRuntime runtime, ActivityEnvironm
         BackupReader? opened;
         try
         {
-            opened = await backup.OpenAsync(runtime, cancellationToken);
+            opened = await backup.OpenAsync(vault, targets.Keys, cancellationToken);
         }
         catch (Configuration.BackupConfigurationException e) when (backup.Manifest.Encryption is not null)
         {
@@ -99,7 +102,7 @@ public sealed class VerifyBackupActivity(BackupRuntime runtime, ActivityEnvironm
     /// <summary>Without the key, an encrypted backup's stored bytes can still be checked: size and SHA-256.</summary>
     private async Task<VerificationResult> StoredChecksumOnlyAsync(StoredBackup backup, string why, CancellationToken cancellationToken)
     {
-        await using var download = await runtime.Vault.OpenReadAsync(backup.Manifest.Blobs.Data, cancellationToken);
+        await using var download = await vault.OpenReadAsync(backup.Manifest.Blobs.Data, cancellationToken);
         if (download is null)
         {
             return new VerificationResult(VerificationStatus.Missing, $"data blob '{backup.Manifest.Blobs.Data}' is missing");

@@ -1,6 +1,7 @@
 using BackupFunctions.Activities.Runs;
 using BackupFunctions.Vault.Catalog;
 using BackupFunctions.Vault.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace BackupFunctions.Activities.Backups;
 
@@ -9,8 +10,8 @@ namespace BackupFunctions.Activities.Backups;
 /// report as a page, with each target's stored size over time from the catalog), both create-only.
 /// Runs at least once: a retry that finds its own report already written succeeds.
 /// </summary>
-public sealed class WriteRunReportActivity(BackupRuntime runtime, ActivityEnvironment? environment = null)
-    : BackupActivity<RunReport, string>(runtime.Loggers, environment)
+public sealed class WriteRunReportActivity(BlobVault vault, ILoggerFactory loggers, ActivityEnvironment? environment = null)
+    : BackupActivity<RunReport, string>(loggers, environment)
 {
     protected override Task<string> ExecuteAsync(RunReport input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         RunAsync(input, cancellationToken);
@@ -20,14 +21,14 @@ public sealed class WriteRunReportActivity(BackupRuntime runtime, ActivityEnviro
     {
         string runId = report.RunId;
         string blob = BlobLayout.RunReport(runId, new DateTimeOffset(DateTime.SpecifyKind(report.StartedAt, DateTimeKind.Utc)));
-        await runtime.Vault.EnsureContainerAsync(cancellationToken);
+        await vault.EnsureContainerAsync(cancellationToken);
         await WriteAsync(blob, runId, VaultJson.Serialize(report), "application/json", cancellationToken);
         var history = new Dictionary<string, IReadOnlyList<SizePoint>>(StringComparer.Ordinal);
         foreach (string target in report.Targets.Select(t => t.Target).Distinct(StringComparer.Ordinal))
         {
             // Manifests alone: the chart needs sizes, not the check records the catalog also lists per backup.
             var points = new List<SizePoint>();
-            await foreach (var m in runtime.Vault.ListManifestsAsync(target, cancellationToken))
+            await foreach (var m in vault.ListManifestsAsync(target, cancellationToken))
             {
                 points.Add(new SizePoint(m.CompletedAt, m.RawBytes, m.StoredBytes));
             }
@@ -43,12 +44,12 @@ public sealed class WriteRunReportActivity(BackupRuntime runtime, ActivityEnviro
     {
         try
         {
-            await runtime.Vault.WriteOnceAsync(blob, content, new Dictionary<string, string> { ["runid"] = runId }, cancellationToken, contentType);
+            await vault.WriteOnceAsync(blob, content, new Dictionary<string, string> { ["runid"] = runId }, cancellationToken, contentType);
         }
         catch (VaultException)
         {
             // Written by an earlier attempt of this same activity? Then this attempt is done too.
-            var existing = await runtime.Vault.StatAsync(blob, cancellationToken);
+            var existing = await vault.StatAsync(blob, cancellationToken);
             if (existing is null || !existing.Metadata.TryGetValue("runid", out string? id) || id != runId)
             {
                 throw;

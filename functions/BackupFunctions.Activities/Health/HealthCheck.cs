@@ -1,5 +1,5 @@
-using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Activities.Backups;
+using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Vault.Catalog;
 
 namespace BackupFunctions.Activities.Health;
@@ -31,7 +31,7 @@ public sealed record HealthSummary(HealthStatus Status, IReadOnlyList<TargetHeal
         new(targets.Any(t => t.Status == HealthStatus.Failing) ? HealthStatus.Failing : targets.Any(t => t.Status == HealthStatus.Late) ? HealthStatus.Late : HealthStatus.Ok, targets);
 }
 
-public sealed class HealthCheck(BackupRuntime runtime)
+public sealed class HealthCheck(BackupCatalog catalog, Targets targets, TimeProvider time)
 {
     /// <summary>How long after a scheduled time a backup may still be running before the target counts as late.</summary>
     public static TimeSpan Grace { get; } = TimeSpan.FromHours(2);
@@ -41,13 +41,12 @@ public sealed class HealthCheck(BackupRuntime runtime)
 
     public async Task<IReadOnlyList<TargetHealth>> EvaluateAsync(CancellationToken cancellationToken)
     {
-        var now = runtime.Time.GetUtcNow();
-        var catalog = new BackupCatalog(runtime);
+        var now = time.GetUtcNow();
         var results = new List<TargetHealth>();
-        foreach (string target in runtime.TargetNames)
+        foreach (string target in targets.Names)
         {
             var entries = await catalog.ListAsync(target, cancellationToken);
-            string schedule = runtime.Options.Targets[target].Schedule ?? runtime.Options.Schedule;
+            string schedule = targets.ScheduleOf(target);
             var previous = Schedules.Previous(schedule, now.UtcDateTime);
             DateTimeOffset? due = previous is null ? null : new DateTimeOffset(DateTime.SpecifyKind(previous.Value, DateTimeKind.Utc));
             var good = entries.FirstOrDefault(e => e.LastVerify == VerificationStatus.Ok);

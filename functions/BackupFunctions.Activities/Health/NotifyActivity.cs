@@ -1,13 +1,15 @@
 using System.Globalization;
 using System.Net;
-using Polly;
-using Polly.Retry;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using BackupFunctions.Activities.Backups;
+using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Activities.Runs;
 using BackupFunctions.Vault.Catalog;
+using BackupFunctions.Vault.Storage;
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
 
 namespace BackupFunctions.Activities.Health;
 
@@ -28,8 +30,8 @@ public sealed record NotifyOutput(IReadOnlyList<Notification> Notifications);
 /// never fails the run. Messages carry target names, backup ids and the one-line, secret-free
 /// reasons, and never the webhook URL.
 /// </summary>
-public sealed partial class NotifyActivity(BackupRuntime runtime, ActivityEnvironment? environment = null)
-    : BackupActivity<NotifyInput, NotifyOutput>(runtime.Loggers, environment)
+public sealed partial class NotifyActivity(BlobVault vault, HealthCheck health, NotificationOptions notifications, SecretResolver? secrets, TimeProvider time, ILoggerFactory loggers, ActivityEnvironment? environment = null)
+    : BackupActivity<NotifyInput, NotifyOutput>(loggers, environment)
 {
     protected override Task<NotifyOutput> ExecuteAsync(NotifyInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         RunAsync(input, cancellationToken);
@@ -37,7 +39,7 @@ public sealed partial class NotifyActivity(BackupRuntime runtime, ActivityEnviro
     public const string Prefix = "notifications/";
     private static readonly TimeSpan[] Backoff = [TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2)];
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
-    private readonly ILogger _logger = runtime.Loggers.CreateLogger<NotifyActivity>();
+    private readonly ILogger _logger = loggers.CreateLogger<NotifyActivity>();
 
     public async Task<NotifyOutput> RunAsync(NotifyInput input, CancellationToken cancellationToken)
     {
@@ -50,7 +52,7 @@ public sealed partial class NotifyActivity(BackupRuntime runtime, ActivityEnviro
         var previous = await LastStateAsync(cancellationToken);
         var next = new Dictionary<string, HealthStatus>(previous, StringComparer.Ordinal);
         var messages = new List<(string Target, string Kind, string Text)>();
-        foreach (var health in await new HealthCheck(runtime).EvaluateAsync(cancellationToken))
+        foreach (var health in await health.EvaluateAsync(cancellationToken))
         {
             var run = input.Run?.Targets.FirstOrDefault(t => t.Target == health.Target);
             (HealthStatus state, string reason) = run is { Succeeded: false }
@@ -91,10 +93,10 @@ public sealed partial class NotifyActivity(BackupRuntime runtime, ActivityEnviro
 
         if (!next.OrderBy(p => p.Key, StringComparer.Ordinal).SequenceEqual(previous.OrderBy(p => p.Key, StringComparer.Ordinal)))
         {
-            var now = runtime.Time.GetUtcNow();
+            var now = time.GetUtcNow();
             string blob = string.Create(CultureInfo.InvariantCulture, $"{Prefix}{now:yyyyMMdd'T'HHmmssfff'Z'}-{Random.Shared.Next(0x10000):x4}.json");
-            await runtime.Vault.EnsureContainerAsync(cancellationToken);
-            await runtime.Vault.WriteOnceAsync(blob, VaultJson.Serialize(new { at = now, targets = next }), null, cancellationToken);
+            await vault.EnsureContainerAsync(cancellationToken);
+            await vault.WriteOnceAsync(blob, VaultJson.Serialize(new { at = now, targets = next }), null, cancellationToken);
         }
 
         return new NotifyOutput(sent);
@@ -102,23 +104,23 @@ public sealed partial class NotifyActivity(BackupRuntime runtime, ActivityEnviro
 
     private async Task<string?> WebhookUrlAsync(CancellationToken cancellationToken)
     {
-        var n = runtime.Options.Notifications;
+        var n = notifications;
         return n.WebhookUrl ?? (n.WebhookUrlSecret is null ? null
-            : await (runtime.Secrets?.GetAsync(n.WebhookUrlSecret, "Backup:Notifications:WebhookUrlSecret", cancellationToken)
+            : await (secrets?.GetAsync(n.WebhookUrlSecret, "Backup:Notifications:WebhookUrlSecret", cancellationToken)
                 ?? throw new Configuration.BackupConfigurationException("Backup:Notifications:WebhookUrlSecret needs Backup:KeyVaultUri")));
     }
 
     /// <summary>Each target's status as last announced (stored as the contract's words: "ok", "late", ...).</summary>
     private async Task<Dictionary<string, HealthStatus>> LastStateAsync(CancellationToken cancellationToken)
     {
-        var blobs = await runtime.Vault.ListBlobsAsync(Prefix, cancellationToken);
+        var blobs = await vault.ListBlobsAsync(Prefix, cancellationToken);
         var latest = blobs.OrderBy(b => b.Name, StringComparer.Ordinal).LastOrDefault();
         if (latest.Name is null)
         {
             return new(StringComparer.Ordinal);
         }
 
-        await using var stream = await runtime.Vault.OpenReadAsync(latest.Name, cancellationToken);
+        await using var stream = await vault.OpenReadAsync(latest.Name, cancellationToken);
         var json = stream is null ? null : await JsonNode.ParseAsync(stream, cancellationToken: cancellationToken);
         return json?["targets"]?.AsObject()
                    .Select(p => (p.Key, Status: HealthStatusWords.Parse(p.Value?.GetValue<string>())))
@@ -161,7 +163,7 @@ public sealed partial class NotifyActivity(BackupRuntime runtime, ActivityEnviro
         // Retried through Polly (the one retry mechanism outside orchestrations): a 5xx, a 429, a
         // network error or a timeout. A 4xx means the request itself is wrong (e.g. a revoked webhook).
         int attempts = 0;
-        var retry = new ResiliencePipelineBuilder<string?> { TimeProvider = runtime.Time }
+        var retry = new ResiliencePipelineBuilder<string?> { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions<string?>
             {
                 MaxRetryAttempts = Backoff.Length,

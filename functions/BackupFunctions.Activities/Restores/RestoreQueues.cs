@@ -1,6 +1,6 @@
 using Azure.Identity;
 using Azure.Storage.Queues;
-using BackupFunctions.Activities.Backups;
+using BackupFunctions.Activities.Configuration;
 
 namespace BackupFunctions.Activities.Restores;
 
@@ -15,10 +15,10 @@ public static class RestoreQueues
     /// listener decodes per host.json). An https blob endpoint maps to its queue endpoint with
     /// DefaultAzureCredential.
     /// </summary>
-    public static QueueClient For(BackupRuntime runtime, string name)
+    public static QueueClient For(StorageOptions storage, string name)
     {
         var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
-        string connection = runtime.Options.Storage.Connection;
+        string connection = storage.Connection;
         if (Uri.TryCreate(connection, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps)
         {
             var queueUri = new Uri(uri.GetLeftPart(UriPartial.Authority).Replace(".blob.", ".queue.", StringComparison.Ordinal) + "/" + name);
@@ -29,9 +29,9 @@ public static class RestoreQueues
     }
 
     /// <summary>Messages waiting in the poison queue (0 when it does not exist yet); recorded as a metric for the alert rule.</summary>
-    public static async Task<int> CountPoisonAsync(BackupRuntime runtime, CancellationToken cancellationToken)
+    public static async Task<int> CountPoisonAsync(StorageOptions storage, CancellationToken cancellationToken)
     {
-        var queue = For(runtime, PoisonQueueName);
+        var queue = For(storage, PoisonQueueName);
         if (!(await queue.ExistsAsync(cancellationToken)).Value)
         {
             return 0;

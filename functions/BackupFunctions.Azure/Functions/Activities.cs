@@ -10,33 +10,40 @@ namespace BackupFunctions.Azure.Functions;
 /// One [Function] per activity class, each a one-line call. The classes run at least once and are
 /// idempotent; InvokeAsync marks permanent failures, so the orchestrators' retry helper stops at once.
 /// </summary>
-public sealed class Activities(BackupRuntime runtime)
+public sealed class Activities(
+    BackupDatabaseActivity backupDatabase,
+    VerifyBackupActivity verifyBackup,
+    RestoreTestActivity restoreTest,
+    PruneBackupsActivity pruneBackups,
+    RestoreDatabaseActivity restoreDatabase,
+    WriteRunReportActivity writeRunReport,
+    NotifyActivity notify)
 {
     [Function(TaskNames.Activities.BackupDatabase)]
     public Task<BackupDatabaseOutput> BackupDatabase([ActivityTrigger] BackupDatabaseInput input, CancellationToken cancellationToken) =>
-        new BackupDatabaseActivity(runtime).InvokeAsync(input, cancellationToken);
+        backupDatabase.InvokeAsync(input, cancellationToken);
 
     [Function(TaskNames.Activities.VerifyBackup)]
     public Task<VerifyBackupOutput> VerifyBackup([ActivityTrigger] string backupId, CancellationToken cancellationToken) =>
-        new VerifyBackupActivity(runtime).InvokeAsync(backupId, cancellationToken);
+        verifyBackup.InvokeAsync(backupId, cancellationToken);
 
     [Function(TaskNames.Activities.RestoreTest)]
     public Task<RestoreTestOutput> RestoreTest([ActivityTrigger] string backupId, CancellationToken cancellationToken) =>
-        new RestoreTestActivity(runtime).InvokeAsync(backupId, cancellationToken);
+        restoreTest.InvokeAsync(backupId, cancellationToken);
 
     [Function(TaskNames.Activities.PruneBackups)]
     public Task<PruneBackupsOutput> PruneBackups([ActivityTrigger] PruneBackupsInput input, CancellationToken cancellationToken) =>
-        new PruneBackupsActivity(runtime).InvokeAsync(input, cancellationToken);
+        pruneBackups.InvokeAsync(input, cancellationToken);
 
     [Function(TaskNames.Activities.RestoreDatabase)]
     public Task<RestoreDatabaseOutput> RestoreDatabase([ActivityTrigger] RestoreDatabaseInput input, CancellationToken cancellationToken) =>
-        new RestoreDatabaseActivity(runtime).InvokeAsync(input, cancellationToken);
+        restoreDatabase.InvokeAsync(input, cancellationToken);
 
     [Function(TaskNames.Activities.WriteRunReport)]
     public Task<string> WriteRunReport([ActivityTrigger] RunReport report, CancellationToken cancellationToken) =>
-        new WriteRunReportActivity(runtime).InvokeAsync(report, cancellationToken);
+        writeRunReport.InvokeAsync(report, cancellationToken);
 
     [Function(TaskNames.Activities.Notify)]
     public Task<NotifyOutput> Notify([ActivityTrigger] NotifyInput input, CancellationToken cancellationToken) =>
-        new NotifyActivity(runtime).InvokeAsync(input, cancellationToken);
+        notify.InvokeAsync(input, cancellationToken);
 }

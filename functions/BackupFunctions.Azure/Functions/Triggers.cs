@@ -40,8 +40,8 @@ public sealed partial class Triggers(BackupRuntime runtime, ILogger<Triggers> lo
     [Function("HealthWatch")]
     public async Task HealthWatch([TimerTrigger("0 17 * * * *")] TimerInfo timer, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken)
     {
-        var sent = await new NotifyActivity(runtime).RunAsync(new NotifyInput(null), cancellationToken);
-        int poison = await RestoreQueues.CountPoisonAsync(runtime, cancellationToken); // the metric behind the poison-queue alert
+        var sent = await runtime.NotifyActivity().RunAsync(new NotifyInput(null), cancellationToken);
+        int poison = await RestoreQueues.CountPoisonAsync(runtime.Options.Storage, cancellationToken); // the metric behind the poison-queue alert
         int purged = await new DurableClientAdapter(client).PurgeFinishedAsync(runtime.Time.GetUtcNow() - runtime.Options.Local.TaskHub.KeepHistory, cancellationToken);
         Logs.TriggerHealthWatch(logger, sent.Notifications.Count, poison, purged);
     }
@@ -88,14 +88,14 @@ public sealed partial class Triggers(BackupRuntime runtime, ILogger<Triggers> lo
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "backups")] HttpRequestData request, CancellationToken cancellationToken)
     {
         string? target = System.Web.HttpUtility.ParseQueryString(request.Url.Query)["target"];
-        var entries = await new BackupCatalog(runtime).ListAsync(target, cancellationToken);
+        var entries = await runtime.BackupCatalog().ListAsync(target, cancellationToken);
         return await JsonAsync(request, HttpStatusCode.OK, entries.Select(e => new { manifest = e.Manifest, lastVerify = e.LastVerify, lastRestoreTest = e.LastRestoreTest }));
     }
 
     [Function("Health")]
     public async Task<HttpResponseData> Health(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "health")] HttpRequestData request, CancellationToken cancellationToken) =>
-        await JsonAsync(request, HttpStatusCode.OK, await new HealthCheck(runtime).SummarizeAsync(cancellationToken));
+        await JsonAsync(request, HttpStatusCode.OK, await runtime.HealthCheck().SummarizeAsync(cancellationToken));
 
     /// <summary>
     /// Restore requests (the Functions host has decoded the message per host.json). A malformed or

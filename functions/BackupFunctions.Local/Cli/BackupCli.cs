@@ -119,6 +119,6 @@ internal sealed class SharedOptions
             throw new BackupConfigurationException("which backup? give a backup id, or --target NAME --latest");
         }
 
-        return await new BackupCatalog(s.Runtime).LatestAsync(target, ct);
+        return await s.Runtime.BackupCatalog().LatestAsync(target, ct);
     }
 }

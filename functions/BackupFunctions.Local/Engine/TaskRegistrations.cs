@@ -21,13 +21,13 @@ public sealed record TaskRegistrations(IReadOnlyDictionary<string, Func<ITaskOrc
         },
         new Dictionary<string, Func<ITaskActivity>>(StringComparer.Ordinal)
         {
-            [TaskNames.Activities.BackupDatabase] = () => new BackupDatabaseActivity(runtime, environment),
-            [TaskNames.Activities.VerifyBackup] = () => new VerifyBackupActivity(runtime, environment),
-            [TaskNames.Activities.RestoreTest] = () => new RestoreTestActivity(runtime, environment),
-            [TaskNames.Activities.PruneBackups] = () => new PruneBackupsActivity(runtime, environment),
-            [TaskNames.Activities.RestoreDatabase] = () => new RestoreDatabaseActivity(runtime, environment),
-            [TaskNames.Activities.WriteRunReport] = () => new WriteRunReportActivity(runtime, environment),
-            [TaskNames.Activities.Notify] = () => new NotifyActivity(runtime, environment),
+            [TaskNames.Activities.BackupDatabase] = () => runtime.BackupDatabaseActivity(environment),
+            [TaskNames.Activities.VerifyBackup] = () => runtime.VerifyBackupActivity(environment),
+            [TaskNames.Activities.RestoreTest] = () => runtime.RestoreTestActivity(environment),
+            [TaskNames.Activities.PruneBackups] = () => runtime.PruneBackupsActivity(environment),
+            [TaskNames.Activities.RestoreDatabase] = () => runtime.RestoreDatabaseActivity(environment),
+            [TaskNames.Activities.WriteRunReport] = () => runtime.WriteRunReportActivity(environment),
+            [TaskNames.Activities.Notify] = () => runtime.NotifyActivity(environment),
         });
 
     /// <summary>A copy with <paramref name="name"/> run by <paramref name="activity"/> instead.</summary>

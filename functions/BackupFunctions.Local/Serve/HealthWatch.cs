@@ -22,8 +22,8 @@ internal sealed partial class HealthWatch(BackupRuntime runtime, ILogger<HealthW
         {
             try
             {
-                var output = await new NotifyActivity(runtime).RunAsync(new NotifyInput(null), stoppingToken);
-                await RestoreQueues.CountPoisonAsync(runtime, stoppingToken); // recorded as backupfn.restore.poison_messages
+                var output = await runtime.NotifyActivity().RunAsync(new NotifyInput(null), stoppingToken);
+                await RestoreQueues.CountPoisonAsync(runtime.Options.Storage, stoppingToken); // recorded as backupfn.restore.poison_messages
                 if (output.Notifications.Count > 0)
                 {
                     Logs.HealthWatchSent(logger, output.Notifications.Count);

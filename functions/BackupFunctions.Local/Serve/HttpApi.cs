@@ -74,13 +74,13 @@ public static class HttpApi
                 return Error(StatusCodes.Status400BadRequest, $"unknown target '{target}' (configured targets: {string.Join(", ", runtime.TargetNames)})");
             }
 
-            var entries = await new BackupCatalog(runtime).ListAsync(target, cancellationToken);
+            var entries = await runtime.BackupCatalog().ListAsync(target, cancellationToken);
             return Results.Json(entries.Select(e => new { manifest = e.Manifest, lastVerify = e.LastVerify, lastRestoreTest = e.LastRestoreTest }), VaultJson.Options);
         });
 
         app.MapGet("/api/health", async (CancellationToken cancellationToken) =>
         {
-            return Results.Json(await new HealthCheck(runtime).SummarizeAsync(cancellationToken), VaultJson.Options);
+            return Results.Json(await runtime.HealthCheck().SummarizeAsync(cancellationToken), VaultJson.Options);
         });
     }
 

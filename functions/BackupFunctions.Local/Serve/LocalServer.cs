@@ -68,7 +68,7 @@ public sealed class LocalServer : IAsyncDisposable
         if (queue)
         {
             builder.Services.AddHostedService(sp => new RestoreQueueListener(
-                RestoreQueues.For(runtime, RestoreQueues.QueueName), settings, sp.GetRequiredService<RestoreIntake>(), engine, runtime,
+                RestoreQueues.For(runtime.Options.Storage, RestoreQueues.QueueName), settings, sp.GetRequiredService<RestoreIntake>(), engine, runtime,
                 sp.GetRequiredService<ILogger<RestoreQueueListener>>())
             {
                 PollInterval = queuePollInterval ?? TimeSpan.FromSeconds(1),

@@ -88,7 +88,7 @@ public sealed class RestoreIntake(BackupRuntime runtime, IOrchestrationClient cl
     /// <summary>Moves a message to the poison queue unchanged (as the Functions host does) and records why.</summary>
     public async Task PoisonAsync(string requestId, BinaryData body, string reason, DateTimeOffset? insertedOn, long dequeueCount, CancellationToken cancellationToken)
     {
-        var poison = RestoreQueues.For(runtime, RestoreQueues.PoisonQueueName);
+        var poison = RestoreQueues.For(runtime.Options.Storage, RestoreQueues.PoisonQueueName);
         await poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await poison.SendMessageAsync(body, cancellationToken: cancellationToken);
         await RecordAsync(requestId, RestoreStatus.Poisoned, reason, null, insertedOn, dequeueCount, cancellationToken);

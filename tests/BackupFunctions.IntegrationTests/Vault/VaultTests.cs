@@ -18,7 +18,7 @@ public class VaultTests
     {
         var db = await TestDatabase.CreateAsync(name, Table);
         var vault = await TestVault.CreateAsync(new() { [name] = TestVault.Postgres(db.Connection) });
-        var output = await new BackupDatabaseActivity(vault.Runtime).RunAsync(new BackupDatabaseInput(name), null, CancellationToken.None);
+        var output = await vault.Runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput(name), null, CancellationToken.None);
         Assert.True(BackupId.TryParse(output.BackupId, out var id));
         return (db, vault, (await vault.Runtime.Vault.ReadManifestAsync(id, CancellationToken.None))!);
     }
@@ -40,7 +40,7 @@ public class VaultTests
         {
             await TamperAsync(vault, manifest.Blobs.Data, b => { b[b.Length / 2] ^= 0x40; return b; });
 
-            var result = await new VerifyBackupActivity(vault.Runtime).RunAsync(manifest.Id, null, CancellationToken.None);
+            var result = await vault.Runtime.VerifyBackupActivity().RunAsync(manifest.Id, null, CancellationToken.None);
 
             Assert.Equal(VerificationStatus.ChecksumMismatch, result.Status);
             Assert.NotNull(result.CheckBlob);
@@ -58,7 +58,7 @@ public class VaultTests
         {
             await TamperAsync(vault, manifest.Blobs.Data, b => b[..^100]);
 
-            var result = await new VerifyBackupActivity(vault.Runtime).RunAsync(manifest.Id, null, CancellationToken.None);
+            var result = await vault.Runtime.VerifyBackupActivity().RunAsync(manifest.Id, null, CancellationToken.None);
 
             Assert.Equal(VerificationStatus.SizeMismatch, result.Status);
         }
@@ -73,8 +73,8 @@ public class VaultTests
         {
             await vault.Container.GetBlobClient(manifest.Blobs.Data).DeleteAsync();
 
-            var result = await new VerifyBackupActivity(vault.Runtime).RunAsync(manifest.Id, null, CancellationToken.None);
-            var unknown = await new VerifyBackupActivity(vault.Runtime).RunAsync("gone-20200101T000000Z-0000", null, CancellationToken.None);
+            var result = await vault.Runtime.VerifyBackupActivity().RunAsync(manifest.Id, null, CancellationToken.None);
+            var unknown = await vault.Runtime.VerifyBackupActivity().RunAsync("gone-20200101T000000Z-0000", null, CancellationToken.None);
 
             Assert.Equal(VerificationStatus.Missing, result.Status);
             Assert.Equal(VerificationStatus.Missing, unknown.Status);
@@ -89,7 +89,7 @@ public class VaultTests
         await using (db)
         await using (vault)
         {
-            var activity = new VerifyBackupActivity(vault.Runtime);
+            var activity = vault.Runtime.VerifyBackupActivity();
             var first = await activity.RunAsync(manifest.Id, null, CancellationToken.None);
             var second = await activity.RunAsync(manifest.Id, null, CancellationToken.None);
 
@@ -115,7 +115,7 @@ public class VaultTests
                 await pipeline.CompleteAsync(new Dictionary<string, string>(), CancellationToken.None);
             }
 
-            var listed = await new BackupCatalog(vault.Runtime).ListAsync(null, CancellationToken.None);
+            var listed = await vault.Runtime.BackupCatalog().ListAsync(null, CancellationToken.None);
 
             Assert.Equal([manifest.Id], listed.Select(e => e.Manifest.Id));
         }
@@ -156,7 +156,7 @@ public class VaultTests
         var logs = new ListLoggerProvider();
         using var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
         await using var vault = await TestVault.CreateAsync(new() { ["be"] = TestVault.Postgres(db.Connection) }, ImmutabilityMode.BestEffort, loggers);
-        var activity = new BackupDatabaseActivity(vault.Runtime);
+        var activity = vault.Runtime.BackupDatabaseActivity();
 
         var first = await activity.RunAsync(new BackupDatabaseInput("be"), null, CancellationToken.None);
         await activity.RunAsync(new BackupDatabaseInput("be", BackupId.New("be", DateTimeOffset.UtcNow.AddSeconds(2), new Random(9)).Value), null, CancellationToken.None);
@@ -176,11 +176,11 @@ public class VaultTests
         await using var vault = await TestVault.CreateAsync(new() { ["req"] = TestVault.Postgres(db.Connection) }, ImmutabilityMode.Required);
 
         var error = await Assert.ThrowsAsync<VaultException>(() =>
-            new BackupDatabaseActivity(vault.Runtime).RunAsync(new BackupDatabaseInput("req"), null, CancellationToken.None));
+            vault.Runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("req"), null, CancellationToken.None));
 
         Assert.Contains("Immutability.Mode is Required", error.Message, StringComparison.Ordinal);
         Assert.Contains("target 'req'", error.Message, StringComparison.Ordinal);
-        Assert.Empty(await new BackupCatalog(vault.Runtime).ListAsync("req", CancellationToken.None));
+        Assert.Empty(await vault.Runtime.BackupCatalog().ListAsync("req", CancellationToken.None));
     }
 
     [Fact]

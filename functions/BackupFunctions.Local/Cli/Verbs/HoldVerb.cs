@@ -24,7 +24,7 @@ internal static class HoldVerb
             throw new BackupConfigurationException("give exactly one of --on or --off");
         }
 
-        string outcome = await new LegalHoldActivity(s.Runtime).RunAsync(new LegalHoldInput(backupId, on, Environment.UserName), ct);
+        string outcome = await s.Runtime.LegalHoldActivity().RunAsync(new LegalHoldInput(backupId, on, Environment.UserName), ct);
         await s.Out.WriteLineAsync($"{backupId}: legal hold {outcome.ToLowerInvariant()}");
         return ExitCodes.Ok;
     }

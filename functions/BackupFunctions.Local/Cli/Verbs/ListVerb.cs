@@ -18,7 +18,7 @@ internal static class ListVerb
             s.Runtime.Resolve(target);
         }
 
-        var entries = await new BackupCatalog(s.Runtime).ListAsync(target, ct);
+        var entries = await s.Runtime.BackupCatalog().ListAsync(target, ct);
         if (s.Json)
         {
             s.WriteJson(entries.Select(e => new { manifest = e.Manifest, lastVerify = e.LastVerify, lastRestoreTest = e.LastRestoreTest }));

@@ -21,7 +21,7 @@ internal static class PruneVerb
         var outputs = new List<PruneBackupsOutput>();
         foreach (string t in targets)
         {
-            outputs.Add(await new PruneBackupsActivity(s.Runtime).RunAsync(new PruneBackupsInput(t, dryRun), ct));
+            outputs.Add(await s.Runtime.PruneBackupsActivity().RunAsync(new PruneBackupsInput(t, dryRun), ct));
         }
 
         if (s.Json)

@@ -14,7 +14,7 @@ internal static class RestoreTestVerb
     private static async Task<int> RunAsync(CliSession s, string backupId, CancellationToken ct)
     {
         var output = await ProgressDisplay.RunAsync(s, $"restore-test {backupId}",
-            progress => new RestoreTestActivity(s.Runtime).RunAsync(backupId, progress, ct));
+            progress => s.Runtime.RestoreTestActivity().RunAsync(backupId, progress, ct));
         if (s.Json)
         {
             s.WriteJson(output);

@@ -20,7 +20,7 @@ internal static class RestoreVerb
     private static async Task<int> RunAsync(CliSession s, string backupId, string destination, bool replace, CancellationToken ct)
     {
         var output = await ProgressDisplay.RunAsync(s, $"restore {backupId}",
-            progress => new RestoreDatabaseActivity(s.Runtime).RunAsync(new RestoreDatabaseInput(backupId, destination, replace), progress, ct));
+            progress => s.Runtime.RestoreDatabaseActivity().RunAsync(new RestoreDatabaseInput(backupId, destination, replace), progress, ct));
         if (s.Json)
         {
             s.WriteJson(output);

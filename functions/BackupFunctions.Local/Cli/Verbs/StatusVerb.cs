@@ -1,3 +1,4 @@
+using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Health;
 using BackupFunctions.Local.Cli.Rendering;
 
@@ -16,7 +17,7 @@ internal static class StatusVerb
 
     private static async Task<int> RunAsync(CliSession s, CancellationToken ct)
     {
-        var health = await new HealthCheck(s.Runtime).EvaluateAsync(ct);
+        var health = await s.Runtime.HealthCheck().EvaluateAsync(ct);
         bool bad = health.Any(h => h.Status.IsBad());
         if (s.Json)
         {

@@ -14,7 +14,7 @@ internal static class VerifyVerb
     private static async Task<int> RunAsync(CliSession s, string backupId, CancellationToken ct)
     {
         var output = await ProgressDisplay.RunAsync(s, $"verify {backupId}",
-            progress => new VerifyBackupActivity(s.Runtime).RunAsync(backupId, progress, ct));
+            progress => s.Runtime.VerifyBackupActivity().RunAsync(backupId, progress, ct));
         if (s.Json)
         {
             s.WriteJson(output);

@@ -19,8 +19,8 @@ public class NotificationTests
 
     private static async Task<string> BackUpAsync(BackupRuntime runtime)
     {
-        string id = (await new BackupDatabaseActivity(runtime).RunAsync(new BackupDatabaseInput("orders"), null, CancellationToken.None)).BackupId;
-        await new VerifyBackupActivity(runtime).RunAsync(id, null, CancellationToken.None);
+        string id = (await runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("orders"), null, CancellationToken.None)).BackupId;
+        await runtime.VerifyBackupActivity().RunAsync(id, null, CancellationToken.None);
         return id;
     }
 
@@ -32,16 +32,16 @@ public class NotificationTests
         await using var vault = await TestVault.CreateAsync(new() { ["orders"] = TestVault.Postgres(db.Connection) });
         vault.Options.Notifications.WebhookUrl = receiver.Url;
         await BackUpAsync(vault.Runtime);
-        var notify = new NotifyActivity(vault.Runtime);
+        var notify = vault.Runtime.NotifyActivity();
 
         var healthy = await notify.RunAsync(new NotifyInput(Run("orders", true)), CancellationToken.None);
         receiver.FailFirst = receiver.Requests + 1; // the next delivery fails once, then succeeds on the retry
         var failed = await notify.RunAsync(new NotifyInput(Run("orders", false, "connection refused at 127.0.0.1:5432 (is PostgreSQL running and listening there?)")), CancellationToken.None);
         var stillFailing = await notify.RunAsync(new NotifyInput(Run("orders", false, "connection refused again")), CancellationToken.None);
         var later = BackupRuntime.Create(vault.Options, new ShiftedTime(TimeSpan.FromDays(3)), NullLoggerFactory.Instance);
-        var late = await new NotifyActivity(later).RunAsync(new NotifyInput(null), CancellationToken.None);
+        var late = await later.NotifyActivity().RunAsync(new NotifyInput(null), CancellationToken.None);
         string fresh = await BackUpAsync(later);
-        var recovered = await new NotifyActivity(later).RunAsync(new NotifyInput(Run("orders", true)), CancellationToken.None);
+        var recovered = await later.NotifyActivity().RunAsync(new NotifyInput(Run("orders", true)), CancellationToken.None);
 
         Assert.Empty(healthy.Notifications);
         var failure = Assert.Single(failed.Notifications);
@@ -78,9 +78,9 @@ public class NotificationTests
         await using var vault = await TestVault.CreateAsync(new() { ["orders"] = TestVault.Postgres(db.Connection) }, loggers: loggers);
         vault.Options.Notifications.WebhookUrl = receiver.Url;
 
-        var first = await new NotifyActivity(vault.Runtime).RunAsync(new NotifyInput(Run("orders", false, "pg_dump failed")), CancellationToken.None);
+        var first = await vault.Runtime.NotifyActivity().RunAsync(new NotifyInput(Run("orders", false, "pg_dump failed")), CancellationToken.None);
         receiver.AlwaysFail = false;
-        var second = await new NotifyActivity(vault.Runtime).RunAsync(new NotifyInput(Run("orders", false, "pg_dump failed")), CancellationToken.None);
+        var second = await vault.Runtime.NotifyActivity().RunAsync(new NotifyInput(Run("orders", false, "pg_dump failed")), CancellationToken.None);
 
         Assert.False(Assert.Single(first.Notifications).Delivered);
         Assert.True(Assert.Single(second.Notifications).Delivered); // still announced: the first one never arrived

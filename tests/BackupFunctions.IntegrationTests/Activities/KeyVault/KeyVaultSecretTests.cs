@@ -40,8 +40,8 @@ public class KeyVaultSecretTests
         var (runtime, _, vault) = await RuntimeAsync(kv, "orders-conn", "scratch-conn");
         await using (vault)
         {
-            var backup = await new BackupDatabaseActivity(runtime).RunAsync(new BackupDatabaseInput("orders"), null, CancellationToken.None);
-            var test = await new RestoreTestActivity(runtime).RunAsync(backup.BackupId, null, CancellationToken.None);
+            var backup = await runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("orders"), null, CancellationToken.None);
+            var test = await runtime.RestoreTestActivity().RunAsync(backup.BackupId, null, CancellationToken.None);
 
             Assert.True(test.Passed, test.Detail);
             Assert.True(BackupId.TryParse(backup.BackupId, out var id));
@@ -119,8 +119,8 @@ public class KeyVaultSecretTests
             vault.Options.Targets["orders"].Encryption = new TargetEncryptionOptions { KeyId = "k1" };
             Assert.Empty(BackupConfiguration.Validate(vault.Options));
 
-            var backup = await new BackupDatabaseActivity(runtime).RunAsync(new BackupDatabaseInput("orders"), null, CancellationToken.None);
-            var test = await new RestoreTestActivity(runtime).RunAsync(backup.BackupId, null, CancellationToken.None);
+            var backup = await runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("orders"), null, CancellationToken.None);
+            var test = await runtime.RestoreTestActivity().RunAsync(backup.BackupId, null, CancellationToken.None);
 
             Assert.True(test.Passed, test.Detail);
             Assert.True(BackupId.TryParse(backup.BackupId, out var id));

@@ -88,11 +88,11 @@ public class RunReportHtmlTests
     {
         await using var db = await TestDatabase.CreateAsync("report_html", "CREATE TABLE t(x int); INSERT INTO t VALUES (1);");
         await using var vault = await TestVault.CreateAsync(new() { ["orders"] = TestVault.Postgres(db.Connection) });
-        var backup = await new BackupDatabaseActivity(vault.Runtime).RunAsync(new BackupDatabaseInput("orders"), null, CancellationToken.None);
+        var backup = await vault.Runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("orders"), null, CancellationToken.None);
         var report = Report() with { Targets = [Report().Targets[0] with { BackupId = backup.BackupId }] };
 
-        string json = await new WriteRunReportActivity(vault.Runtime).RunAsync(report, CancellationToken.None);
-        string again = await new WriteRunReportActivity(vault.Runtime).RunAsync(report, CancellationToken.None); // a retry of the same activity
+        string json = await vault.Runtime.WriteRunReportActivity().RunAsync(report, CancellationToken.None);
+        string again = await vault.Runtime.WriteRunReportActivity().RunAsync(report, CancellationToken.None); // a retry of the same activity
 
         var html = vault.Container.GetBlobClient(Path.ChangeExtension(json, ".html"));
         var properties = (await html.GetPropertiesAsync()).Value;

@@ -43,11 +43,11 @@ public class TelemetryTests
         };
         ActivitySource.AddActivityListener(activities);
 
-        var backup = await new BackupDatabaseActivity(vault.Runtime).RunAsync(new BackupDatabaseInput("telemetered"), null, CancellationToken.None);
-        await new VerifyBackupActivity(vault.Runtime).RunAsync(backup.BackupId, null, CancellationToken.None);
-        await new RestoreTestActivity(vault.Runtime).RunAsync(backup.BackupId, null, CancellationToken.None);
-        await new PruneBackupsActivity(vault.Runtime).RunAsync(new PruneBackupsInput("telemetered", DryRun: false), CancellationToken.None);
-        await new BackupFunctions.Activities.Health.HealthCheck(vault.Runtime).EvaluateAsync(CancellationToken.None);
+        var backup = await vault.Runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("telemetered"), null, CancellationToken.None);
+        await vault.Runtime.VerifyBackupActivity().RunAsync(backup.BackupId, null, CancellationToken.None);
+        await vault.Runtime.RestoreTestActivity().RunAsync(backup.BackupId, null, CancellationToken.None);
+        await vault.Runtime.PruneBackupsActivity().RunAsync(new PruneBackupsInput("telemetered", DryRun: false), CancellationToken.None);
+        await vault.Runtime.HealthCheck().EvaluateAsync(CancellationToken.None);
         meters.RecordObservableInstruments();
 
         Assert.True(BackupId.TryParse(backup.BackupId, out var id));

@@ -27,10 +27,10 @@ public class Neo4jBackupCycleTests
         };
         await using var vault = await TestVault.CreateAsync(new() { ["graph"] = target, ["graph-copy"] = new TargetOptions { Engine = "neo4j", Connection = fake.Connection("copy") } });
 
-        var backup = await new BackupDatabaseActivity(vault.Runtime).RunAsync(new BackupDatabaseInput("graph"), null, None);
-        var verify = await new VerifyBackupActivity(vault.Runtime).RunAsync(backup.BackupId, null, None);
-        var test = await new RestoreTestActivity(vault.Runtime).RunAsync(backup.BackupId, null, None);
-        var restore = await new RestoreDatabaseActivity(vault.Runtime).RunAsync(new RestoreDatabaseInput(backup.BackupId, "graph-copy", Replace: false), null, None);
+        var backup = await vault.Runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("graph"), null, None);
+        var verify = await vault.Runtime.VerifyBackupActivity().RunAsync(backup.BackupId, null, None);
+        var test = await vault.Runtime.RestoreTestActivity().RunAsync(backup.BackupId, null, None);
+        var restore = await vault.Runtime.RestoreDatabaseActivity().RunAsync(new RestoreDatabaseInput(backup.BackupId, "graph-copy", Replace: false), null, None);
 
         Assert.True(BackupId.TryParse(backup.BackupId, out var id));
         var manifest = (await vault.Runtime.Vault.ReadManifestAsync(id, None))!;

@@ -22,9 +22,9 @@ public class PostgresRoundTripTests
             ["rich-restored"] = TestVault.Postgres(destination.Connection),
         });
 
-        var backup = await new BackupDatabaseActivity(vault.Runtime).RunAsync(new BackupDatabaseInput("rich"), null, CancellationToken.None);
-        var verify = await new VerifyBackupActivity(vault.Runtime).RunAsync(backup.BackupId, null, CancellationToken.None);
-        var restore = await new RestoreDatabaseActivity(vault.Runtime).RunAsync(new RestoreDatabaseInput(backup.BackupId, "rich-restored", Replace: false), null, CancellationToken.None);
+        var backup = await vault.Runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("rich"), null, CancellationToken.None);
+        var verify = await vault.Runtime.VerifyBackupActivity().RunAsync(backup.BackupId, null, CancellationToken.None);
+        var restore = await vault.Runtime.RestoreDatabaseActivity().RunAsync(new RestoreDatabaseInput(backup.BackupId, "rich-restored", Replace: false), null, CancellationToken.None);
 
         Assert.Equal(VerificationStatus.Ok, verify.Status);
         Assert.True(restore.CountsMatch, restore.Detail);
@@ -38,7 +38,7 @@ public class PostgresRoundTripTests
         await using var source = await TestDatabase.CreateAsync("manifest", RichDatabase.Sql);
         await using var vault = await TestVault.CreateAsync(new() { ["orders"] = TestVault.Postgres(source.Connection) });
 
-        var output = await new BackupDatabaseActivity(vault.Runtime).RunAsync(new BackupDatabaseInput("orders"), null, CancellationToken.None);
+        var output = await vault.Runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("orders"), null, CancellationToken.None);
 
         Assert.True(BackupId.TryParse(output.BackupId, out var id));
         var manifest = await vault.Runtime.Vault.ReadManifestAsync(id, CancellationToken.None);
@@ -69,7 +69,7 @@ public class PostgresRoundTripTests
     {
         await using var source = await TestDatabase.CreateAsync("idem", "CREATE TABLE t(x int); INSERT INTO t VALUES (1);");
         await using var vault = await TestVault.CreateAsync(new() { ["idem"] = TestVault.Postgres(source.Connection) });
-        var activity = new BackupDatabaseActivity(vault.Runtime);
+        var activity = vault.Runtime.BackupDatabaseActivity();
         var first = await activity.RunAsync(new BackupDatabaseInput("idem"), null, CancellationToken.None);
 
         await TestServers.ExecuteAsync(source.Name, "INSERT INTO t VALUES (2)");
@@ -77,7 +77,7 @@ public class PostgresRoundTripTests
 
         Assert.Equal(first.BackupId, retry.BackupId);
         Assert.Equal(first.StoredBytes, retry.StoredBytes);
-        var all = await new BackupCatalog(vault.Runtime).ListAsync("idem", CancellationToken.None);
+        var all = await vault.Runtime.BackupCatalog().ListAsync("idem", CancellationToken.None);
         Assert.Single(all);
     }
 }
@@ -95,11 +95,11 @@ public class BackupRetryTests
         // What a first attempt leaves when it dies after committing data, before the manifest.
         await vault.Container.GetBlobClient(BlobLayout.Data(id, "pgdump.br")).UploadAsync(BinaryData.FromString("partial"));
 
-        var output = await new BackupDatabaseActivity(vault.Runtime).RunAsync(new BackupDatabaseInput("retry", id.Value), null, CancellationToken.None);
+        var output = await vault.Runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("retry", id.Value), null, CancellationToken.None);
 
         Assert.NotEqual(id.Value, output.BackupId);
-        var listed = await new BackupCatalog(vault.Runtime).ListAsync("retry", CancellationToken.None);
+        var listed = await vault.Runtime.BackupCatalog().ListAsync("retry", CancellationToken.None);
         Assert.Equal([output.BackupId], listed.Select(e => e.Manifest.Id));
-        Assert.Equal(VerificationStatus.Ok, (await new VerifyBackupActivity(vault.Runtime).RunAsync(output.BackupId, null, CancellationToken.None)).Status);
+        Assert.Equal(VerificationStatus.Ok, (await vault.Runtime.VerifyBackupActivity().RunAsync(output.BackupId, null, CancellationToken.None)).Status);
     }
 }

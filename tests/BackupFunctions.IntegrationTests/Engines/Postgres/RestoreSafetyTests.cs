@@ -16,7 +16,7 @@ public class RestoreSafetyTests
         TestServers.ScalarAsync<long>("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'backupfn\\_%'");
 
     private static async Task<string> BackupAsync(TestVault vault, string target) =>
-        (await new BackupDatabaseActivity(vault.Runtime).RunAsync(new BackupDatabaseInput(target), null, CancellationToken.None)).BackupId;
+        (await vault.Runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput(target), null, CancellationToken.None)).BackupId;
 
     [Fact]
     public async Task Restore_NonEmptyDestinationWithoutReplace_IsRefusedAndUntouched()
@@ -26,7 +26,7 @@ public class RestoreSafetyTests
         await using var vault = await TestVault.CreateAsync(new() { ["src"] = TestVault.Postgres(source.Connection), ["dst"] = TestVault.Postgres(destination.Connection) });
         string id = await BackupAsync(vault, "src");
 
-        var error = await Assert.ThrowsAsync<EngineException>(() => new RestoreDatabaseActivity(vault.Runtime)
+        var error = await Assert.ThrowsAsync<EngineException>(() => vault.Runtime.RestoreDatabaseActivity()
             .RunAsync(new RestoreDatabaseInput(id, "dst", Replace: false), null, CancellationToken.None));
 
         Assert.Equal(FailureKind.Refused, error.Kind);
@@ -42,7 +42,7 @@ public class RestoreSafetyTests
         await using var vault = await TestVault.CreateAsync(new() { ["src"] = TestVault.Postgres(source.Connection), ["dst"] = TestVault.Postgres(destination.Connection) });
         string id = await BackupAsync(vault, "src");
 
-        var output = await new RestoreDatabaseActivity(vault.Runtime).RunAsync(new RestoreDatabaseInput(id, "dst", Replace: true), null, CancellationToken.None);
+        var output = await vault.Runtime.RestoreDatabaseActivity().RunAsync(new RestoreDatabaseInput(id, "dst", Replace: true), null, CancellationToken.None);
 
         Assert.True(output.CountsMatch, output.Detail);
         Assert.Equal(2000, await TestServers.ScalarAsync<long>(destination.Name, "SELECT count(*) FROM t"));
@@ -66,7 +66,7 @@ public class RestoreSafetyTests
         await blob.UploadAsync(new BinaryData(bytes), overwrite: true);
         long scratchBefore = await ScratchDatabasesAsync();
 
-        var error = await Assert.ThrowsAsync<EngineException>(() => new RestoreDatabaseActivity(vault.Runtime)
+        var error = await Assert.ThrowsAsync<EngineException>(() => vault.Runtime.RestoreDatabaseActivity()
             .RunAsync(new RestoreDatabaseInput(id, "dst", Replace: true), null, CancellationToken.None));
 
         Assert.Contains("ChecksumMismatch", error.Message, StringComparison.Ordinal);
@@ -83,7 +83,7 @@ public class RestoreSafetyTests
         await using var vault = await TestVault.CreateAsync(new() { ["src"] = TestVault.Postgres(source.Connection), ["new"] = TestVault.Postgres(destination.Connection) });
         string id = await BackupAsync(vault, "src");
 
-        var output = await new RestoreDatabaseActivity(vault.Runtime).RunAsync(new RestoreDatabaseInput(id, "new", Replace: false), null, CancellationToken.None);
+        var output = await vault.Runtime.RestoreDatabaseActivity().RunAsync(new RestoreDatabaseInput(id, "new", Replace: false), null, CancellationToken.None);
 
         Assert.True(output.CountsMatch, output.Detail);
         Assert.True(await destination.ExistsAsync());
@@ -97,7 +97,7 @@ public class RestoreSafetyTests
         string id = await BackupAsync(vault, "src");
         long scratchBefore = await ScratchDatabasesAsync();
 
-        var output = await new RestoreTestActivity(vault.Runtime).RunAsync(id, null, CancellationToken.None);
+        var output = await vault.Runtime.RestoreTestActivity().RunAsync(id, null, CancellationToken.None);
 
         Assert.True(output.Passed, output.Detail);
         Assert.Contains("2 counts match", output.Detail, StringComparison.Ordinal);
@@ -121,7 +121,7 @@ public class RestoreSafetyTests
         await vault.Runtime.Vault.WriteOnceAsync(BlobLayout.Manifest(forgedId), VaultJson.Serialize(forged), null, CancellationToken.None);
         long scratchBefore = await ScratchDatabasesAsync();
 
-        var output = await new RestoreTestActivity(vault.Runtime).RunAsync(forgedId.Value, null, CancellationToken.None);
+        var output = await vault.Runtime.RestoreTestActivity().RunAsync(forgedId.Value, null, CancellationToken.None);
 
         Assert.False(output.Passed);
         Assert.Contains("public.t: 2000 (expected 2001)", output.Detail, StringComparison.Ordinal);

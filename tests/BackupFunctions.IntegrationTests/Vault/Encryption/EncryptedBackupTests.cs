@@ -31,10 +31,10 @@ public class EncryptedBackupTests
         target.Encryption = new TargetEncryptionOptions { KeyId = "k1" };
         Assert.Empty(BackupConfiguration.Validate(vault.Options));
 
-        string old = (await new BackupDatabaseActivity(vault.Runtime).RunAsync(new BackupDatabaseInput("enc"), null, CancellationToken.None)).BackupId;
+        string old = (await vault.Runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("enc"), null, CancellationToken.None)).BackupId;
         target.Encryption!.KeyId = "k2"; // rotate: new backups use k2
         await Task.Delay(1100);
-        string fresh = (await new BackupDatabaseActivity(vault.Runtime).RunAsync(new BackupDatabaseInput("enc"), null, CancellationToken.None)).BackupId;
+        string fresh = (await vault.Runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("enc"), null, CancellationToken.None)).BackupId;
 
         Assert.True(BackupId.TryParse(old, out var oldId));
         var manifest = (await vault.Runtime.Vault.ReadManifestAsync(oldId, CancellationToken.None))!;
@@ -47,21 +47,21 @@ public class EncryptedBackupTests
 
         foreach (string id in new[] { old, fresh })
         {
-            Assert.Equal(VerificationStatus.Ok, (await new VerifyBackupActivity(vault.Runtime).RunAsync(id, null, CancellationToken.None)).Status);
-            var test = await new RestoreTestActivity(vault.Runtime).RunAsync(id, null, CancellationToken.None);
+            Assert.Equal(VerificationStatus.Ok, (await vault.Runtime.VerifyBackupActivity().RunAsync(id, null, CancellationToken.None)).Status);
+            var test = await vault.Runtime.RestoreTestActivity().RunAsync(id, null, CancellationToken.None);
             Assert.True(test.Passed, test.Detail);
         }
 
-        var restored = await new RestoreDatabaseActivity(vault.Runtime).RunAsync(new RestoreDatabaseInput(old, "copy", Replace: false), null, CancellationToken.None);
+        var restored = await vault.Runtime.RestoreDatabaseActivity().RunAsync(new RestoreDatabaseInput(old, "copy", Replace: false), null, CancellationToken.None);
         Assert.True(restored.CountsMatch, restored.Detail);
         Assert.Equal(500, await TestServers.ScalarAsync<long>(destination.Name, $"SELECT count(*) FROM t WHERE note = '{Marker}'"));
 
         // Without k1, the old backup's stored bytes still verify, and the report says the plaintext was not checked.
         vault.Options.EncryptionKeys.Remove("k1");
-        var withoutKey = await new VerifyBackupActivity(vault.Runtime).RunAsync(old, null, CancellationToken.None);
+        var withoutKey = await vault.Runtime.VerifyBackupActivity().RunAsync(old, null, CancellationToken.None);
         Assert.Equal(VerificationStatus.Ok, withoutKey.Status);
         Assert.Contains("plaintext not checked: no encryption key with id 'k1'", withoutKey.Detail, StringComparison.Ordinal);
-        var noKeyTest = await Assert.ThrowsAsync<BackupConfigurationException>(() => new RestoreTestActivity(vault.Runtime).RunAsync(old, null, CancellationToken.None));
+        var noKeyTest = await Assert.ThrowsAsync<BackupConfigurationException>(() => vault.Runtime.RestoreTestActivity().RunAsync(old, null, CancellationToken.None));
         Assert.Contains("keep old keys so old backups stay readable", noKeyTest.Message, StringComparison.Ordinal);
     }
 
@@ -73,11 +73,11 @@ public class EncryptedBackupTests
         await using var vault = await TestVault.CreateAsync(new() { ["enc"] = target });
         vault.Options.EncryptionKeys["k1"] = new EncryptionKeyOptions { KeyFile = KeyFile() };
         target.Encryption = new TargetEncryptionOptions { KeyId = "k1" };
-        string id = (await new BackupDatabaseActivity(vault.Runtime).RunAsync(new BackupDatabaseInput("enc"), null, CancellationToken.None)).BackupId;
+        string id = (await vault.Runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("enc"), null, CancellationToken.None)).BackupId;
 
         vault.Options.EncryptionKeys["k1"] = new EncryptionKeyOptions { KeyFile = KeyFile() }; // same id, other key
-        var test = await new RestoreTestActivity(BackupRuntime.Create(vault.Options, TimeProvider.System, NullLoggerFactory.Instance)).RunAsync(id, null, CancellationToken.None);
-        var verify = await new VerifyBackupActivity(vault.Runtime).RunAsync(id, null, CancellationToken.None);
+        var test = await BackupRuntime.Create(vault.Options, TimeProvider.System, NullLoggerFactory.Instance).RestoreTestActivity().RunAsync(id, null, CancellationToken.None);
+        var verify = await vault.Runtime.VerifyBackupActivity().RunAsync(id, null, CancellationToken.None);
 
         Assert.False(test.Passed);
         Assert.Contains("wrong key for key id 'k1'", test.Detail, StringComparison.Ordinal);

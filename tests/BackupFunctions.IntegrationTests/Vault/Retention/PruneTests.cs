@@ -19,11 +19,11 @@ public class PruneTests
         var ids = new List<string>();
         for (int i = 0; i < 3; i++)
         {
-            ids.Add((await new BackupDatabaseActivity(vault.Runtime).RunAsync(new BackupDatabaseInput("p"), null, CancellationToken.None)).BackupId);
+            ids.Add((await vault.Runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("p"), null, CancellationToken.None)).BackupId);
             await Task.Delay(1100); // distinct seconds, distinct ids
         }
 
-        await new VerifyBackupActivity(vault.Runtime).RunAsync(ids[^1], null, CancellationToken.None);
+        await vault.Runtime.VerifyBackupActivity().RunAsync(ids[^1], null, CancellationToken.None);
         return (db, vault, ids);
     }
 
@@ -40,15 +40,15 @@ public class PruneTests
         await using (db)
         await using (vault)
         {
-            var activity = new PruneBackupsActivity(vault.Runtime);
+            var activity = vault.Runtime.PruneBackupsActivity();
             var dry = await activity.RunAsync(new PruneBackupsInput("p", DryRun: true), CancellationToken.None);
             Assert.Equal([ids[1], ids[0]], dry.Removed);
-            Assert.Equal(3, (await new BackupCatalog(vault.Runtime).ListAsync("p", CancellationToken.None)).Count);
+            Assert.Equal(3, (await vault.Runtime.BackupCatalog().ListAsync("p", CancellationToken.None)).Count);
 
             var real = await activity.RunAsync(new PruneBackupsInput("p", DryRun: false), CancellationToken.None);
 
             Assert.Equal([ids[1], ids[0]], real.Removed);
-            Assert.Equal([ids[2]], (await new BackupCatalog(vault.Runtime).ListAsync("p", CancellationToken.None)).Select(e => e.Manifest.Id));
+            Assert.Equal([ids[2]], (await vault.Runtime.BackupCatalog().ListAsync("p", CancellationToken.None)).Select(e => e.Manifest.Id));
             Assert.Equal(0, await BlobsUnderAsync(vault, ids[0]));
             Assert.Equal(0, await BlobsUnderAsync(vault, ids[1]));
             Assert.Equal(3, await BlobsUnderAsync(vault, ids[2])); // data, manifest, verify record
@@ -68,9 +68,9 @@ public class PruneTests
             Assert.True(BackupId.TryParse(ids[0], out var oldest));
             var manifest = (await vault.Runtime.Vault.ReadManifestAsync(oldest, CancellationToken.None))!;
             await vault.Container.GetBlobClient(manifest.Blobs.Data).DeleteAsync();
-            Assert.Contains(ids[0], (await new BackupCatalog(vault.Runtime).ListAsync("p", CancellationToken.None)).Select(e => e.Manifest.Id));
+            Assert.Contains(ids[0], (await vault.Runtime.BackupCatalog().ListAsync("p", CancellationToken.None)).Select(e => e.Manifest.Id));
 
-            var output = await new PruneBackupsActivity(vault.Runtime).RunAsync(new PruneBackupsInput("p", DryRun: false), CancellationToken.None);
+            var output = await vault.Runtime.PruneBackupsActivity().RunAsync(new PruneBackupsInput("p", DryRun: false), CancellationToken.None);
 
             Assert.Contains(ids[0], output.Removed);
             Assert.Equal(0, await BlobsUnderAsync(vault, ids[0]));
@@ -88,14 +88,14 @@ public class PruneTests
             string orphanData = BlobLayout.Data(orphan, "pgdump.br");
             await vault.Container.GetBlobClient(orphanData).UploadAsync(BinaryData.FromString("interrupted"));
 
-            var today = await new PruneBackupsActivity(vault.Runtime).RunAsync(new PruneBackupsInput("p", DryRun: false), CancellationToken.None);
+            var today = await vault.Runtime.PruneBackupsActivity().RunAsync(new PruneBackupsInput("p", DryRun: false), CancellationToken.None);
             var twoDaysOn = BackupRuntime.Create(vault.Options, new ShiftedTime(TimeSpan.FromDays(2)), NullLoggerFactory.Instance);
-            var later = await new PruneBackupsActivity(twoDaysOn).RunAsync(new PruneBackupsInput("p", DryRun: false), CancellationToken.None);
+            var later = await twoDaysOn.PruneBackupsActivity().RunAsync(new PruneBackupsInput("p", DryRun: false), CancellationToken.None);
 
             Assert.Empty(today.OrphansRemoved);
             Assert.Equal([orphanData], later.OrphansRemoved);
             Assert.Null(await vault.Runtime.Vault.StatAsync(orphanData, CancellationToken.None));
-            Assert.Contains(ids[2], (await new BackupCatalog(vault.Runtime).ListAsync("p", CancellationToken.None)).Select(e => e.Manifest.Id));
+            Assert.Contains(ids[2], (await vault.Runtime.BackupCatalog().ListAsync("p", CancellationToken.None)).Select(e => e.Manifest.Id));
         }
     }
 }
@@ -113,7 +113,7 @@ public class PruneRunningGuardTests
         var ids = new List<string>();
         for (int i = 0; i < 2; i++)
         {
-            ids.Add((await new BackupDatabaseActivity(vault.Runtime).RunAsync(new BackupDatabaseInput("p"), null, CancellationToken.None)).BackupId);
+            ids.Add((await vault.Runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("p"), null, CancellationToken.None)).BackupId);
             await Task.Delay(1100);
         }
 
@@ -122,9 +122,9 @@ public class PruneRunningGuardTests
         var inFlight = BackupId.New("p", DateTimeOffset.UtcNow, new Random(2));
         await vault.Runtime.Vault.WriteOnceAsync(BlobLayout.Running(inFlight), BinaryData.FromString("{}"), null, CancellationToken.None);
 
-        var blocked = await new PruneBackupsActivity(vault.Runtime).RunAsync(new PruneBackupsInput("p", DryRun: false), CancellationToken.None);
+        var blocked = await vault.Runtime.PruneBackupsActivity().RunAsync(new PruneBackupsInput("p", DryRun: false), CancellationToken.None);
         var later = BackupRuntime.Create(vault.Options, new ShiftedTime(TimeSpan.FromHours(7)), NullLoggerFactory.Instance);
-        var afterStale = await new PruneBackupsActivity(later).RunAsync(new PruneBackupsInput("p", DryRun: false), CancellationToken.None);
+        var afterStale = await later.PruneBackupsActivity().RunAsync(new PruneBackupsInput("p", DryRun: false), CancellationToken.None);
 
         Assert.Empty(blocked.Removed);
         Assert.Contains("a backup of this target is running", blocked.Note, StringComparison.Ordinal);

@@ -14,8 +14,8 @@ public class HealthTests
 
     private static async Task<string> BackUpAndVerifyAsync(BackupRuntime runtime, string target)
     {
-        string id = (await new BackupDatabaseActivity(runtime).RunAsync(new BackupDatabaseInput(target), null, CancellationToken.None)).BackupId;
-        await new VerifyBackupActivity(runtime).RunAsync(id, null, CancellationToken.None);
+        string id = (await runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput(target), null, CancellationToken.None)).BackupId;
+        await runtime.VerifyBackupActivity().RunAsync(id, null, CancellationToken.None);
         return id;
     }
 
@@ -26,9 +26,9 @@ public class HealthTests
         await using var vault = await TestVault.CreateAsync(new() { ["orders"] = TestVault.Postgres(db.Connection) });
         string id = await BackUpAndVerifyAsync(vault.Runtime, "orders");
 
-        var now = await new HealthCheck(vault.Runtime).EvaluateAsync(CancellationToken.None);
+        var now = await vault.Runtime.HealthCheck().EvaluateAsync(CancellationToken.None);
         var later = BackupRuntime.Create(vault.Options, new ShiftedTime(TimeSpan.FromDays(3)), NullLoggerFactory.Instance);
-        var threeDaysOn = await new HealthCheck(later).EvaluateAsync(CancellationToken.None);
+        var threeDaysOn = await later.HealthCheck().EvaluateAsync(CancellationToken.None);
 
         Assert.Equal(HealthStatus.Ok, now.Single().Status);
         Assert.Equal(id, now.Single().LastGoodBackup);
@@ -44,16 +44,16 @@ public class HealthTests
         await using var vault = await TestVault.CreateAsync(new() { ["orders"] = TestVault.Postgres(db.Connection) });
         string good = await BackUpAndVerifyAsync(vault.Runtime, "orders");
         await Task.Delay(1100); // a later second, so the next backup is the newest
-        string newest = (await new BackupDatabaseActivity(vault.Runtime).RunAsync(new BackupDatabaseInput("orders"), null, CancellationToken.None)).BackupId;
+        string newest = (await vault.Runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("orders"), null, CancellationToken.None)).BackupId;
         Assert.True(BackupId.TryParse(newest, out var parsed));
         var manifest = (await vault.Runtime.Vault.ReadManifestAsync(parsed, CancellationToken.None))!;
         var blob = vault.Container.GetBlobClient(manifest.Blobs.Data);
         byte[] bytes = (await blob.DownloadContentAsync()).Value.Content.ToArray();
         bytes[bytes.Length / 2] ^= 1;
         await blob.UploadAsync(new BinaryData(bytes), overwrite: true);
-        await new VerifyBackupActivity(vault.Runtime).RunAsync(newest, null, CancellationToken.None);
+        await vault.Runtime.VerifyBackupActivity().RunAsync(newest, null, CancellationToken.None);
 
-        var health = (await new HealthCheck(vault.Runtime).EvaluateAsync(CancellationToken.None)).Single();
+        var health = (await vault.Runtime.HealthCheck().EvaluateAsync(CancellationToken.None)).Single();
 
         Assert.Equal(HealthStatus.Failing, health.Status);
         Assert.Contains("failed verification (ChecksumMismatch)", health.Reason, StringComparison.Ordinal);

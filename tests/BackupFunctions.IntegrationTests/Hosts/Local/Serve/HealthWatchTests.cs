@@ -19,14 +19,14 @@ public class HealthWatchTests
         {
             await using var serve = await ServeFixture.StartAsync(new() { ["orders"] = TestVault.Postgres(db.Connection) },
                 schedule: "0 0 0 1 1 *", webhookUrl: receiver.Url); // the timer is on (yearly), so the watch runs
-            string id = (await new BackupDatabaseActivity(serve.Runtime).RunAsync(new BackupDatabaseInput("orders"), null, CancellationToken.None)).BackupId;
+            string id = (await serve.Runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("orders"), null, CancellationToken.None)).BackupId;
             Assert.True(BackupId.TryParse(id, out var parsed));
             var manifest = (await serve.Runtime.Vault.ReadManifestAsync(parsed, CancellationToken.None))!;
             var blob = serve.Vault.Container.GetBlobClient(manifest.Blobs.Data);
             byte[] bytes = (await blob.DownloadContentAsync()).Value.Content.ToArray();
             bytes[bytes.Length / 2] ^= 1;
             await blob.UploadAsync(new BinaryData(bytes), overwrite: true);
-            await new VerifyBackupActivity(serve.Runtime).RunAsync(id, null, CancellationToken.None);
+            await serve.Runtime.VerifyBackupActivity().RunAsync(id, null, CancellationToken.None);
 
             for (int i = 0; i < 100 && receiver.Bodies.IsEmpty; i++)
             {

@@ -60,7 +60,7 @@ public class RestoreQueueTests
             ["src"] = TestVault.Postgres(source.Connection),
             ["copy"] = TestVault.Postgres(destination.Connection),
         }, queue: true);
-        string id = (await new BackupDatabaseActivity(serve.Runtime).RunAsync(new BackupDatabaseInput("src"), null, CancellationToken.None)).BackupId;
+        string id = (await serve.Runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("src"), null, CancellationToken.None)).BackupId;
         var producer = Producer(RestoreQueues.QueueName);
 
         var valid = await producer.SendMessageAsync(JsonSerializer.Serialize(new { target = "src", latest = true, destination = "copy", replace = false, requestedBy = "ops@example.com" }));
@@ -84,7 +84,7 @@ public class RestoreQueueTests
 
         var poisoned = serve.Logs.Messages.Where(m => m.Contains("moved to the poison queue", StringComparison.Ordinal)).ToList();
         Assert.Equal(bad.Count, poisoned.Count);
-        Assert.Equal(bad.Count, await RestoreQueues.CountPoisonAsync(serve.Runtime, CancellationToken.None)); // what the alert's metric records
+        Assert.Equal(bad.Count, await RestoreQueues.CountPoisonAsync(serve.Runtime.Options.Storage, CancellationToken.None)); // what the alert's metric records
         Assert.Contains(poisoned, m => m.Contains("not a valid restore request JSON", StringComparison.Ordinal));
         Assert.Contains(poisoned, m => m.Contains("unknown target 'nowhere'", StringComparison.Ordinal));
         Assert.Contains(poisoned, m => m.Contains("backup 'src-20200101T000000Z-0000' not found", StringComparison.Ordinal));
@@ -108,8 +108,8 @@ public class RestoreQueueTests
             ["src"] = TestVault.Postgres(source.Connection),
             ["copy"] = TestVault.Postgres(destination.Connection),
         });
-        string id = (await new BackupDatabaseActivity(serve.Runtime).RunAsync(new BackupDatabaseInput("src"), null, CancellationToken.None)).BackupId;
-        var listener = new RestoreQueueListener(RestoreQueues.For(serve.Runtime, RestoreQueues.QueueName), HostSettings.Defaults,
+        string id = (await serve.Runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("src"), null, CancellationToken.None)).BackupId;
+        var listener = new RestoreQueueListener(RestoreQueues.For(serve.Runtime.Options.Storage, RestoreQueues.QueueName), HostSettings.Defaults,
             new RestoreIntake(serve.Runtime, serve.Server.Engine.Client), serve.Server.Engine, serve.Runtime,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<RestoreQueueListener>.Instance);
         // replace: true, so a second restore would really run again if idempotency failed.

@@ -20,7 +20,7 @@ public class ScheduleTriggerTests
         while (DateTime.UtcNow < deadline && !entries.Any(e => e.LastRestoreTest == RestoreTestOutcome.Passed))
         {
             await Task.Delay(500);
-            entries = await new BackupCatalog(serve.Runtime).ListAsync("orders", CancellationToken.None);
+            entries = await serve.Runtime.BackupCatalog().ListAsync("orders", CancellationToken.None);
         }
 
         Assert.Contains(entries, e => e.LastVerify == VerificationStatus.Ok && e.LastRestoreTest == RestoreTestOutcome.Passed);

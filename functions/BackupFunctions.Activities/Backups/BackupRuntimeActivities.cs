@@ -1,0 +1,38 @@
+using BackupFunctions.Activities.Health;
+
+namespace BackupFunctions.Activities.Backups;
+
+/// <summary>
+/// The one place activities are built from a host's runtime: each gets only the parts it uses.
+/// Hosts, the CLI and tests call these instead of wiring constructors themselves.
+/// </summary>
+public static class BackupRuntimeActivities
+{
+    public static BackupDatabaseActivity BackupDatabaseActivity(this BackupRuntime runtime, ActivityEnvironment? environment = null) =>
+        new(runtime.Vault, runtime.Targets, runtime.Time, runtime.Loggers, environment);
+
+    public static VerifyBackupActivity VerifyBackupActivity(this BackupRuntime runtime, ActivityEnvironment? environment = null) =>
+        new(runtime.Vault, runtime.Targets, runtime.Time, runtime.Loggers, environment);
+
+    public static RestoreTestActivity RestoreTestActivity(this BackupRuntime runtime, ActivityEnvironment? environment = null) =>
+        new(runtime.Vault, runtime.Targets, runtime.Time, runtime.Loggers, environment);
+
+    public static PruneBackupsActivity PruneBackupsActivity(this BackupRuntime runtime, ActivityEnvironment? environment = null) =>
+        new(runtime.Vault, runtime.Targets, runtime.Options.Storage.Immutability, runtime.Time, runtime.Loggers, environment);
+
+    public static RestoreDatabaseActivity RestoreDatabaseActivity(this BackupRuntime runtime, ActivityEnvironment? environment = null) =>
+        new(runtime.Vault, runtime.Targets, runtime.Time, runtime.Loggers, environment);
+
+    public static WriteRunReportActivity WriteRunReportActivity(this BackupRuntime runtime, ActivityEnvironment? environment = null) =>
+        new(runtime.Vault, runtime.Loggers, environment);
+
+    public static NotifyActivity NotifyActivity(this BackupRuntime runtime, ActivityEnvironment? environment = null) =>
+        new(runtime.Vault, runtime.HealthCheck(), runtime.Options.Notifications, runtime.Secrets, runtime.Time, runtime.Loggers, environment);
+
+    public static LegalHoldActivity LegalHoldActivity(this BackupRuntime runtime) =>
+        new(runtime.Vault, runtime.Targets, runtime.Time);
+
+    public static BackupCatalog BackupCatalog(this BackupRuntime runtime) => new(runtime.Vault, runtime.Targets);
+
+    public static HealthCheck HealthCheck(this BackupRuntime runtime) => new(runtime.BackupCatalog(), runtime.Targets, runtime.Time);
+}

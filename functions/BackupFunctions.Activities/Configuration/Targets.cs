@@ -1,0 +1,74 @@
+using BackupFunctions.Activities.Backups;
+using BackupFunctions.Engines;
+using BackupFunctions.Engines.Neo4j;
+using BackupFunctions.Engines.Postgres;
+using BackupFunctions.Engines.Redis;
+
+namespace BackupFunctions.Activities.Configuration;
+
+/// <summary>
+/// The configured targets: each by name with its engine and connections (resolved from Key Vault
+/// when given as secrets), the engine that reads a stored backup, and the encryption keys.
+/// </summary>
+public sealed class Targets(BackupOptions options, SecretResolver? secrets, TimeProvider time)
+{
+    /// <summary>Client-side encryption keys by id.</summary>
+    public EncryptionKeys Keys => new(options, secrets);
+
+    /// <summary>
+    /// The named target with its connections resolved, reading ConnectionSecret values from Key
+    /// Vault (cached briefly). Use this wherever a connection is opened.
+    /// </summary>
+    public async Task<ResolvedTarget> ResolveAsync(string name, CancellationToken cancellationToken)
+    {
+        var target = Resolve(name);
+        var o = target.Options;
+        string connection = o.Connection ?? await SecretAsync(o.ConnectionSecret!, $"Backup:Targets:{name}:ConnectionSecret", cancellationToken);
+        string? restoreTest = o.RestoreTest is null ? null
+            : o.RestoreTest.Connection ?? await SecretAsync(o.RestoreTest.ConnectionSecret!, $"Backup:Targets:{name}:RestoreTest:ConnectionSecret", cancellationToken);
+        return target with { Connection = connection, RestoreTestConnection = restoreTest };
+    }
+
+    private Task<string> SecretAsync(string secretName, string key, CancellationToken cancellationToken) =>
+        secrets?.GetAsync(secretName, key, cancellationToken)
+        ?? throw new BackupConfigurationException($"{key} needs Backup:KeyVaultUri");
+
+    /// <summary>
+    /// The named target for checks that open no connection (its Connection is empty when it comes
+    /// from a secret: use <see cref="ResolveAsync"/> to connect). A configuration error naming the
+    /// known targets when it does not exist.
+    /// </summary>
+    public ResolvedTarget Resolve(string name)
+    {
+        if (!options.Targets.TryGetValue(name, out var target))
+        {
+            string known = options.Targets.Count == 0 ? "none" : string.Join(", ", options.Targets.Keys.Order(StringComparer.Ordinal));
+            throw new BackupConfigurationException($"unknown target '{name}' (configured targets: {known})");
+        }
+
+        var engine = EngineFor(target.Engine.Trim().ToLowerInvariant(), name);
+        return new ResolvedTarget(name, target, engine, target.Connection ?? "", target.RestoreTest?.Connection);
+    }
+
+    /// <summary>
+    /// The engine that reads a stored backup: the one of its target when that is still configured
+    /// (so its ToolsDirectory applies), else the engine named by the manifest.
+    /// </summary>
+    public IDatabaseEngine EngineFor(string engineName, string targetName)
+    {
+        options.Targets.TryGetValue(targetName, out var target);
+        return engineName switch
+        {
+            "postgres" => new PostgresEngine(target?.ToolsDirectory, time),
+            "redis" => new RedisEngine(target?.Strategy, time),
+            "neo4j" => new Neo4jEngine(target?.Database),
+            _ => throw new BackupConfigurationException($"backups of engine '{engineName}' cannot be read by this build"),
+        };
+    }
+
+    /// <summary>Every configured target name, in a stable order.</summary>
+    public IReadOnlyList<string> Names => options.Targets.Keys.Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>The cron schedule of a configured target: its own, else Backup:Schedule.</summary>
+    public string ScheduleOf(string name) => options.Targets[name].Schedule ?? options.Schedule;
+}
