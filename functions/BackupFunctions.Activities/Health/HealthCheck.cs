@@ -20,15 +20,18 @@ public sealed record TargetHealth(
 /// <list type="bullet">
 /// <item><b>failing</b>: the newest backup failed verification or its restore test.</item>
 /// <item><b>late</b>: no good (verified) backup since the last scheduled time, once a grace period has passed.</item>
-/// <item><b>none</b>: no backup yet. <b>ok</b>: otherwise.</item>
+/// <item><b>missing</b>: never backed up. <b>ok</b>: otherwise. Every state but ok is an alert (exit 3, HTTP 503).</item>
 /// </list>
 /// This is how silently stopped backups become visible.
 /// </summary>
-/// <summary>The health of every target and the overall status (failing, then late, else ok): GET /api/health on both hosts.</summary>
+/// <summary>The health of every target and the overall status (failing, then missing, then late, else ok): GET /api/health on both hosts.</summary>
 public sealed record HealthSummary(HealthStatus Status, IReadOnlyList<TargetHealth> Targets)
 {
     public static HealthSummary Of(IReadOnlyList<TargetHealth> targets) =>
-        new(targets.Any(t => t.Status == HealthStatus.Failing) ? HealthStatus.Failing : targets.Any(t => t.Status == HealthStatus.Late) ? HealthStatus.Late : HealthStatus.Ok, targets);
+        new(targets.Any(t => t.Status == HealthStatus.Failing) ? HealthStatus.Failing
+            : targets.Any(t => t.Status == HealthStatus.Missing) ? HealthStatus.Missing
+            : targets.Any(t => t.Status == HealthStatus.Late) ? HealthStatus.Late
+            : HealthStatus.Ok, targets);
 }
 
 public sealed class HealthCheck(BackupCatalog catalog, Targets targets, TimeProvider time)
@@ -55,7 +58,7 @@ public sealed class HealthCheck(BackupCatalog catalog, Targets targets, TimeProv
 
             (HealthStatus status, string reason) = entries.Count switch
             {
-                0 => (HealthStatus.None, "no backup yet"),
+                0 => (HealthStatus.Missing, "never backed up"),
                 _ when entries[0].LastVerify is { } v && v != VerificationStatus.Ok => (HealthStatus.Failing, $"newest backup {entries[0].Manifest.Id} failed verification ({v})"),
                 _ when entries[0].LastRestoreTest == RestoreTestOutcome.Failed => (HealthStatus.Failing, $"newest backup {entries[0].Manifest.Id} failed its restore test"),
                 _ when good is null => (HealthStatus.Failing, "no backup has been verified"),

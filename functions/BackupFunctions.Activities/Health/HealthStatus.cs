@@ -14,24 +14,24 @@ public enum HealthStatus
     [JsonStringEnumMemberName("failing")]
     Failing,
 
-    /// <summary>No backup yet.</summary>
-    [JsonStringEnumMemberName("none")]
-    None,
+    /// <summary>Never backed up: no backup of the target exists. Not ok: the worst case is a new target whose first backup fails.</summary>
+    [JsonStringEnumMemberName("missing")]
+    Missing,
 }
 
 public static class HealthStatusWords
 {
-    /// <summary>The word the contract uses ("ok", "late", "failing", "none").</summary>
+    /// <summary>The word the contract uses ("ok", "late", "failing", "missing").</summary>
     public static string Word(this HealthStatus status) => status switch
     {
         HealthStatus.Ok => "ok",
         HealthStatus.Late => "late",
         HealthStatus.Failing => "failing",
-        _ => "none",
+        _ => "missing",
     };
 
-    /// <summary>Late or failing: what monitoring alerts on.</summary>
-    public static bool IsBad(this HealthStatus status) => status is HealthStatus.Late or HealthStatus.Failing;
+    /// <summary>Late, failing or missing: what monitoring alerts on (exit 3, HTTP 503, a notification).</summary>
+    public static bool IsBad(this HealthStatus status) => status is not HealthStatus.Ok;
 
     /// <summary>Reads a word written by <see cref="Word"/>; null when it is none of them.</summary>
     public static HealthStatus? Parse(string? word) => word switch
@@ -39,7 +39,7 @@ public static class HealthStatusWords
         "ok" => HealthStatus.Ok,
         "late" => HealthStatus.Late,
         "failing" => HealthStatus.Failing,
-        "none" => HealthStatus.None,
+        "missing" or "none" => HealthStatus.Missing, // "none": the word before "missing" replaced it
         _ => null,
     };
 }

@@ -57,9 +57,7 @@ public sealed partial class NotifyActivity(BlobVault vault, HealthCheck health, 
             var run = input.Run?.Targets.FirstOrDefault(t => t.Target == health.Target);
             (HealthStatus state, string reason) = run is { Succeeded: false }
                 ? (HealthStatus.Failing, run.Error ?? "the run failed")
-                : health.Status == HealthStatus.None
-                    ? (previous.GetValueOrDefault(health.Target, HealthStatus.None), health.Reason) // no backup yet: nothing to announce
-                    : (health.Status, health.Reason);
+                : (health.Status, health.Reason);
             var before = previous.GetValueOrDefault(health.Target, HealthStatus.Ok);
             next[health.Target] = state;
             if (state == before)
@@ -69,7 +67,7 @@ public sealed partial class NotifyActivity(BlobVault vault, HealthCheck health, 
 
             string? kind = state switch
             {
-                HealthStatus.Failing => "failure",
+                HealthStatus.Failing or HealthStatus.Missing => "failure", // no good backup at all is the worst case
                 HealthStatus.Late => "late",
                 HealthStatus.Ok when before.IsBad() => "recovery",
                 _ => null,

@@ -92,10 +92,14 @@ public sealed partial class Triggers(BackupRuntime runtime, ILogger<Triggers> lo
         return await JsonAsync(request, HttpStatusCode.OK, entries.Select(e => new { manifest = e.Manifest, lastVerify = e.LastVerify, lastRestoreTest = e.LastRestoreTest }));
     }
 
+    /// <summary>200 when every target is ok; 503 with the same body when any is late, failing or missing, so an uptime probe alerts.</summary>
     [Function("Health")]
     public async Task<HttpResponseData> Health(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "health")] HttpRequestData request, CancellationToken cancellationToken) =>
-        await JsonAsync(request, HttpStatusCode.OK, await runtime.HealthCheck().SummarizeAsync(cancellationToken));
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "health")] HttpRequestData request, CancellationToken cancellationToken)
+    {
+        var summary = await runtime.HealthCheck().SummarizeAsync(cancellationToken);
+        return await JsonAsync(request, summary.Status.IsBad() ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK, summary);
+    }
 
     /// <summary>
     /// Restore requests (the Functions host has decoded the message per host.json). A malformed or

@@ -80,7 +80,9 @@ public static class HttpApi
 
         app.MapGet("/api/health", async (CancellationToken cancellationToken) =>
         {
-            return Results.Json(await runtime.HealthCheck().SummarizeAsync(cancellationToken), VaultJson.Options);
+            // A plain uptime probe alerts: 503 (same body) when any target is late, failing or missing.
+            var summary = await runtime.HealthCheck().SummarizeAsync(cancellationToken);
+            return Results.Json(summary, VaultJson.Options, statusCode: summary.Status.IsBad() ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
         });
     }
 

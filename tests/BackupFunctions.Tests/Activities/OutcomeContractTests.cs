@@ -14,7 +14,7 @@ public class OutcomeContractTests
     [InlineData(HealthStatus.Ok, "ok")]
     [InlineData(HealthStatus.Late, "late")]
     [InlineData(HealthStatus.Failing, "failing")]
-    [InlineData(HealthStatus.None, "none")]
+    [InlineData(HealthStatus.Missing, "missing")]
     public void HealthStatus_IsTheLowerCaseWord_InJsonAndOnScreen(HealthStatus status, string word)
     {
         var summary = HealthSummary.Of([new TargetHealth("orders", status, null, null, null, null, null, "r")]);
@@ -25,12 +25,15 @@ public class OutcomeContractTests
     }
 
     [Fact]
-    public void OverallHealth_IsFailingBeforeLateBeforeOk()
+    public void OverallHealth_IsFailingBeforeMissingBeforeLateBeforeOk_AndOnlyOkIsOk()
     {
         TargetHealth T(HealthStatus s) => new("t", s, null, null, null, null, null, "r");
         Assert.Equal(HealthStatus.Failing, HealthSummary.Of([T(HealthStatus.Late), T(HealthStatus.Failing), T(HealthStatus.Ok)]).Status);
-        Assert.Equal(HealthStatus.Late, HealthSummary.Of([T(HealthStatus.Ok), T(HealthStatus.Late), T(HealthStatus.None)]).Status);
-        Assert.Equal(HealthStatus.Ok, HealthSummary.Of([T(HealthStatus.Ok), T(HealthStatus.None)]).Status);
+        Assert.Equal(HealthStatus.Missing, HealthSummary.Of([T(HealthStatus.Ok), T(HealthStatus.Late), T(HealthStatus.Missing)]).Status);
+        Assert.Equal(HealthStatus.Late, HealthSummary.Of([T(HealthStatus.Ok), T(HealthStatus.Late)]).Status);
+        Assert.Equal(HealthStatus.Ok, HealthSummary.Of([T(HealthStatus.Ok), T(HealthStatus.Ok)]).Status);
+        Assert.Equal([HealthStatus.Late, HealthStatus.Failing, HealthStatus.Missing], Enum.GetValues<HealthStatus>().Where(s => s.IsBad()));
+        Assert.Equal(HealthStatus.Missing, HealthStatusWords.Parse("none")); // the word notification state blobs written before "missing" hold
     }
 
     [Fact]

@@ -118,7 +118,7 @@ public class CliTests
     }
 
     [Fact]
-    public async Task Status_ShowsEveryTarget_AndExits3OnlyWhenOneIsLateOrFailing()
+    public async Task Status_ShowsEveryTarget_Exits0WhenAllAreOk_And3WhenOneIsMissingLateOrFailing()
     {
         await using var source = await TestDatabase.CreateAsync("cli_status", Table);
         await using var cli = new CliRunner(new()
@@ -126,9 +126,12 @@ public class CliTests
             ["orders"] = CliRunner.Postgres(source.Connection),
             ["never"] = CliRunner.Postgres(source.Connection),
         });
+        // The same container, configured with the backed-up target alone.
+        await using var ordersOnly = new CliRunner(new() { ["orders"] = CliRunner.Postgres(source.Connection) }, container: cli.Container);
         Assert.Equal(0, (await cli.RunAsync("backup", "--target", "orders")).Exit);
 
-        var healthy = await cli.RunAsync("status");
+        var healthy = await ordersOnly.RunAsync("status");
+        var neverBackedUp = await cli.RunAsync("status");
         var container = new Azure.Storage.Blobs.BlobContainerClient(TestServers.Storage, cli.Container);
         await foreach (var item in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, "orders/", CancellationToken.None))
         {
@@ -147,7 +150,9 @@ public class CliTests
 
         Assert.True(healthy.Exit == 0, healthy.Out + healthy.Err);
         Assert.Matches(@"orders\s+ok\s+orders-\d{8}T\d{6}Z-[0-9a-f]{4}", healthy.Out);
-        Assert.Matches(@"never\s+none\s+-", healthy.Out);
+        Assert.Equal(3, neverBackedUp.Exit); // a target with no backup is not ok
+        Assert.Matches(@"orders\s+ok\s+orders-", neverBackedUp.Out);
+        Assert.Matches(@"never\s+missing\s+-.*never backed up", neverBackedUp.Out);
         Assert.Equal(3, failing.Exit);
         Assert.Matches(@"orders\s+failing\s+.*failed verification \(ChecksumMismatch\)", failing.Out);
         Assert.Equal(3, json.Exit);

@@ -55,7 +55,8 @@ public class HttpApiTests
         using var catalog = JsonDocument.Parse(await serve.Http.GetStringAsync("/api/backups?target=orders"));
         Assert.Equal(1, catalog.RootElement.GetArrayLength());
 
-        using var health = JsonDocument.Parse(await serve.Http.GetStringAsync("/api/health"));
+        using var response = await serve.Http.GetAsync("/api/health");
+        using var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var orders = health.RootElement.GetProperty("targets")[0];
         Assert.Equal("ok", orders.GetProperty("status").GetString());
         Assert.Equal(backupId, orders.GetProperty("lastGoodBackup").GetString());
@@ -90,18 +91,24 @@ public class HttpApiTests
 
         Assert.Equal(HttpStatusCode.Unauthorized, without.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+        // With the key the route answers: 503, because "orders" was never backed up (missing).
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, right.StatusCode);
+        Assert.Equal("missing", JsonDocument.Parse(await right.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
     }
 
     [Fact]
-    public async Task Health_TargetWithoutBackups_IsNone_AndUnknownRunIs404()
+    public async Task Health_TargetNeverBackedUp_IsMissing_Answers503_AndUnknownRunIs404()
     {
         await using var serve = await ServeFixture.StartAsync(new() { ["orders"] = TestVault.Postgres(TestServers.Pg("postgres")) });
 
-        using var health = JsonDocument.Parse(await serve.Http.GetStringAsync("/api/health"));
+        using var response = await serve.Http.GetAsync("/api/health");
+        using var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var missing = await serve.Http.GetAsync("/api/runs/run-20200101T000000Z-0000");
 
-        Assert.Equal("none", health.RootElement.GetProperty("targets")[0].GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode); // an uptime probe alerts
+        Assert.Equal("missing", health.RootElement.GetProperty("status").GetString());
+        Assert.Equal("missing", health.RootElement.GetProperty("targets")[0].GetProperty("status").GetString());
+        Assert.Equal("never backed up", health.RootElement.GetProperty("targets")[0].GetProperty("reason").GetString());
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 }
