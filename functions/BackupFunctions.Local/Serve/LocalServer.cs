@@ -21,10 +21,12 @@ public sealed class LocalServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly CancellationTokenSource _stopping;
+    private readonly ILoggerFactory _engineLoggers;
 
-    private LocalServer(WebApplication app, DurableEngine engine, RunStarter runs, CancellationTokenSource stopping)
+    private LocalServer(WebApplication app, DurableEngine engine, RunStarter runs, CancellationTokenSource stopping, ILoggerFactory engineLoggers)
     {
         _app = app;
+        _engineLoggers = engineLoggers;
         Engine = engine;
         Runs = runs;
         _stopping = stopping;
@@ -78,7 +80,7 @@ public sealed class LocalServer : IAsyncDisposable
         var app = builder.Build();
         HttpApi.Map(app, runtime, runs);
         await app.StartAsync(cancellationToken);
-        return new LocalServer(app, engine, runs, stopping);
+        return new LocalServer(app, engine, runs, stopping, loggers);
     }
 
     public async ValueTask DisposeAsync()
@@ -89,5 +91,6 @@ public sealed class LocalServer : IAsyncDisposable
         await Engine.DisposeAsync();
         Runs.Dispose();
         _stopping.Dispose();
+        _engineLoggers.Dispose();
     }
 }

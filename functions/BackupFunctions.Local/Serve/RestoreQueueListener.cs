@@ -105,6 +105,11 @@ public sealed partial class RestoreQueueListener(
     {
         request = null;
         string raw = message.Body.ToString();
+        if (RestoreIntake.SizeProblem(raw) is { } tooBig)
+        {
+            return tooBig; // before decoding: a huge message is not decoded at all
+        }
+
         if (settings.MessageEncoding != "base64")
         {
             return intake.Parse(raw, out request);
@@ -116,9 +121,7 @@ public sealed partial class RestoreQueueListener(
         }
         catch (FormatException)
         {
-            return Encoding.UTF8.GetByteCount(raw) > RestoreIntake.MaxMessageBytes
-                ? $"message is {Encoding.UTF8.GetByteCount(raw)} bytes; a restore request is at most {RestoreIntake.MaxMessageBytes} bytes"
-                : "message is not base64 (host.json extensions.queues.messageEncoding is base64; encode the JSON, as QueueClient with MessageEncoding = Base64 does)";
+            return "message is not base64 (host.json extensions.queues.messageEncoding is base64; encode the JSON, as QueueClient with MessageEncoding = Base64 does)";
         }
     }
 

@@ -26,10 +26,9 @@ public sealed class RestoreIntake(BackupRuntime runtime, IOrchestrationClient cl
     public string? Parse(string text, out RestoreRequest? request)
     {
         request = null;
-        int bytes = Encoding.UTF8.GetByteCount(text);
-        if (bytes > MaxMessageBytes)
+        if (SizeProblem(text) is { } tooBig)
         {
-            return $"message is {bytes} bytes; a restore request is at most {MaxMessageBytes} bytes";
+            return tooBig;
         }
 
         try
@@ -67,6 +66,13 @@ public sealed class RestoreIntake(BackupRuntime runtime, IOrchestrationClient cl
         return request.BackupId is not null && !BackupId.TryParse(request.BackupId, out _)
             ? $"'{request.BackupId}' is not a backup id (expected TARGET-yyyyMMddTHHmmssZ-xxxx)"
             : null;
+    }
+
+    /// <summary>Why a message is too large to be a restore request; null when it is not (checked before decoding too).</summary>
+    public static string? SizeProblem(string text)
+    {
+        int bytes = Encoding.UTF8.GetByteCount(text);
+        return bytes > MaxMessageBytes ? $"message is {bytes} bytes; a restore request is at most {MaxMessageBytes} bytes" : null;
     }
 
     /// <summary>Starts the Restore orchestration of a valid request, or joins the one already active for it; returns its instance id.</summary>
