@@ -34,5 +34,5 @@ public static class BackupRuntimeActivities
 
     public static BackupCatalog BackupCatalog(this BackupRuntime runtime) => new(runtime.Vault, runtime.Targets);
 
-    public static HealthCheck HealthCheck(this BackupRuntime runtime) => new(runtime.BackupCatalog(), runtime.Targets, runtime.Time);
+    public static HealthCheck HealthCheck(this BackupRuntime runtime) => new(runtime.BackupCatalog(), new Runs.RunHistory(runtime.Vault), runtime.Targets, runtime.Time);
 }

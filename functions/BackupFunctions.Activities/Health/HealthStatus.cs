@@ -8,6 +8,14 @@ public enum HealthStatus
     [JsonStringEnumMemberName("ok")]
     Ok,
 
+    /// <summary>
+    /// The target's only backups are newer than <see cref="HealthCheck.Grace"/> and not verified yet: the
+    /// run is between its backup and its verify. Not an alert (exit 0, HTTP 200, no notification);
+    /// it becomes failing when the grace passes without a verified backup.
+    /// </summary>
+    [JsonStringEnumMemberName("pending")]
+    Pending,
+
     [JsonStringEnumMemberName("late")]
     Late,
 
@@ -21,22 +29,24 @@ public enum HealthStatus
 
 public static class HealthStatusWords
 {
-    /// <summary>The word the contract uses ("ok", "late", "failing", "missing").</summary>
+    /// <summary>The word the contract uses ("ok", "pending", "late", "failing", "missing").</summary>
     public static string Word(this HealthStatus status) => status switch
     {
         HealthStatus.Ok => "ok",
+        HealthStatus.Pending => "pending",
         HealthStatus.Late => "late",
         HealthStatus.Failing => "failing",
         _ => "missing",
     };
 
     /// <summary>Late, failing or missing: what monitoring alerts on (exit 3, HTTP 503, a notification).</summary>
-    public static bool IsBad(this HealthStatus status) => status is not HealthStatus.Ok;
+    public static bool IsBad(this HealthStatus status) => status is not (HealthStatus.Ok or HealthStatus.Pending);
 
     /// <summary>Reads a word written by <see cref="Word"/>; null when it is none of them.</summary>
     public static HealthStatus? Parse(string? word) => word switch
     {
         "ok" => HealthStatus.Ok,
+        "pending" => HealthStatus.Pending,
         "late" => HealthStatus.Late,
         "failing" => HealthStatus.Failing,
         "missing" or "none" => HealthStatus.Missing, // "none": the word before "missing" replaced it

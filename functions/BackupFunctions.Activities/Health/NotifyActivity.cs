@@ -59,6 +59,11 @@ public sealed partial class NotifyActivity(BlobVault vault, HealthCheck health, 
                 ? (HealthStatus.Failing, run.Error ?? "the run failed")
                 : (health.Status, health.Reason);
             var before = previous.GetValueOrDefault(health.Target, HealthStatus.Ok);
+            if (state == HealthStatus.Pending)
+            {
+                continue; // between backup and verify: neither a failure nor a recovery yet; what was announced stands
+            }
+
             next[health.Target] = state;
             if (state == before)
             {

@@ -24,7 +24,7 @@ internal sealed class TestVault : IAsyncDisposable
     public BlobContainerClient Container { get; }
 
     public static Task<TestVault> CreateAsync(Dictionary<string, TargetOptions> targets, ImmutabilityMode mode = ImmutabilityMode.BestEffort,
-        ILoggerFactory? loggers = null, int minRetentionDays = 7)
+        ILoggerFactory? loggers = null, int minRetentionDays = 7, TimeProvider? time = null)
     {
         var options = new BackupOptions
         {
@@ -38,7 +38,7 @@ internal sealed class TestVault : IAsyncDisposable
         };
         options.Local.TaskHub.Name = TaskHubs.NewName(); // each test its own hub: no worker runs another test's work
         Assert.Empty(BackupConfiguration.Validate(options));
-        var runtime = BackupRuntime.Create(options, TimeProvider.System, loggers ?? NullLoggerFactory.Instance);
+        var runtime = BackupRuntime.Create(options, time ?? TimeProvider.System, loggers ?? NullLoggerFactory.Instance);
         return Task.FromResult(new TestVault(options, runtime, BackupRuntime.CreateContainerClient(options.Storage)));
     }
 

@@ -12,6 +12,7 @@ public class OutcomeContractTests
 {
     [Theory]
     [InlineData(HealthStatus.Ok, "ok")]
+    [InlineData(HealthStatus.Pending, "pending")]
     [InlineData(HealthStatus.Late, "late")]
     [InlineData(HealthStatus.Failing, "failing")]
     [InlineData(HealthStatus.Missing, "missing")]
@@ -25,12 +26,14 @@ public class OutcomeContractTests
     }
 
     [Fact]
-    public void OverallHealth_IsFailingBeforeMissingBeforeLateBeforeOk_AndOnlyOkIsOk()
+    public void OverallHealth_IsFailingBeforeMissingBeforeLateBeforePendingBeforeOk_AndOnlyOkAndPendingAreNotAlerts()
     {
         TargetHealth T(HealthStatus s) => new("t", s, null, null, null, null, null, "r");
         Assert.Equal(HealthStatus.Failing, HealthSummary.Of([T(HealthStatus.Late), T(HealthStatus.Failing), T(HealthStatus.Ok)]).Status);
         Assert.Equal(HealthStatus.Missing, HealthSummary.Of([T(HealthStatus.Ok), T(HealthStatus.Late), T(HealthStatus.Missing)]).Status);
         Assert.Equal(HealthStatus.Late, HealthSummary.Of([T(HealthStatus.Ok), T(HealthStatus.Late)]).Status);
+        Assert.Equal(HealthStatus.Late, HealthSummary.Of([T(HealthStatus.Pending), T(HealthStatus.Late)]).Status);
+        Assert.Equal(HealthStatus.Pending, HealthSummary.Of([T(HealthStatus.Ok), T(HealthStatus.Pending)]).Status);
         Assert.Equal(HealthStatus.Ok, HealthSummary.Of([T(HealthStatus.Ok), T(HealthStatus.Ok)]).Status);
         Assert.Equal([HealthStatus.Late, HealthStatus.Failing, HealthStatus.Missing], Enum.GetValues<HealthStatus>().Where(s => s.IsBad()));
         Assert.Equal(HealthStatus.Missing, HealthStatusWords.Parse("none")); // the word notification state blobs written before "missing" hold

@@ -158,4 +158,21 @@ public class CliTests
         Assert.Equal(3, json.Exit);
         Assert.Equal("failing", JsonDocument.Parse(json.Out).RootElement.EnumerateArray().Single(t => t.GetProperty("target").GetString() == "orders").GetProperty("status").GetString());
     }
+
+    [Fact]
+    public async Task Status_ATargetWhoseOnlyRunFailed_IsFailingWithTheRunsReason_NotMissing()
+    {
+        await using var cli = new CliRunner(new() { ["orders"] = CliRunner.Postgres(TestServers.Pg("backupfn_no_such_db")) });
+
+        var backup = await cli.RunAsync("backup", "--target", "orders");
+        var status = await cli.RunAsync("status");
+        var json = await cli.RunAsync("status", "--json");
+
+        Assert.NotEqual(0, backup.Exit);
+        Assert.Equal(3, status.Exit);
+        Assert.Matches(@"orders\s+failing\s+-.*last run failed: .*backupfn_no_such_db.*\(run run-\d{8}T\d{6}Z-[0-9a-f]{4}\)", status.Out);
+        var orders = JsonDocument.Parse(json.Out).RootElement.EnumerateArray().Single();
+        Assert.Equal("failing", orders.GetProperty("status").GetString());
+        Assert.StartsWith("last run failed: ", orders.GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
 }
