@@ -42,6 +42,19 @@ public static class RetryPolicies
     /// <summary>The webhook itself is retried inside the activity; this covers storage and Key Vault.</summary>
     public static RetrySchedule Notify { get; } = new(3, TimeSpan.FromSeconds(10), 2.0, TimeSpan.FromMinutes(1));
 
+    /// <summary>The schedule the orchestrators call an activity under (for a host that shows retries); null for a name they do not call.</summary>
+    public static RetrySchedule? For(string activity) => activity switch
+    {
+        TaskNames.Activities.BackupDatabase => BackupDatabase,
+        TaskNames.Activities.VerifyBackup => VerifyBackup,
+        TaskNames.Activities.RestoreTest => RestoreTest,
+        TaskNames.Activities.PruneBackups => PruneBackups,
+        TaskNames.Activities.RestoreDatabase => RestoreDatabase,
+        TaskNames.Activities.WriteRunReport => WriteRunReport,
+        TaskNames.Activities.Notify => Notify,
+        _ => null,
+    };
+
     /// <summary>Task options for a call under <paramref name="schedule"/>; one attempt when <paramref name="retry"/> is false (--no-retry).</summary>
     public static TaskOptions Options(RetrySchedule schedule, bool retry = true) => TaskOptions.FromRetryHandler(async (RetryContext r) =>
     {
@@ -56,7 +69,15 @@ public static class RetryPolicies
 
     /// <summary>True when a failure says a retry cannot help.</summary>
     public static bool IsPermanent(TaskFailureDetails? failure) =>
-        failure is not null && (failure.IsCausedBy<PermanentFailureException>() ||
+        failure is not null && (IsPermanentType(failure.ErrorType) ||
                                 failure.ErrorMessage.StartsWith(Failures.PermanentMarker, StringComparison.Ordinal) ||
                                 IsPermanent(failure.InnerFailure));
+
+    /// <summary>
+    /// Our permanent exception type by name. Not <c>TaskFailureDetails.IsCausedBy</c>: it resolves the name
+    /// over every loaded assembly and throws AmbiguousMatchException for a type two assemblies define
+    /// (System.Net.Sockets.SocketException, a refused connection), which would replace the real error.
+    /// </summary>
+    private static bool IsPermanentType(string errorType) =>
+        errorType == typeof(PermanentFailureException).FullName;
 }

@@ -13,10 +13,16 @@ public sealed record ActivityEnvironment(Func<string, IProgress<TransferProgress
     /// <summary>Called with the task name as each activity starts on the engine (the CLI times its first one).</summary>
     public Action<string>? Started { get; init; }
 
+    /// <summary>Called when an attempt of an activity fails on the engine, before the orchestrator decides on a retry (the CLI shows it).</summary>
+    public Action<ActivityFailure>? Failed { get; init; }
+
     public static ActivityEnvironment None { get; } = new();
 
     internal IProgress<TransferProgress>? ProgressFor(string? label) => label is null ? null : Progress?.Invoke(label);
 }
+
+/// <summary>One failed attempt: the task name, its progress label (null when it reports none), the error and whether a retry can help.</summary>
+public sealed record ActivityFailure(string Activity, string? Label, Exception Error, bool Permanent);
 
 /// <summary>
 /// The one shape of every activity: a Durable Task <see cref="TaskActivity{TInput,TOutput}"/> that both
@@ -41,7 +47,15 @@ public abstract class BackupActivity<TInput, TOutput>(ILoggerFactory loggers, Ac
         });
         Logs.ActivityStarted(log, context.Name.Name, context.InstanceId, Environment.ProcessId);
         _environment.Started?.Invoke(context.Name.Name);
-        return await InvokeAsync(input, _environment.Stopping);
+        try
+        {
+            return await InvokeAsync(input, _environment.Stopping);
+        }
+        catch (Exception e) when (_environment.Failed is { } failed)
+        {
+            failed(new ActivityFailure(context.Name.Name, ProgressLabel(input), e, e is PermanentFailureException));
+            throw;
+        }
     }
 
     /// <summary>Runs the activity as the engine does (progress from the environment, permanent failures marked).</summary>

@@ -51,6 +51,8 @@ internal sealed class CliSession : IDisposable
             // The engine's own failures reach the user as the verb's one-line error; its log lines (with
             // stack traces) only with --verbose.
             .AddFilter("DurableTask", verbose ? LogLevel.Warning : LogLevel.None)
+            // The orchestrators' warnings (a target failed) are what the verb prints itself, once.
+            .AddFilter("BackupFunctions.Orchestrations", verbose ? LogLevel.Information : LogLevel.Error)
             .AddProvider(new TextWriterLoggerProvider(logs, includeScopes: verbose)));
         return new CliSession(BackupRuntime.Create(options, TimeProvider.System, loggers), loggers, json, interactive && !json, stdout, stderr) { Logs = logs };
     }

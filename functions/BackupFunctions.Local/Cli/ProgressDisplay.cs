@@ -7,17 +7,18 @@ namespace BackupFunctions.Local.Cli;
 internal static class ProgressDisplay
 {
     public static Task<T> RunAsync<T>(CliSession session, string label, Func<IProgress<TransferProgress>?, Task<T>> work) =>
-        RunManyAsync(session, progressFor => work(progressFor(label)));
+        RunManyAsync(session, sinks => work(sinks.For(label)));
 
     /// <summary>
     /// One bar per label, created when work first reports under it (targets backed up in parallel
     /// each get their own bytes / rate / ETA).
     /// </summary>
-    public static async Task<T> RunManyAsync<T>(CliSession session, Func<Func<string, IProgress<TransferProgress>?>, Task<T>> work)
+    public static async Task<T> RunManyAsync<T>(CliSession session, Func<ProgressSinks, Task<T>> work)
     {
         if (!session.Progress)
         {
-            return await work(_ => null);
+            // No terminal: no bars, and a notice (a retry) is a line on stderr, where a cron mail or a CI log keeps it.
+            return await work(new ProgressSinks(_ => null, (label, text) => session.Error.WriteLine($"{label}: {text}")));
         }
 
         using var hold = session.Logs?.Hold();
@@ -30,7 +31,7 @@ internal static class ProgressDisplay
             .StartAsync(async ctx =>
             {
                 var tasks = new Dictionary<string, Reporter>(StringComparer.Ordinal);
-                IProgress<TransferProgress> For(string label)
+                Reporter For(string label)
                 {
                     lock (tasks)
                     {
@@ -38,22 +39,37 @@ internal static class ProgressDisplay
                         {
                             var task = ctx.AddTask(Markup.Escape(label), maxValue: 1);
                             task.IsIndeterminate = true;
-                            tasks[label] = reporter = new Reporter(task);
+                            tasks[label] = reporter = new Reporter(task, label);
                         }
 
                         return reporter;
                     }
                 }
 
-                result = await work(For);
+                result = await work(new ProgressSinks(For, (label, text) => For(label).Notice(text)));
             });
         return result;
     }
 
-    private sealed class Reporter(ProgressTask task) : IProgress<TransferProgress>
+    private sealed class Reporter(ProgressTask task, string label) : IProgress<TransferProgress>
     {
+        private volatile bool _noticed;
+
+        /// <summary>Shows a notice on the bar (a retry and its delay) until the work reports progress again.</summary>
+        public void Notice(string text)
+        {
+            task.Description = Markup.Escape($"{label}: {text}");
+            _noticed = true;
+        }
+
         public void Report(TransferProgress value)
         {
+            if (_noticed)
+            {
+                _noticed = false;
+                task.Description = Markup.Escape(label);
+            }
+
             if (value.Total is > 0 and long total)
             {
                 task.IsIndeterminate = false;
@@ -69,3 +85,6 @@ internal static class ProgressDisplay
         }
     }
 }
+
+/// <summary>What work under a <see cref="ProgressDisplay"/> reports to: a bar per label, and a notice for a label (shown on its bar, or on stderr without a terminal).</summary>
+internal sealed record ProgressSinks(Func<string, IProgress<TransferProgress>?> For, Action<string, string> Notice);

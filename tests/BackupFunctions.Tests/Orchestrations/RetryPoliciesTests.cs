@@ -43,6 +43,7 @@ public class RetryPoliciesTests
 
     [Theory]
     [InlineData("System.IO.IOException", "connection reset by peer")]
+    [InlineData("System.Net.Sockets.SocketException", "Connection refused")] // a name two loaded assemblies define: IsCausedBy would throw
     [InlineData("BackupFunctions.Engines.EngineException", "pg_dump exited with code 1: server closed the connection")]
     public void OtherFailures_AreTransient(string type, string message) =>
         Assert.False(RetryPolicies.IsPermanent(new TaskFailureDetails(type, message, null, null, null)));

@@ -6,11 +6,12 @@ namespace BackupFunctions.Local.Cli.Rendering;
 /// <summary>A backup run as text: one line per target (backup, verify, restore test, outcome), then one per run.</summary>
 internal static class RunReportText
 {
+    /// <summary>A target's result line; a failure's reason is not repeated here: the verb prints it once, on stderr.</summary>
     public static string Describe(TargetReport t)
     {
         if (t.BackupId is null)
         {
-            return $"{t.Target}: FAILED: {t.Error}";
+            return $"{t.Target}: FAILED";
         }
 
         string backup = $"{t.Target}: backed up as {t.BackupId}: {ByteSize.Format(t.RawBytes)} raw -> {ByteSize.Format(t.StoredBytes)} stored in {t.BackupSeconds:F1} s";
@@ -21,7 +22,7 @@ internal static class RunReportText
             false => "restore test FAILED",
             null => "restore test not run",
         };
-        string outcome = t.Succeeded ? "" : $"; FAILED: {t.Error}";
+        string outcome = t.Succeeded ? "" : "; FAILED";
         return $"{backup}; {verify}; {test}{outcome}";
     }
 

@@ -32,9 +32,20 @@ internal static class BackupVerb
         }
 
         var timing = new EngineTiming();
-        var reports = await ProgressDisplay.RunManyAsync(s, async progress =>
+        var retries = new RetryNotices(s.Retries);
+        var reports = await ProgressDisplay.RunManyAsync(s, async sinks =>
         {
-            var engine = await s.StartEngineAsync(new ActivityEnvironment(progress, ct) { Started = _ => timing.FirstActivity() });
+            var engine = await s.StartEngineAsync(new ActivityEnvironment(sinks.For, ct)
+            {
+                Started = _ => timing.FirstActivity(),
+                Failed = failure =>
+                {
+                    if (retries.For(failure) is var (label, text))
+                    {
+                        sinks.Notice(label, text); // a retry is coming: say so, with when, instead of waiting in silence
+                    }
+                },
+            });
             timing.Ready(engine.Startup);
             try
             {

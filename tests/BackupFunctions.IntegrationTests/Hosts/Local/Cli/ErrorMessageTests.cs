@@ -17,6 +17,8 @@ public class ErrorMessageTests
         Assert.DoesNotContain(Secret, result.Err + result.Out, StringComparison.Ordinal);
         Assert.DoesNotContain(TestServers.PgPassword, result.Err + result.Out, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Err, StringComparison.Ordinal);
+        // The reason is printed once (stderr), not again by a log line or the result table.
+        Assert.Single((result.Err + result.Out).Split('\n'), l => l.Contains("target 'orders': ", StringComparison.Ordinal));
         return (result.Exit, result.Err);
     }
 
