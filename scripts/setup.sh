@@ -10,6 +10,28 @@ source "$root/scripts/env.sh"
 log() { printf 'setup: %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
+# apt_get ARGS...: apt-get as root, waiting up to 5 minutes while another apt holds its locks, as
+# unattended-upgrades does for a while after boot. DPkg::Lock::Timeout makes install wait for the
+# dpkg locks, but update fails at once on the lists lock (apt 2.6), so both are retried here, with a
+# line every 15 s. Any other failure stops at once with apt's own message.
+apt_locked='Could not get lock|Unable to (acquire the dpkg frontend lock|lock)'
+apt_get() {
+  local start=$SECONDS attempt err holder
+  while attempt=$SECONDS; ! err="$(as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=15 "$@" 2>&1 >/dev/null)"; do
+    if ! grep -Eq "$apt_locked" <<<"$err" || [ $((SECONDS - start)) -ge 300 ]; then
+      printf '%s\n' "$err" >&2
+      if grep -Eq "$apt_locked" <<<"$err"; then log "apt is still busy after $((SECONDS - start)) s; let it finish, then run scripts/setup.sh again"; fi
+      return 1
+    fi
+    # update names the holder ("held by process 812 (unattended-upgr)"); install, after its own wait, only the lock.
+    holder="$(grep -Eo -m1 'held by process [0-9]+ \([^)]*\)' <<<"$err" || grep -Eo -m1 '/var/[a-z/_-]+' <<<"$err" | sed 's/$/ is locked/' || echo 'a lock is held')"
+    log "apt is busy ($holder); waiting, $((SECONDS - start)) s of 300 s"
+    # install has just waited DPkg::Lock::Timeout itself; update failed at once, so it pauses here.
+    sleep $((attempt + 15 > SECONDS ? attempt + 15 - SECONDS : 0))
+  done
+  [ -z "$err" ] || printf '%s\n' "$err" >&2
+}
+
 # --- apt packages ---------------------------------------------------------------------------
 need=()
 command -v pg_dump >/dev/null 2>&1 || need+=(postgresql-client)
@@ -23,8 +45,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)            # renders the
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
-  as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  apt_get update -qq
+  apt_get install -y -qq --no-install-recommends "${need[@]}"
 fi
 
 # --- PostgreSQL ------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ public sealed class PruneBackupsActivity(BlobVault vault, Targets targets, Immut
         using var span = BackupTelemetry.Start("prune", input.Target);
         var now = time.GetUtcNow();
         var entries = await new BackupCatalog(vault, targets).ListAsync(input.Target, cancellationToken);
-        var r = target.Options.Retention;
+        var r = target.Options.Retention ?? new RetentionOptions();
         var policy = new RetentionPolicy(r.KeepLast, r.KeepDaily, r.KeepWeekly, r.KeepMonthly, r.KeepYearly,
             r.TimeZone is null ? null : TimeZoneInfo.FindSystemTimeZoneById(r.TimeZone));
         var blobs = await vault.ListBlobsAsync(BlobLayout.TargetPrefix(input.Target), cancellationToken);

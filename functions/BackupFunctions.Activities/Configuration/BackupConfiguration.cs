@@ -11,21 +11,28 @@ public static class BackupConfiguration
     /// <summary>Engines this build can back up.</summary>
     public static IReadOnlyList<string> SupportedEngines { get; } = ["postgres", "redis", "neo4j"];
 
-    /// <summary>Binds <see cref="BackupOptions"/> and validates it; throws <see cref="BackupConfigurationException"/> listing every problem.</summary>
+    /// <summary>
+    /// Binds <see cref="BackupOptions"/> and validates it; throws <see cref="BackupConfigurationException"/>
+    /// listing every problem, unknown keys under "Backup" included.
+    /// </summary>
     public static BackupOptions Bind(IConfiguration configuration)
     {
         var options = new BackupOptions();
+        var section = configuration.GetSection(BackupOptions.SectionName);
+        // Keys outside "Backup" belong to the host (AzureWebJobsStorage, BackupQueue, ...): not ours to judge.
+        var problems = UnknownSettings.Find(section, typeof(BackupOptions)).ToList();
         try
         {
-            configuration.GetSection(BackupOptions.SectionName).Bind(options, o => o.ErrorOnUnknownConfiguration = false);
+            section.Bind(options, o => o.ErrorOnUnknownConfiguration = false);
         }
         catch (InvalidOperationException e)
         {
             // The binder's message names the key and the value's type, never the value itself.
-            throw new BackupConfigurationException($"configuration: {e.Message}", e);
+            problems.Add($"configuration: {e.Message}");
+            throw new BackupConfigurationException(string.Join("; ", problems), e);
         }
 
-        var problems = Validate(options);
+        problems.AddRange(Validate(options));
         if (problems.Count > 0)
         {
             throw new BackupConfigurationException(problems.Count == 1 ? problems[0] : string.Join("; ", problems));
@@ -198,7 +205,7 @@ public static class BackupConfiguration
                 problems.Add($"{key}:Compression '{target.Compression}' is unknown (use brotli, gzip or none)");
             }
 
-            var r = target.Retention;
+            var r = target.Retention ?? new RetentionOptions();
             if (r.KeepLast < 0 || r.KeepDaily < 0 || r.KeepWeekly < 0 || r.KeepMonthly < 0 || r.KeepYearly < 0)
             {
                 problems.Add($"{key}:Retention: Keep* values must be 0 or more");

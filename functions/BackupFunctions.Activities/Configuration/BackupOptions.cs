@@ -122,7 +122,8 @@ public sealed class TargetOptions
     /// <summary>Server on which restore tests create their scratch database.</summary>
     public RestoreTestOptions? RestoreTest { get; set; }
 
-    public RetentionOptions Retention { get; set; } = new();
+    /// <summary>Null when the target has no Retention section: the defaults of <see cref="RetentionOptions"/> apply, and backup and prune say so.</summary>
+    public RetentionOptions? Retention { get; set; }
 
     /// <summary>Client-side encryption of this target's backups; null for none.</summary>
     public TargetEncryptionOptions? Encryption { get; set; }

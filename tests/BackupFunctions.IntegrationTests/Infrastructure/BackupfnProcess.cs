@@ -67,7 +67,10 @@ internal sealed partial class BackupfnProcess : IAsyncDisposable
     }
 
     /// <summary>Any verb, started and left running.</summary>
-    public static BackupfnProcess Start(params string[] args)
+    public static BackupfnProcess Start(params string[] args) => Start(args, new Dictionary<string, string?>());
+
+    /// <summary>Any verb with extra environment variables (Backup__... settings), started and left running.</summary>
+    public static BackupfnProcess Start(string[] args, IReadOnlyDictionary<string, string?> environment)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -75,6 +78,11 @@ internal sealed partial class BackupfnProcess : IAsyncDisposable
             RedirectStandardError = true,
             WorkingDirectory = Path.GetTempPath(), // no host.json there: the Functions defaults apply
         };
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         foreach (string arg in (string[])[Path.Combine(AppContext.BaseDirectory, "backupfn.dll"), .. args])
         {
             info.ArgumentList.Add(arg);
@@ -104,6 +112,13 @@ internal sealed partial class BackupfnProcess : IAsyncDisposable
         {
             _url.TrySetResult(m.Groups[1].Value);
         }
+    }
+
+    /// <summary>The exit code, once the process has ended and its output has been read.</summary>
+    public async Task<int> ExitCodeAsync(CancellationToken cancellationToken)
+    {
+        await _process.WaitForExitAsync(cancellationToken);
+        return _process.ExitCode;
     }
 
     /// <summary>SIGKILL: no shutdown code runs, as in a crash or an OOM kill.</summary>

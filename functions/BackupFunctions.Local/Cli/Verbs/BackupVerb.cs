@@ -80,6 +80,12 @@ internal static class BackupVerb
 
         var selected = names.Length == 0 ? s.Runtime.TargetNames.ToHashSet(StringComparer.Ordinal) : names.ToHashSet(StringComparer.Ordinal);
         var targets = reports.SelectMany(r => r.Targets).Where(t => selected.Contains(t.Target)).ToList();
+        // After the run, so that a run which fails to start still ends in its one-line error.
+        foreach (string line in DefaultRetentionText.Lines(s.Runtime.Options, names.Length == 0 ? s.Runtime.TargetNames : names))
+        {
+            await s.Error.WriteLineAsync($"backupfn backup: {line}");
+        }
+
         foreach (var t in targets.Where(t => !t.Succeeded))
         {
             await s.Error.WriteLineAsync($"backupfn backup: {t.Error}");

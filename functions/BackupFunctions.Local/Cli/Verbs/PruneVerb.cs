@@ -24,6 +24,12 @@ internal static class PruneVerb
             outputs.Add(await s.Runtime.PruneBackupsActivity().RunAsync(new PruneBackupsInput(t, dryRun), ct));
         }
 
+        // On stderr, as the verbs' other notices, so --json output stays parseable.
+        foreach (string line in DefaultRetentionText.Lines(s.Runtime.Options, targets))
+        {
+            await s.Error.WriteLineAsync($"backupfn prune: {line}");
+        }
+
         if (s.Json)
         {
             s.WriteJson(outputs);
