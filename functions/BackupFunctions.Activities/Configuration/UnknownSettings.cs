@@ -69,7 +69,7 @@ public static class UnknownSettings
                 }
                 else
                 {
-                    problems.Add($"{child.Path} is not a known setting; {Suggestion(child.Key, settings.Keys)}");
+                    problems.Add($"{child.Path} is not a known setting ({Suggestion(child.Key, settings.Keys)})");
                 }
             }
         }

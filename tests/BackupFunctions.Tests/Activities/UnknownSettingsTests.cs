@@ -20,9 +20,9 @@ public class UnknownSettingsTests
         Assert.Throws<BackupConfigurationException>(() => Bind(settings)).Message;
 
     [Theory]
-    [InlineData("Backup:Targets:orders:Retension:KeepLast", "Backup:Targets:orders:Retension is not a known setting; did you mean Retention?")]
-    [InlineData("Backup:Targets:orders:Compresion", "Backup:Targets:orders:Compresion is not a known setting; did you mean Compression?")]
-    [InlineData("Backup:Targets:orders:RestorTest:Connection", "Backup:Targets:orders:RestorTest is not a known setting; did you mean RestoreTest?")]
+    [InlineData("Backup:Targets:orders:Retension:KeepLast", "Backup:Targets:orders:Retension is not a known setting (did you mean Retention?)")]
+    [InlineData("Backup:Targets:orders:Compresion", "Backup:Targets:orders:Compresion is not a known setting (did you mean Compression?)")]
+    [InlineData("Backup:Targets:orders:RestorTest:Connection", "Backup:Targets:orders:RestorTest is not a known setting (did you mean RestoreTest?)")]
     public void Bind_MisspeltKeyFromTheIssue_IsAnErrorNamingTheKeyAndTheOneMeant(string key, string expected)
     {
         string message = Error((key, "1"));
@@ -35,8 +35,8 @@ public class UnknownSettingsTests
     {
         string message = Error(("Backup:Storage:Immutability:MinRetentionDay", "7"), ("Backup:Storage:Immutablity:Mode", "Off"));
 
-        Assert.Contains("Backup:Storage:Immutability:MinRetentionDay is not a known setting; did you mean MinRetentionDays?", message, StringComparison.Ordinal);
-        Assert.Contains("Backup:Storage:Immutablity is not a known setting; did you mean Immutability?", message, StringComparison.Ordinal);
+        Assert.Contains("Backup:Storage:Immutability:MinRetentionDay is not a known setting (did you mean MinRetentionDays?)", message, StringComparison.Ordinal);
+        Assert.Contains("Backup:Storage:Immutablity is not a known setting (did you mean Immutability?)", message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public class UnknownSettingsTests
         // Two swaps: 2 edits, within reach of an 8-letter key; plain Levenshtein would count 4 and suggest nothing.
         string message = Error(("Backup:Targets:orders:Dtaabsae", "neo4j"));
 
-        Assert.Equal("Backup:Targets:orders:Dtaabsae is not a known setting; did you mean Database?", message);
+        Assert.Equal("Backup:Targets:orders:Dtaabsae is not a known setting (did you mean Database?)", message);
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public class UnknownSettingsTests
     {
         string message = Error(("Backup:Targets:orders:Encryption:KeyID", "k1"), ("Backup:Targets:orders:Encryption:Key", "k1"), ("Backup:EncryptionKeys:k1:KeyFile", "/k"));
 
-        Assert.Equal("Backup:Targets:orders:Encryption:Key is not a known setting; did you mean KeyId?", message);
+        Assert.Equal("Backup:Targets:orders:Encryption:Key is not a known setting (did you mean KeyId?)", message);
     }
 
     [Fact]
@@ -83,8 +83,8 @@ public class UnknownSettingsTests
     {
         string message = Error(("Backup:Targets:orders:Frobnicate", "yes"));
 
-        Assert.Equal("Backup:Targets:orders:Frobnicate is not a known setting; valid here: Compression, Connection, ConnectionSecret, Database, Encryption, " +
-                     "Engine, RestoreTest, Retention, Schedule, Strategy, ToolsDirectory", message);
+        Assert.Equal("Backup:Targets:orders:Frobnicate is not a known setting (valid here: Compression, Connection, ConnectionSecret, Database, Encryption, " +
+                     "Engine, RestoreTest, Retention, Schedule, Strategy, ToolsDirectory)", message);
     }
 
     [Fact]
@@ -100,8 +100,8 @@ public class UnknownSettingsTests
     {
         string message = Error(("Backup:Targets:orders:Retension:KeepLast", "1"), ("Backup:Schedulle", "0 0 3 * * *"), ("Backup:Targets:orders:Compression", "zstd"));
 
-        Assert.Contains("Backup:Targets:orders:Retension is not a known setting; did you mean Retention?", message, StringComparison.Ordinal);
-        Assert.Contains("Backup:Schedulle is not a known setting; did you mean Schedule?", message, StringComparison.Ordinal);
+        Assert.Contains("Backup:Targets:orders:Retension is not a known setting (did you mean Retention?)", message, StringComparison.Ordinal);
+        Assert.Contains("Backup:Schedulle is not a known setting (did you mean Schedule?)", message, StringComparison.Ordinal);
         Assert.Contains("Backup:Targets:orders:Compression 'zstd' is unknown", message, StringComparison.Ordinal);
     }
 
@@ -128,7 +128,7 @@ public class UnknownSettingsTests
 
             var error = Assert.Throws<BackupConfigurationException>(() => BackupConfiguration.Bind(configuration));
 
-            Assert.Equal("Backup:Targets:orders:Retension is not a known setting; did you mean Retention?", error.Message);
+            Assert.Equal("Backup:Targets:orders:Retension is not a known setting (did you mean Retention?)", error.Message);
         }
         finally
         {
@@ -163,7 +163,7 @@ public class UnknownSettingsTests
 
         var problems = UnknownSettings.Find(section, typeof(ListHolder));
 
-        Assert.Equal(["X:Items:1:Nmae is not a known setting; did you mean Name?", "X:Items:first is not a known setting (X:Items is a list: its keys are 0, 1, 2, ...)"], problems);
+        Assert.Equal(["X:Items:1:Nmae is not a known setting (did you mean Name?)", "X:Items:first is not a known setting (X:Items is a list: its keys are 0, 1, 2, ...)"], problems);
     }
 
     private sealed class ListHolder

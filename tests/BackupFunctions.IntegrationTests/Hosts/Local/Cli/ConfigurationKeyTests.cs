@@ -21,7 +21,7 @@ public class ConfigurationKeyTests
         var result = await cli.RunAsync("backup");
 
         Assert.Equal(2, result.Exit);
-        Assert.Equal("backupfn backup: Backup:Targets:orders:Retension is not a known setting; did you mean Retention?", result.Err.Trim());
+        Assert.Equal("backupfn backup: Backup:Targets:orders:Retension is not a known setting (did you mean Retention?)", result.Err.Trim());
         Assert.Empty(result.Out);
     }
 
@@ -33,7 +33,7 @@ public class ConfigurationKeyTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
         Assert.Equal(2, await process.ExitCodeAsync(timeout.Token));
-        Assert.Equal(["backupfn prune: Backup:Targets:orders:Compresion is not a known setting; did you mean Compression?"], process.Lines);
+        Assert.Equal(["backupfn prune: Backup:Targets:orders:Compresion is not a known setting (did you mean Compression?)"], process.Lines);
     }
 
     [Fact]
