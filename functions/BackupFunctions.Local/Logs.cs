@@ -41,7 +41,7 @@ internal static partial class Logs
     [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "Receiving from the restore queue failed, retrying: {Error}")]
     public static partial void QueueReceiveFailed(ILogger logger, string error);
 
-    [LoggerMessage(EventId = 4011, Level = LogLevel.Information, Message = "Health watch sent {Count} notification(s)")]
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Information, Message = "Health watch checked the targets and sent {Count} notification(s)")]
     public static partial void HealthWatchSent(ILogger logger, int count);
 
     [LoggerMessage(EventId = 4012, Level = LogLevel.Warning, Message = "Health watch failed: {Error}")]

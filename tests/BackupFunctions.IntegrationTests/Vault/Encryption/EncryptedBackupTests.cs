@@ -4,6 +4,7 @@ using BackupFunctions.IntegrationTests.Infrastructure;
 using BackupFunctions.Vault.Catalog;
 using BackupFunctions.Vault.Encryption;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace BackupFunctions.IntegrationTests.Vault.Encryption;
 
@@ -25,7 +26,8 @@ public class EncryptedBackupTests
         await using var source = await TestDatabase.CreateAsync("enc", $"CREATE TABLE t(id int, note text); INSERT INTO t SELECT g, '{Marker}' FROM generate_series(1, 500) g;");
         await using var destination = TestDatabase.Named("enc_dst");
         var target = TestVault.Postgres(source.Connection, compression: "none"); // no compression: the marker would be visible if not encrypted
-        await using var vault = await TestVault.CreateAsync(new() { ["enc"] = target, ["copy"] = TestVault.Postgres(destination.Connection) });
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow) { AutoAdvanceAmount = TimeSpan.FromMilliseconds(1) }; // check records of one backup are named by the millisecond
+        await using var vault = await TestVault.CreateAsync(new() { ["enc"] = target, ["copy"] = TestVault.Postgres(destination.Connection) }, time: clock);
         vault.Options.EncryptionKeys["k1"] = new EncryptionKeyOptions { KeyFile = KeyFile() };
         vault.Options.EncryptionKeys["k2"] = new EncryptionKeyOptions { KeyFile = KeyFile() };
         target.Encryption = new TargetEncryptionOptions { KeyId = "k1" };
@@ -33,7 +35,7 @@ public class EncryptedBackupTests
 
         string old = (await vault.Runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("enc"), null, CancellationToken.None)).BackupId;
         target.Encryption!.KeyId = "k2"; // rotate: new backups use k2
-        await Task.Delay(1100);
+        clock.Advance(TimeSpan.FromSeconds(1)); // the next backup is the newest
         string fresh = (await vault.Runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("enc"), null, CancellationToken.None)).BackupId;
 
         Assert.True(BackupId.TryParse(old, out var oldId));
