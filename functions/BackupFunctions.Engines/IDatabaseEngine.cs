@@ -41,8 +41,11 @@ public interface IDatabaseEngine
     /// <summary>The same statistics as a dump records, read from a live database.</summary>
     Task<SourceStats> ReadStatsAsync(string connection, CancellationToken cancellationToken);
 
-    /// <summary>A new, uniquely named scratch destination on the restore-test server; disposing it drops it.</summary>
-    Task<IScratchDatabase> CreateScratchAsync(string restoreTestConnection, CancellationToken cancellationToken);
+    /// <summary>
+    /// A new scratch destination for a restore test: on the RestoreTest server when one is configured, else beside
+    /// the source (a new database, or spare ones the source does not use); disposing it drops it.
+    /// </summary>
+    Task<IScratchDatabase> CreateScratchAsync(ScratchRequest request, CancellationToken cancellationToken);
 }
 
 /// <summary>Statistics of a database: <see cref="Kind"/> says what <see cref="Counts"/> counts (e.g. "rowsPerTable").</summary>
@@ -61,12 +64,21 @@ public sealed record StructureCheck(bool IsValid, string Detail);
 /// </summary>
 public sealed record RestoreOptions(bool Replace, bool ForTest = false, Func<CancellationToken, Task>? VerifyBeforeSwap = null);
 
-/// <summary>A scratch destination that is dropped when disposed, even after a failure.</summary>
+/// <summary>
+/// What a restore test asks of <see cref="IDatabaseEngine.CreateScratchAsync"/>: the source's connection, the RestoreTest
+/// connection (null when none is configured) and what the backup holds (its manifest's source stats).
+/// </summary>
+public sealed record ScratchRequest(string SourceConnection, string? RestoreTestConnection, SourceStats Backup);
+
+/// <summary>A scratch destination that is dropped when disposed, even after a failure or a cancellation.</summary>
 public interface IScratchDatabase : IAsyncDisposable
 {
-    /// <summary>Connection to the scratch destination, in the engine's format.</summary>
-    string Connection { get; }
-
-    /// <summary>Redacted description for messages.</summary>
+    /// <summary>Redacted description for messages: where the restore test restores.</summary>
     string Description { get; }
+
+    /// <summary>Restores into the scratch destination, as <see cref="IDatabaseEngine.RestoreAsync"/> does into a destination.</summary>
+    Task RestoreAsync(Stream dump, RestoreOptions options, CancellationToken cancellationToken);
+
+    /// <summary>The statistics of what was restored, named as the backup names them (see <see cref="IDatabaseEngine.ReadStatsAsync"/>).</summary>
+    Task<SourceStats> ReadStatsAsync(CancellationToken cancellationToken);
 }

@@ -13,7 +13,7 @@ public sealed record RestoreTestOutput(string BackupId, bool Passed, string Deta
 
 /// <summary>
 /// Proves a backup restores: restores it into a new scratch database on the target's RestoreTest
-/// server (the source server when none is configured), compares the restored counts with the
+/// server (beside the source when none is configured: see each engine's CreateScratchAsync), compares the restored counts with the
 /// manifest's source stats, records the outcome, and drops the scratch database even on failure.
 /// A restore that fails is an outcome (Passed = false); an unreachable scratch server is an error.
 /// </summary>
@@ -31,13 +31,14 @@ public sealed class RestoreTestActivity(BlobVault vault, Targets targets, TimePr
     {
         var backup = await StoredBackup.GetAsync(vault, targets, backupId, cancellationToken);
         var target = await targets.ResolveAsync(backup.Manifest.Target, cancellationToken);
-        string server = target.RestoreTestConnection ?? target.Connection;
         using var span = BackupTelemetry.Start("restore-test", backup.Manifest.Target, backup.Id.Value);
         var clock = Stopwatch.StartNew();
         var startedAt = time.GetUtcNow();
+        var stats = backup.Manifest.SourceStats;
+        var place = new ScratchRequest(target.Connection, target.RestoreTestConnection, new SourceStats(stats.Kind, stats.Counts, stats.SourceSizeBytes));
 
         var (passed, detail, counts) = await TargetErrors.About($"restore test of {backup.Id}",
-            () => RestoreAndCompareAsync(backup, server, progress, cancellationToken));
+            () => RestoreAndCompareAsync(backup, place, progress, cancellationToken));
         BackupTelemetry.RestoreTested(backup.Manifest.Target, passed);
         if (!passed)
         {
@@ -50,9 +51,9 @@ public sealed class RestoreTestActivity(BlobVault vault, Targets targets, TimePr
     }
 
     private async Task<(bool, string, IReadOnlyDictionary<string, long>?)> RestoreAndCompareAsync(
-        StoredBackup backup, string server, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+        StoredBackup backup, ScratchRequest place, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
-        await using var scratch = await backup.Engine.CreateScratchAsync(server, cancellationToken);
+        await using var scratch = await backup.Engine.CreateScratchAsync(place, cancellationToken);
         await using var reader = await backup.OpenAsync(vault, targets.Keys, cancellationToken);
         if (reader is null)
         {
@@ -67,7 +68,7 @@ public sealed class RestoreTestActivity(BlobVault vault, Targets targets, TimePr
         VerificationResult? checksums = null;
         try
         {
-            await backup.Engine.RestoreAsync(reader.Raw, scratch.Connection, new RestoreOptions(Replace: false, ForTest: true,
+            await scratch.RestoreAsync(reader.Raw, new RestoreOptions(Replace: false, ForTest: true,
                 VerifyBeforeSwap: async ct => checksums = await reader.FinishAsync(ct)), cancellationToken);
         }
         catch (EngineException e) when (e.Kind == FailureKind.Failed)
@@ -84,7 +85,7 @@ public sealed class RestoreTestActivity(BlobVault vault, Targets targets, TimePr
             return (false, $"restored data failed verification: {checksums.Detail}", null);
         }
 
-        var restored = await backup.Engine.ReadStatsAsync(scratch.Connection, cancellationToken);
+        var restored = await scratch.ReadStatsAsync(cancellationToken);
         var (equal, detail) = StatsComparison.Compare(backup.Manifest.SourceStats.Counts, restored.Counts);
         return (equal, $"restored into scratch {scratch.Description}: {detail}", restored.Counts);
     }

@@ -57,7 +57,13 @@ public sealed class Neo4jEngine : IDatabaseEngine
         return new SourceStats(StatsKind, counts.ToDictionary(), null);
     }
 
-    /// <summary>An empty restore-test database (refused otherwise), emptied again when disposed: see <see cref="Neo4jScratch"/>.</summary>
-    public Task<IScratchDatabase> CreateScratchAsync(string restoreTestConnection, CancellationToken cancellationToken) =>
-        Neo4jScratch.CreateAsync(restoreTestConnection, Parse(restoreTestConnection), _handler, cancellationToken);
+    /// <summary>
+    /// An empty restore-test database (refused otherwise; the source's own database without RestoreTest), emptied
+    /// again when disposed: see <see cref="Neo4jScratch"/>.
+    /// </summary>
+    public Task<IScratchDatabase> CreateScratchAsync(ScratchRequest request, CancellationToken cancellationToken)
+    {
+        string connection = request.RestoreTestConnection ?? request.SourceConnection;
+        return Neo4jScratch.CreateAsync(this, connection, Parse(connection), _handler, cancellationToken);
+    }
 }

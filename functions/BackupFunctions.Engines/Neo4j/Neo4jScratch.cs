@@ -6,19 +6,22 @@ namespace BackupFunctions.Engines.Neo4j;
 /// empty server or an empty database of an Enterprise server. Afterwards everything is deleted
 /// and the schema dropped.
 /// </summary>
-internal sealed class Neo4jScratch(string connection, Neo4jConnection parsed, HttpMessageHandler? handler) : IScratchDatabase
+internal sealed class Neo4jScratch(Neo4jEngine engine, string connection, Neo4jConnection parsed, HttpMessageHandler? handler) : IScratchDatabase
 {
-    public string Connection => connection;
-
     public string Description => parsed.Description;
 
-    public static async Task<IScratchDatabase> CreateAsync(string connection, Neo4jConnection parsed, HttpMessageHandler? handler, CancellationToken cancellationToken)
+    public Task RestoreAsync(Stream dump, RestoreOptions options, CancellationToken cancellationToken) =>
+        engine.RestoreAsync(dump, connection, options, cancellationToken);
+
+    public Task<SourceStats> ReadStatsAsync(CancellationToken cancellationToken) => engine.ReadStatsAsync(connection, cancellationToken);
+
+    public static async Task<IScratchDatabase> CreateAsync(Neo4jEngine engine, string connection, Neo4jConnection parsed, HttpMessageHandler? handler, CancellationToken cancellationToken)
     {
         using var client = new Neo4jHttpClient(parsed, handler);
         long nodes = await Neo4jGuard.RunAsync(parsed, () => Neo4jCounts.NodeCountAsync(client, cancellationToken));
         int constraints = (await Neo4jGuard.RunAsync(parsed, () => client.RunAsync(Neo4jStatements.Constraints, null, cancellationToken))).Rows.Count;
         return nodes == 0 && constraints == 0
-            ? new Neo4jScratch(connection, parsed, handler)
+            ? new Neo4jScratch(engine, connection, parsed, handler)
             : throw new EngineException(FailureKind.Refused,
                 $"the restore-test database {parsed.Description} is not empty ({nodes} nodes, {constraints} constraints): restore tests need an empty database (set Targets:*:RestoreTest:Connection, with Database=)");
     }

@@ -252,12 +252,13 @@ public sealed class PostgresEngine : IDatabaseEngine
         }
     }
 
-    public Task<IScratchDatabase> CreateScratchAsync(string restoreTestConnection, CancellationToken cancellationToken)
+    /// <summary>A new, uniquely named database on the RestoreTest server (the source's server without one); disposing it drops it.</summary>
+    public Task<IScratchDatabase> CreateScratchAsync(ScratchRequest request, CancellationToken cancellationToken)
     {
-        var server = PostgresConnection.Parse(restoreTestConnection);
+        var server = PostgresConnection.Parse(request.RestoreTestConnection ?? request.SourceConnection);
         string name = string.Create(CultureInfo.InvariantCulture,
             $"backupfn_scratch_{_time.GetUtcNow():yyyyMMddHHmmss}_{Random.Shared.Next(0x10000):x4}");
-        return Task.FromResult<IScratchDatabase>(new Scratch(server, name));
+        return Task.FromResult<IScratchDatabase>(new Scratch(this, server, name));
     }
 
     /// <summary>The tool's version line, e.g. "15.18"; ToolMissing when it cannot run.</summary>
@@ -365,11 +366,16 @@ public sealed class PostgresEngine : IDatabaseEngine
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private sealed class Scratch(PostgresConnection server, string name) : IScratchDatabase
+    private sealed class Scratch(PostgresEngine engine, PostgresConnection server, string name) : IScratchDatabase
     {
-        public string Connection => server.WithDatabase(name).ConnectionString;
+        private string Connection => server.WithDatabase(name).ConnectionString;
 
         public string Description => server.WithDatabase(name).Description;
+
+        public Task RestoreAsync(Stream dump, RestoreOptions options, CancellationToken cancellationToken) =>
+            engine.RestoreAsync(dump, Connection, options, cancellationToken);
+
+        public Task<SourceStats> ReadStatsAsync(CancellationToken cancellationToken) => engine.ReadStatsAsync(Connection, cancellationToken);
 
         public async ValueTask DisposeAsync()
         {

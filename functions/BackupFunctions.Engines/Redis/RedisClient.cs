@@ -193,6 +193,100 @@ public sealed partial class RedisClient : IAsyncDisposable
             .Order()
             .ToList();
 
+    /// <summary>
+    /// How many databases the server has: <c>CONFIG GET databases</c>, or, when CONFIG is refused (an ACL user, a
+    /// managed service, CONFIG renamed away), probed with <c>SELECT</c> on a connection of its own. Without CONFIG,
+    /// StackExchange.Redis does not know the count either, and it ignores a refused SELECT: a command for a database
+    /// that does not exist would run in the one selected before. Probing on this connection would confuse its own
+    /// record of the selected database, hence the separate one. When SELECT is refused as well: a one-line
+    /// <see cref="EngineException"/> naming both refusals.
+    /// </summary>
+    public async Task<int> DatabaseCountAsync(CancellationToken cancellationToken)
+    {
+        string config;
+        try
+        {
+            var reply = await Server.ConfigGetAsync("databases");
+            if (reply is [var pair] && int.TryParse(pair.Value, CultureInfo.InvariantCulture, out int n) && n > 0)
+            {
+                return n;
+            }
+
+            config = "no number";
+        }
+        catch (RedisServerException e)
+        {
+            config = Clean(Endpoint, e.Message);
+        }
+
+        await using var probe = await ConnectAsync(Endpoint, cancellationToken);
+        return await probe.ProbeDatabaseCountAsync(config, cancellationToken);
+    }
+
+    /// <summary>Probing stops here: a server with more databases is treated as having this many.</summary>
+    private const int MaxProbedDatabases = 1 << 16;
+
+    /// <summary>The first database index SELECT refuses: 16, 32, 64, ... until one is refused, then a binary search.</summary>
+    private async Task<int> ProbeDatabaseCountAsync(string configRefusal, CancellationToken cancellationToken)
+    {
+        int exist = 1; // indexes below it exist (db 0 always does)
+        int missing = -1;
+        for (int step = 16; missing < 0; step *= 2)
+        {
+            if (step > MaxProbedDatabases)
+            {
+                return MaxProbedDatabases;
+            }
+
+            if (await SelectsAsync(step - 1, configRefusal, cancellationToken))
+            {
+                exist = step;
+            }
+            else
+            {
+                missing = step - 1;
+            }
+        }
+
+        while (exist < missing)
+        {
+            int middle = exist + ((missing - exist) / 2);
+            if (await SelectsAsync(middle, configRefusal, cancellationToken))
+            {
+                exist = middle + 1;
+            }
+            else
+            {
+                missing = middle;
+            }
+        }
+
+        return exist;
+    }
+
+    /// <summary>
+    /// Whether SELECT accepts the index. Any refusal but NOPERM means no (out of range; cluster mode allows db 0 only),
+    /// which errs on the safe side: a database taken as missing is never written to.
+    /// </summary>
+    private async Task<bool> SelectsAsync(int db, string configRefusal, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            await Database(0).ExecuteAsync("SELECT", db);
+            return true;
+        }
+        catch (RedisServerException e) when (Clean(Endpoint, e.Message) is var reply && reply.StartsWith("NOPERM", StringComparison.Ordinal))
+        {
+            throw new EngineException(FailureKind.Authentication,
+                $"Redis at {Endpoint.Address} refused both CONFIG GET databases ({configRefusal}) and SELECT ({reply}), so which databases exist is unknown (grant the user +config|get or +select)", e);
+        }
+        catch (RedisServerException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The server's clock in Unix milliseconds (TIME).</summary>
     public async Task<long> ServerMillisecondsAsync() => new DateTimeOffset(await Server.TimeAsync(), TimeSpan.Zero).ToUnixTimeMilliseconds();
 

@@ -1,4 +1,6 @@
+using System.Globalization;
 using BackupFunctions.Engines.Redis.Rdb;
+using StackExchange.Redis;
 
 namespace BackupFunctions.Engines.Redis;
 
@@ -26,6 +28,60 @@ public sealed class RedisCounts
         var key = (database, type);
         _byName[key] = _byName.GetValueOrDefault(key) + 1;
         Total++;
+    }
+
+    /// <summary>The database indexes that counts (as <see cref="ToDictionary"/> names them) hold keys in, in order.</summary>
+    public static IReadOnlyList<int> Databases(IReadOnlyDictionary<string, long> counts) =>
+        counts.Where(c => c.Value > 0 && c.Key.StartsWith("db", StringComparison.Ordinal) && !c.Key.Contains('/', StringComparison.Ordinal))
+            .Select(c => int.Parse(c.Key.AsSpan(2), CultureInfo.InvariantCulture))
+            .Order()
+            .ToList();
+
+    private const int TypeBatch = 1000;
+
+    /// <summary>
+    /// Counts the keys of live databases by TYPE (pipelined, 1000 at a time), each database counted under the name
+    /// given with it (e.g. a restored database under the backup's index).
+    /// </summary>
+    public static async Task<RedisCounts> ReadAsync(RedisClient redis, IEnumerable<(int Database, int CountAs)> databases, CancellationToken cancellationToken)
+    {
+        var counts = new RedisCounts();
+        foreach (var (db, name) in databases)
+        {
+            var database = redis.Database(db);
+            var seen = new HashSet<ulong>(); // SCAN may return a key twice; 64-bit checksums of the keys keep memory small
+            var keys = new List<RedisKey>(TypeBatch);
+            await foreach (var key in redis.Server.KeysAsync(db, pageSize: TypeBatch).WithCancellation(cancellationToken))
+            {
+                if (seen.Add(Crc64Jones.Compute((byte[]?)key ?? [])))
+                {
+                    keys.Add(key);
+                    if (keys.Count == TypeBatch)
+                    {
+                        await CountTypesAsync(database, keys, counts, name);
+                    }
+                }
+            }
+
+            await CountTypesAsync(database, keys, counts, name);
+        }
+
+        return counts;
+    }
+
+    /// <summary>TYPE of every key (pipelined), counted under <paramref name="name"/>; empties <paramref name="keys"/>.</summary>
+    private static async Task CountTypesAsync(IDatabase database, List<RedisKey> keys, RedisCounts counts, int name)
+    {
+        var types = keys.Select(k => database.ExecuteAsync("TYPE", k)).ToArray();
+        keys.Clear();
+        foreach (var type in await Task.WhenAll(types))
+        {
+            string family = (string?)type ?? "none";
+            if (family != "none")
+            {
+                counts.Add(name, family);
+            }
+        }
     }
 
     public IReadOnlyDictionary<string, long> ToDictionary()

@@ -193,18 +193,25 @@ public sealed class RedisEngine : IDatabaseEngine
         var endpoint = RedisEndpoint.Parse(destinationConnection);
         var (reader, _) = await RedisDumps.OpenAsync(dump, cancellationToken);
         await using var redis = await RedisClient.ConnectAsync(endpoint, cancellationToken);
-        var restorer = new RedisRestorer(redis, options, _time);
+        await RunAsync(new RedisRestorer(redis, options, _time), reader, cancellationToken);
+    }
+
+    /// <summary>Runs a restore; its failures become one-line <see cref="EngineException"/>s naming the destination.</summary>
+    internal static async Task RunAsync(RedisRestorer restorer, IRedisDumpReader reader, CancellationToken cancellationToken)
+    {
+        var endpoint = restorer.Endpoint;
+        string destination = restorer.Destination;
         try
         {
             await restorer.RunAsync(reader, cancellationToken);
         }
         catch (InvalidDataException e)
         {
-            throw new EngineException(FailureKind.Failed, $"restore into {endpoint.Description} stopped, nothing kept: {e.Message}", e);
+            throw new EngineException(FailureKind.Failed, $"restore into {destination} stopped, nothing kept: {e.Message}", e);
         }
         catch (RedisServerException e)
         {
-            throw new EngineException(FailureKind.Failed, $"restore into {endpoint.Description} stopped, nothing kept: {RedisClient.Clean(endpoint, e.Message)}", e);
+            throw new EngineException(FailureKind.Failed, $"restore into {destination} stopped, nothing kept: {RedisClient.Clean(endpoint, e.Message)}", e);
         }
         catch (Exception e) when (RedisClient.IsRedisFailure(e))
         {
@@ -219,27 +226,8 @@ public sealed class RedisEngine : IDatabaseEngine
         await using var redis = await RedisClient.ConnectAsync(endpoint, cancellationToken);
         try
         {
-            var counts = new RedisCounts();
-            foreach (int db in (await redis.DatabasesAsync()).Where(d => d >= endpoint.Database))
-            {
-                var database = redis.Database(db);
-                var seen = new HashSet<ulong>(); // SCAN may return a key twice; 64-bit checksums of the keys keep memory small
-                var keys = new List<RedisKey>(TypeBatch);
-                await foreach (var key in redis.Server.KeysAsync(db, pageSize: TypeBatch).WithCancellation(cancellationToken))
-                {
-                    if (seen.Add(Crc64Jones.Compute((byte[]?)key ?? [])))
-                    {
-                        keys.Add(key);
-                        if (keys.Count == TypeBatch)
-                        {
-                            await CountTypesAsync(database, keys, counts, db - endpoint.Database);
-                        }
-                    }
-                }
-
-                await CountTypesAsync(database, keys, counts, db - endpoint.Database);
-            }
-
+            var databases = (await redis.DatabasesAsync()).Where(d => d >= endpoint.Database).Select(d => (d, d - endpoint.Database));
+            var counts = await RedisCounts.ReadAsync(redis, databases, cancellationToken);
             var memory = await redis.InfoAsync("memory");
             return new SourceStats(StatsKind, counts.ToDictionary(), long.TryParse(memory.GetValueOrDefault("used_memory"), CultureInfo.InvariantCulture, out long m) ? m : null);
         }
@@ -249,67 +237,12 @@ public sealed class RedisEngine : IDatabaseEngine
         }
     }
 
-    private const int TypeBatch = 1000;
-
-    /// <summary>TYPE of every key (pipelined), counted under <paramref name="relativeDb"/>; empties <paramref name="keys"/>.</summary>
-    private static async Task CountTypesAsync(IDatabase database, List<RedisKey> keys, RedisCounts counts, int relativeDb)
-    {
-        var types = keys.Select(k => database.ExecuteAsync("TYPE", k)).ToArray();
-        keys.Clear();
-        foreach (var type in await Task.WhenAll(types))
-        {
-            string name = (string?)type ?? "none";
-            if (name != "none")
-            {
-                counts.Add(relativeDb, name);
-            }
-        }
-    }
-
     /// <summary>
-    /// The restore-test destination is the configured database index (defaultDatabase) of the
-    /// restore-test Redis, and every index above it; they must all be empty, and are flushed afterwards.
+    /// With RestoreTest, its database index (defaultDatabase) and every one above it, which must be empty; without,
+    /// spare (empty) databases of the source instance itself. See <see cref="RedisScratch"/>.
     /// </summary>
-    public async Task<IScratchDatabase> CreateScratchAsync(string restoreTestConnection, CancellationToken cancellationToken)
-    {
-        var endpoint = RedisEndpoint.Parse(restoreTestConnection);
-        await using var redis = await RedisClient.ConnectAsync(endpoint, cancellationToken);
-        List<int> busy;
-        try
-        {
-            busy = (await redis.DatabasesAsync()).Where(d => d >= endpoint.Database).ToList();
-        }
-        catch (Exception e) when (RedisClient.IsRedisFailure(e))
-        {
-            throw RedisClient.Translate(endpoint, e, "reading INFO keyspace");
-        }
-
-        return busy.Count == 0
-            ? new Scratch(restoreTestConnection, endpoint)
-            : throw new EngineException(FailureKind.Refused,
-                $"the restore-test Redis {endpoint.Description} holds keys in db {busy[0]}: restore tests need an empty instance, or an empty defaultDatabase= index with only empty ones above it (set Targets:*:RestoreTest:Connection)");
-    }
-
-    private sealed class Scratch(string connection, RedisEndpoint endpoint) : IScratchDatabase
-    {
-        public string Connection => connection;
-
-        public string Description => $"{endpoint.Description}+";
-
-        public async ValueTask DisposeAsync()
-        {
-            await using var redis = await RedisClient.ConnectAsync(endpoint, CancellationToken.None);
-            try
-            {
-                foreach (int db in (await redis.DatabasesAsync()).Where(d => d >= endpoint.Database))
-                {
-                    await redis.Server.FlushDatabaseAsync(db);
-                }
-            }
-            catch (Exception e) when (RedisClient.IsRedisFailure(e))
-            {
-                throw RedisClient.Translate(endpoint, e, "flushing the restore-test databases");
-            }
-        }
-    }
+    public Task<IScratchDatabase> CreateScratchAsync(ScratchRequest request, CancellationToken cancellationToken) =>
+        request.RestoreTestConnection is { } restoreTest
+            ? RedisScratch.EmptyInstanceAsync(this, restoreTest, cancellationToken)
+            : RedisScratch.SpareDatabasesAsync(request.SourceConnection, RedisCounts.Databases(request.Backup.Counts), _time, cancellationToken);
 }

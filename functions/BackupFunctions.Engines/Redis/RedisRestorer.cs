@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Globalization;
 using System.Threading.Channels;
 using BackupFunctions.Engines.Redis.Rdb;
 using StackExchange.Redis;
@@ -17,11 +16,14 @@ namespace BackupFunctions.Engines.Redis;
 /// then flushed. A failure flushes only the staging databases.</item>
 /// <item>A restore test restores keys whose TTL ends within ten minutes without a TTL, so that the
 /// counts it compares cannot change under it, and compares a sample of values read back.</item>
+/// <item>A restore test beside the source (no RestoreTest) gets <paramref name="spare"/>: dump database N goes to the
+/// spare database spare[N], which must still be empty when the restore reaches it (another client may have written
+/// there since it was chosen); a database the map does not name fails the restore.</item>
 /// </list>
 /// The dump is parsed on its own thread and handed over through a bounded channel. RESTOREs go out as asynchronous
 /// StackExchange.Redis calls, up to <see cref="Window"/> of them awaiting their replies at any time (pipelined).
 /// </summary>
-internal sealed class RedisRestorer(RedisClient redis, RestoreOptions options, TimeProvider time)
+internal sealed class RedisRestorer(RedisClient redis, RestoreOptions options, TimeProvider time, IReadOnlyDictionary<int, int>? spare = null)
 {
     private const int Window = 1024;
     private const int SampleSize = 16;
@@ -34,10 +36,18 @@ internal sealed class RedisRestorer(RedisClient redis, RestoreOptions options, T
     private IDatabase? _database;
     private long _seen;
 
+    public RedisEndpoint Endpoint => redis.Endpoint;
+
+    /// <summary>Where the restore goes, for messages: host:port/defaultDatabase, or the spare databases of host:port.</summary>
+    public string Destination => spare is null ? redis.Endpoint.Description : $"spare dbs of {redis.Endpoint.Address}";
+
+    /// <summary>The databases this restore wrote into, so far (a failed restore has flushed them again).</summary>
+    public IReadOnlyList<int> WrittenTo => _databases.Select(d => d.WrittenTo).ToList();
+
     public async Task RunAsync(IRedisDumpReader reader, CancellationToken cancellationToken)
     {
         int offset = redis.Endpoint.Database;
-        int databases = await DatabaseCountAsync();
+        int databases = spare is null ? await redis.DatabaseCountAsync(cancellationToken) : 0; // spare databases were chosen below the count
         var busy = (await redis.DatabasesAsync()).ToHashSet();
         var channel = Channel.CreateBounded<RedisEntry>(new BoundedChannelOptions(512) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -52,7 +62,9 @@ internal sealed class RedisRestorer(RedisClient redis, RestoreOptions options, T
                 {
                     await DrainAsync();
                     source = entry.Database;
-                    await OpenDatabaseAsync(offset + entry.Database, databases, busy, cancellationToken);
+                    await (spare is null
+                        ? OpenDatabaseAsync(offset + entry.Database, databases, busy, cancellationToken)
+                        : OpenSpareDatabaseAsync(spare, entry.Database, busy));
                 }
 
                 long ttl = entry.ExpireAtMs < 0 || (options.ForTest && entry.ExpireAtMs < testTtlFloor) ? 0 : entry.ExpireAtMs;
@@ -155,17 +167,24 @@ internal sealed class RedisRestorer(RedisClient redis, RestoreOptions options, T
         _database = redis.Database(writeTo);
     }
 
-    private async Task<int> DatabaseCountAsync()
+    /// <summary>Starts writing dump database <paramref name="source"/> into its spare database, if that is still empty.</summary>
+    private async Task OpenSpareDatabaseAsync(IReadOnlyDictionary<int, int> map, int source, HashSet<int> busy)
     {
-        try
+        if (!map.TryGetValue(source, out int writeTo))
         {
-            var reply = await redis.Server.ConfigGetAsync("databases");
-            return reply is [var pair] && int.TryParse(pair.Value, CultureInfo.InvariantCulture, out int n) ? n : 16;
+            throw new EngineException(FailureKind.Failed, $"the backup holds db {source}, which its manifest does not list: stopped, nothing kept");
         }
-        catch (RedisServerException)
+
+        if (busy.Contains(writeTo) || await redis.Server.DatabaseSizeAsync(writeTo) != 0)
         {
-            return 16; // managed services often refuse CONFIG; 16 is the default
+            throw new EngineException(FailureKind.Refused,
+                $"spare db {writeTo} on {redis.Endpoint.Address} received keys from another client before the restore test reached it: stopped, nothing written there "
+                + "(set Targets:*:RestoreTest:Connection to a scratch instance)");
         }
+
+        _databases.Add((source, writeTo));
+        busy.Add(writeTo);
+        _database = redis.Database(writeTo);
     }
 
     /// <summary>Waits for the oldest pending RESTORE; when it failed, drains the others and reports it.</summary>
@@ -202,7 +221,7 @@ internal sealed class RedisRestorer(RedisClient redis, RestoreOptions options, T
         {
             string? firstError = pending.Select(t => t.Exception?.InnerException).OfType<RedisServerException>().Select(e => e.Message).FirstOrDefault();
             throw new EngineException(FailureKind.Failed,
-                $"restore into {redis.Endpoint.Description} stopped, nothing kept: RESTORE failed: {RedisClient.Clean(redis.Endpoint, firstError)}");
+                $"restore into {Destination} stopped, nothing kept: RESTORE failed: {RedisClient.Clean(redis.Endpoint, firstError)}");
         }
     }
 

@@ -199,10 +199,11 @@ public class Neo4jEngineTests
         var engine = new Neo4jEngine();
         await engine.RestoreAsync(new MemoryStream(Neo4jTestGraph.Export(10)), fake.Connection(), new RestoreOptions(false), None);
 
-        var busy = await Assert.ThrowsAsync<EngineException>(() => engine.CreateScratchAsync(fake.Connection(), None));
-        await using (var scratch = await engine.CreateScratchAsync(fake.Connection("scratch"), None))
+        var stats = new SourceStats(Neo4jEngine.StatsKind, new Dictionary<string, long>(), null);
+        var busy = await Assert.ThrowsAsync<EngineException>(() => engine.CreateScratchAsync(new ScratchRequest(fake.Connection(), null, stats), None));
+        await using (var scratch = await engine.CreateScratchAsync(new ScratchRequest(fake.Connection(), fake.Connection("scratch"), stats), None))
         {
-            await engine.RestoreAsync(new MemoryStream(Neo4jTestGraph.Export(10)), scratch.Connection, new RestoreOptions(false, ForTest: true), None);
+            await scratch.RestoreAsync(new MemoryStream(Neo4jTestGraph.Export(10)), new RestoreOptions(false, ForTest: true), None);
             Assert.Equal(10, fake.Databases["scratch"].Nodes.Count);
         }
 

@@ -302,15 +302,16 @@ public class RedisEngineTests
     }
 
     [Fact]
-    public async Task Scratch_MustBeEmpty_AndIsFlushedAfterwards()
+    public async Task Scratch_OnTheRestoreTestConnection_MustBeEmpty_AndIsFlushedAfterwards()
     {
         await using var server = await RedisServerProcess.StartAsync();
         await using var r = await ConnectAsync(server.Connection());
         await r.Database(0).ExecuteAsync("SET", "source-data", "x");
         var engine = new RedisEngine();
 
-        var busy = await Assert.ThrowsAsync<EngineException>(() => engine.CreateScratchAsync(server.Connection(), None));
-        await using (var scratch = await engine.CreateScratchAsync(server.Connection(database: 9), None))
+        var stats = new SourceStats(RedisEngine.StatsKind, new Dictionary<string, long> { ["db0"] = 1, ["db0/string"] = 1 }, null);
+        var busy = await Assert.ThrowsAsync<EngineException>(() => engine.CreateScratchAsync(new ScratchRequest(server.Connection(), server.Connection(), stats), None));
+        await using (var scratch = await engine.CreateScratchAsync(new ScratchRequest(server.Connection(), server.Connection(database: 9), stats), None))
         {
             await r.Database(10).ExecuteAsync("SET", "restored", "x");
         }
