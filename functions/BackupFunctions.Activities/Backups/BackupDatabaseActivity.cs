@@ -73,12 +73,11 @@ public sealed partial class BackupDatabaseActivity(BlobVault vault, Targets targ
 
         var clock = Stopwatch.StartNew();
         var startedAt = time.GetUtcNow();
-        // Tells a concurrent prune (any process) that this target has a backup in flight.
-        string running = BlobLayout.Running(id);
-        if (await vault.StatAsync(running, cancellationToken) is null)
-        {
-            await vault.WriteOnceAsync(running, VaultJson.Serialize(new { backupId = id.Value, startedAt }), null, cancellationToken);
-        }
+        // Tells a concurrent prune (any process) that this target has a backup in flight, for exactly as
+        // long as this process works on it: the marker is leased and renewed until disposed (at the end
+        // of this method: success, failure or cancellation), and its lease lapses within a minute of a crash.
+        await using var running = await vault.HoldRunningMarkerAsync(BlobLayout.Running(id),
+            VaultJson.Serialize(new { backupId = id.Value, startedAt }), cancellationToken);
 
         long? estimate = await target.Engine.EstimateSizeAsync(target.Connection, cancellationToken);
         var compression = target.Compression;
@@ -136,8 +135,6 @@ public sealed partial class BackupDatabaseActivity(BlobVault vault, Targets targ
         {
             await vault.ProtectAsync([manifest.Blobs.Manifest], cancellationToken);
         }
-
-        await vault.DeleteAsync(running, cancellationToken);
 
         double seconds = clock.Elapsed.TotalSeconds;
         BackupTelemetry.BackupSucceeded(target.Name, target.Engine.Name, seconds, stored.RawBytes, stored.StoredBytes, manifest.CompletedAt);

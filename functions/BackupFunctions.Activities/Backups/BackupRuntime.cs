@@ -39,7 +39,7 @@ public sealed class BackupRuntime
     public static BackupRuntime Create(BackupOptions options, TimeProvider time, ILoggerFactory loggers, SecretResolver? secrets = null)
     {
         var container = CreateContainerClient(options.Storage);
-        var vault = new BlobVault(container, options.Storage.Immutability, time, loggers.CreateLogger<BlobVault>());
+        var vault = new BlobVault(container, options.Storage.Immutability, time, loggers.CreateLogger<BlobVault>()) { RunningLease = options.Storage.RunningLease };
         return new BackupRuntime(options, vault, time, loggers, secrets ?? SecretResolver.For(options, time));
     }
 

@@ -18,6 +18,9 @@ public sealed record PruneBackupsOutput(string Target, IReadOnlyList<string> Rem
 {
     public IReadOnlyList<PruneDecision> Decisions { get; init; } = [];
     public IReadOnlyList<string> OrphansRemoved { get; init; } = [];
+
+    /// <summary>Running markers of backups that no longer run (their lease lapsed), removed (or that would be, when dry).</summary>
+    public IReadOnlyList<string> StaleMarkersRemoved { get; init; } = [];
     public bool DryRun { get; init; }
 }
 
@@ -25,7 +28,9 @@ public sealed record PruneBackupsOutput(string Target, IReadOnlyList<string> Rem
 /// Applies the target's retention policy (<see cref="RetentionPlanner"/>). A removed backup loses its
 /// data and check records first and its manifest last, so a crash halfway leaves a listed backup
 /// that the next prune finishes, never an unlisted orphan. Data blobs whose manifest never appeared
-/// are swept once older than a day. A dry run plans the same and deletes nothing. Idempotent.
+/// are swept once older than a day. While a backup of the target runs (its running marker is
+/// leased, see <see cref="RunningMarker"/>) nothing is removed; a marker whose lease lapsed belongs
+/// to a backup that died, and is removed. A dry run plans the same and deletes nothing. Idempotent.
 /// </summary>
 public sealed class PruneBackupsActivity(BlobVault vault, Targets targets, ImmutabilityOptions immutability, TimeProvider time, ILoggerFactory loggers, ActivityEnvironment? environment = null)
     : BackupActivity<PruneBackupsInput, PruneBackupsOutput>(loggers, environment)
@@ -35,9 +40,6 @@ public sealed class PruneBackupsActivity(BlobVault vault, Targets targets, Immut
 
     /// <summary>An interrupted backup's data is left this long before the orphan sweep removes it.</summary>
     public static TimeSpan OrphanAge { get; } = TimeSpan.FromDays(1);
-
-    /// <summary>A running marker older than this belongs to a run that died; it no longer blocks prune.</summary>
-    public static TimeSpan RunningMarkerAge { get; } = TimeSpan.FromHours(6);
 
     public async Task<PruneBackupsOutput> RunAsync(PruneBackupsInput input, CancellationToken cancellationToken)
     {
@@ -49,7 +51,11 @@ public sealed class PruneBackupsActivity(BlobVault vault, Targets targets, Immut
         var policy = new RetentionPolicy(r.KeepLast, r.KeepDaily, r.KeepWeekly, r.KeepMonthly, r.KeepYearly,
             r.TimeZone is null ? null : TimeZoneInfo.FindSystemTimeZoneById(r.TimeZone));
         var blobs = await vault.ListBlobsAsync(BlobLayout.TargetPrefix(input.Target), cancellationToken);
-        bool running = blobs.Any(b => b.Name.EndsWith("/" + BlobLayout.RunningFileName, StringComparison.Ordinal) && now - b.CreatedOn < RunningMarkerAge);
+        var markers = blobs.Where(b => b.Name.EndsWith("/" + BlobLayout.RunningFileName, StringComparison.Ordinal)).ToList();
+        // Live while leased; a marker younger than one lease may be in the moment between its creation
+        // and its first lease, so it counts as live too.
+        var stale = markers.Where(m => !m.Leased && now - m.CreatedOn >= vault.RunningLease).ToList();
+        bool running = markers.Count > stale.Count;
         var guards = new RetentionGuards(TimeSpan.FromDays(immutability.MinRetentionDays), running);
         var facts = new List<BackupFacts>(entries.Count);
         foreach (var e in entries)
@@ -65,6 +71,7 @@ public sealed class PruneBackupsActivity(BlobVault vault, Targets targets, Immut
         var decisions = plan.Decisions.Select(d => new PruneDecision(d.Id, d.CompletedAt, d.Keep, d.Reasons)).ToList();
         var removed = new List<string>();
         var orphans = new List<string>();
+        var staleRemoved = new List<string>();
         if (!input.DryRun)
         {
             for (int i = 0; i < decisions.Count; i++)
@@ -82,9 +89,18 @@ public sealed class PruneBackupsActivity(BlobVault vault, Targets targets, Immut
                 }
             }
 
+            foreach (var marker in stale)
+            {
+                // Refused (false) when a retried attempt of that backup leased it again meanwhile, or the store forbids deletes.
+                if (await vault.DeleteAsync(marker.Name, cancellationToken))
+                {
+                    staleRemoved.Add(marker.Name);
+                }
+            }
+
             if (!running)
             {
-                orphans.AddRange(await SweepOrphansAsync(blobs, now, cancellationToken));
+                orphans.AddRange(await SweepOrphansAsync(blobs.Except(stale).ToList(), now, cancellationToken));
             }
 
             BackupTelemetry.PrunedBackups(input.Target, removed.Count);
@@ -92,15 +108,19 @@ public sealed class PruneBackupsActivity(BlobVault vault, Targets targets, Immut
         else
         {
             removed.AddRange(decisions.Where(d => !d.Keep).Select(d => d.BackupId));
+            staleRemoved.AddRange(stale.Select(m => m.Name));
         }
 
         string note = $"policy last {r.KeepLast}, daily {r.KeepDaily}, weekly {r.KeepWeekly}, monthly {r.KeepMonthly}, yearly {r.KeepYearly}" +
                       $" ({r.TimeZone ?? "UTC"}); min age {guards.MinAge.TotalDays:0.##} days" +
-                      (running ? "; a backup of this target is running: nothing is removed" : "") + (input.DryRun ? "; dry run: nothing removed" : "");
+                      (running ? "; a backup of this target is running: nothing is removed" : "") +
+                      (staleRemoved.Count > 0 ? $"; {staleRemoved.Count} running marker(s) of backups that no longer run {(input.DryRun ? "would be" : "were")} cleared" : "") +
+                      (input.DryRun ? "; dry run: nothing removed" : "");
         return new PruneBackupsOutput(input.Target, removed, decisions.Where(d => d.Keep).Select(d => d.BackupId).ToList(), note)
         {
             Decisions = decisions,
             OrphansRemoved = orphans,
+            StaleMarkersRemoved = staleRemoved,
             DryRun = input.DryRun,
         };
     }
@@ -114,9 +134,9 @@ public sealed class PruneBackupsActivity(BlobVault vault, Targets targets, Immut
         }
 
         string manifest = BlobLayout.Manifest(id);
-        foreach (var (name, _) in await vault.ListBlobsAsync(BlobLayout.BackupPrefix(id), cancellationToken))
+        foreach (var blob in await vault.ListBlobsAsync(BlobLayout.BackupPrefix(id), cancellationToken))
         {
-            if (name != manifest && !await vault.DeleteAsync(name, cancellationToken))
+            if (blob.Name != manifest && !await vault.DeleteAsync(blob.Name, cancellationToken))
             {
                 return false;
             }
@@ -126,7 +146,7 @@ public sealed class PruneBackupsActivity(BlobVault vault, Targets targets, Immut
     }
 
     /// <summary>Removes the blobs of backups that never got a manifest, once older than <see cref="OrphanAge"/>.</summary>
-    private async Task<IReadOnlyList<string>> SweepOrphansAsync(IReadOnlyList<(string Name, DateTimeOffset CreatedOn)> blobs, DateTimeOffset now,
+    private async Task<IReadOnlyList<string>> SweepOrphansAsync(IReadOnlyList<VaultBlob> blobs, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         var swept = new List<string>();
@@ -140,11 +160,11 @@ public sealed class PruneBackupsActivity(BlobVault vault, Targets targets, Immut
                 continue;
             }
 
-            foreach (var (name, _) in group)
+            foreach (var blob in group)
             {
-                if (await vault.DeleteAsync(name, cancellationToken))
+                if (await vault.DeleteAsync(blob.Name, cancellationToken))
                 {
-                    swept.Add(name);
+                    swept.Add(blob.Name);
                 }
             }
         }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using BackupFunctions.Vault.Catalog;
 using BackupFunctions.Vault.Pipeline;
+using BackupFunctions.Vault.Storage;
 using Microsoft.Extensions.Configuration;
 
 namespace BackupFunctions.Activities.Configuration;
@@ -88,6 +89,11 @@ public static class BackupConfiguration
         if (options.Storage.Immutability.MinRetentionDays < 0)
         {
             problems.Add($"{b}:Storage:Immutability:MinRetentionDays must be 0 or more");
+        }
+
+        if (options.Storage.RunningLease < RunningMarker.MinLease || options.Storage.RunningLease > RunningMarker.MaxLease)
+        {
+            problems.Add($"{b}:Storage:RunningLease must be between 00:00:15 and 00:01:00 (Azure's bounds for a blob lease), not {options.Storage.RunningLease}");
         }
 
         if (Schedules.Problem(options.Schedule) is { } scheduleProblem)

@@ -90,6 +90,12 @@ public sealed class StorageOptions
     public string Container { get; set; } = "backups";
 
     public ImmutabilityOptions Immutability { get; set; } = new();
+
+    /// <summary>
+    /// The lease on a running backup's marker (15-60 s): how soon after a crash prune stops seeing
+    /// the backup as running. Renewed every third of it while the backup runs.
+    /// </summary>
+    public TimeSpan RunningLease { get; set; } = RunningMarker.MaxLease;
 }
 
 /// <summary>One database to back up.</summary>

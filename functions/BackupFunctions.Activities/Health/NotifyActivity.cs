@@ -118,7 +118,7 @@ public sealed partial class NotifyActivity(BlobVault vault, HealthCheck health, 
     {
         var blobs = await vault.ListBlobsAsync(Prefix, cancellationToken);
         var latest = blobs.OrderBy(b => b.Name, StringComparer.Ordinal).LastOrDefault();
-        if (latest.Name is null)
+        if (latest is null)
         {
             return new(StringComparer.Ordinal);
         }

@@ -40,7 +40,7 @@ public sealed class RunHistory(BlobVault vault)
             var reports = (await vault.ListBlobsAsync(prefix, cancellationToken))
                 .Where(b => b.Name.EndsWith(".json", StringComparison.Ordinal))
                 .OrderByDescending(b => b.Name, StringComparer.Ordinal); // run-yyyyMMddTHHmmssZ-…: newest first
-            foreach (var (name, _) in reports)
+            foreach (string name in reports.Select(b => b.Name))
             {
                 if (read++ >= MaxReports)
                 {

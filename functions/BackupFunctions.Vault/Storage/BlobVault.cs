@@ -13,6 +13,9 @@ namespace BackupFunctions.Vault.Storage;
 /// <summary>A blob's size and metadata.</summary>
 public sealed record BlobStat(string Name, long Size, IReadOnlyDictionary<string, string> Metadata);
 
+/// <summary>A blob as seen in a listing: its creation time, and whether a live lease holds it (a running backup's marker).</summary>
+public sealed record VaultBlob(string Name, DateTimeOffset CreatedOn, bool Leased);
+
 /// <summary>A check record as seen in a listing (outcome from blob metadata, no download).</summary>
 public sealed record CheckSummary(string BlobName, string Kind, string Outcome, DateTimeOffset At, IReadOnlyDictionary<string, string> Metadata);
 
@@ -65,6 +68,16 @@ public sealed partial class BlobVault
     public async Task WriteOnceAsync(string blobName, BinaryData content, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken,
         string contentType = "application/json")
     {
+        if (!await CreateOnlyAsync(_container.GetBlobClient(blobName), content, metadata, contentType, cancellationToken))
+        {
+            throw VaultException.AlreadyExists(blobName);
+        }
+    }
+
+    /// <summary>Uploads a small blob with If-None-Match: *; false when the name exists (nothing is overwritten).</summary>
+    internal static async Task<bool> CreateOnlyAsync(BlobClient blob, BinaryData content, IReadOnlyDictionary<string, string>? metadata, string contentType,
+        CancellationToken cancellationToken)
+    {
         var options = new BlobUploadOptions
         {
             Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
@@ -73,13 +86,27 @@ public sealed partial class BlobVault
         };
         try
         {
-            await _container.GetBlobClient(blobName).UploadAsync(content, options, cancellationToken);
+            await blob.UploadAsync(content, options, cancellationToken);
+            return true;
         }
         catch (RequestFailedException e) when (e.Status is 409 or 412)
         {
-            throw VaultException.AlreadyExists(blobName);
+            return false;
         }
     }
+
+    /// <summary>
+    /// How long a running marker's lease lasts without renewal, so how soon after a crash prune stops
+    /// seeing the backup as running (Backup:Storage:RunningLease, 15-60 s).
+    /// </summary>
+    public TimeSpan RunningLease { get; init; } = RunningMarker.MaxLease;
+
+    /// <summary>
+    /// Creates (or, on a retry with the same backup id, finds) a backup's running marker and holds it
+    /// leased until disposed (<see cref="RunningMarker"/>). Throws when storage cannot be reached.
+    /// </summary>
+    public Task<RunningMarker> HoldRunningMarkerAsync(string blobName, BinaryData content, CancellationToken cancellationToken) =>
+        RunningMarker.HoldAsync(_container.GetBlobClient(blobName), content, RunningLease, _time, _logger, cancellationToken);
 
     /// <summary>
     /// Applies the configured time-based immutability policy to each blob. In BestEffort a store
@@ -219,10 +246,10 @@ public sealed partial class BlobVault
         return checks;
     }
 
-    /// <summary>Every blob name under a prefix with its creation time (for prune and the orphan sweep).</summary>
-    public async Task<IReadOnlyList<(string Name, DateTimeOffset CreatedOn)>> ListBlobsAsync(string prefix, CancellationToken cancellationToken)
+    /// <summary>Every blob under a prefix with its creation time and lease (for prune and the orphan sweep).</summary>
+    public async Task<IReadOnlyList<VaultBlob>> ListBlobsAsync(string prefix, CancellationToken cancellationToken)
     {
-        var names = new List<(string, DateTimeOffset)>();
+        var names = new List<VaultBlob>();
         if (!await _container.ExistsAsync(cancellationToken))
         {
             return names;
@@ -230,7 +257,8 @@ public sealed partial class BlobVault
 
         await foreach (var item in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken))
         {
-            names.Add((item.Name, item.Properties.CreatedOn ?? DateTimeOffset.MinValue));
+            // Locked covers Leased and Breaking; the service (and Azurite) reports an expired lease as Unlocked.
+            names.Add(new VaultBlob(item.Name, item.Properties.CreatedOn ?? DateTimeOffset.MinValue, item.Properties.LeaseStatus == LeaseStatus.Locked));
         }
 
         return names;
@@ -238,7 +266,8 @@ public sealed partial class BlobVault
 
     /// <summary>
     /// Deletes a blob; true when it is gone (also when it was already gone). A store that refuses
-    /// because of an immutability policy or legal hold returns false: nothing is forced.
+    /// because of an immutability policy or legal hold, or a blob under a lease (a running backup's
+    /// marker), returns false: nothing is forced.
     /// </summary>
     public async Task<bool> DeleteAsync(string blobName, CancellationToken cancellationToken)
     {
@@ -247,7 +276,7 @@ public sealed partial class BlobVault
             await _container.GetBlobClient(blobName).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
             return true;
         }
-        catch (RequestFailedException e) when (e.Status is 409 or 403)
+        catch (RequestFailedException e) when (e.Status is 409 or 403 or 412)
         {
             return false;
         }

@@ -24,7 +24,7 @@ internal sealed class TestVault : IAsyncDisposable
     public BlobContainerClient Container { get; }
 
     public static Task<TestVault> CreateAsync(Dictionary<string, TargetOptions> targets, ImmutabilityMode mode = ImmutabilityMode.BestEffort,
-        ILoggerFactory? loggers = null, int minRetentionDays = 7, TimeProvider? time = null)
+        ILoggerFactory? loggers = null, int minRetentionDays = 7, TimeSpan? runningLease = null, TimeProvider? time = null)
     {
         var options = new BackupOptions
         {
@@ -33,6 +33,7 @@ internal sealed class TestVault : IAsyncDisposable
                 Connection = TestServers.Storage,
                 Container = $"it-{Guid.NewGuid():N}",
                 Immutability = new ImmutabilityOptions { Mode = mode, MinRetentionDays = minRetentionDays },
+                RunningLease = runningLease ?? RunningMarker.MaxLease,
             },
             Targets = targets,
         };

@@ -31,6 +31,7 @@ public class BackupConfigurationTests
         Assert.Equal("UseDevelopmentStorage=true", options.Storage.Connection);
         Assert.Equal(4, options.MaxParallelTargets);
         Assert.Equal("brotli", options.Targets["orders"].Compression);
+        Assert.Equal(TimeSpan.FromMinutes(1), options.Storage.RunningLease);
     }
 
     [Fact]
@@ -47,6 +48,8 @@ public class BackupConfigurationTests
     [InlineData("Backup:Targets:orders:Compression", "zstd", "Backup:Targets:orders:Compression 'zstd' is unknown")]
     [InlineData("Backup:Storage:Container", "Bad_Name", "Backup:Storage:Container 'Bad_Name' is not a valid container name")]
     [InlineData("Backup:MaxParallelTargets", "0", "Backup:MaxParallelTargets must be at least 1")]
+    [InlineData("Backup:Storage:RunningLease", "00:00:10", "Backup:Storage:RunningLease must be between 00:00:15 and 00:01:00")]
+    [InlineData("Backup:Storage:RunningLease", "00:02:00", "Backup:Storage:RunningLease must be between 00:00:15 and 00:01:00")]
     [InlineData("Backup:Targets:orders:ConnectionSecret", "orders-conn", "set Connection or ConnectionSecret, not both")]
     public void Bind_InvalidValue_NamesTheKeyToFix(string key, string value, string expected)
     {

@@ -99,36 +99,3 @@ public class PruneTests
         }
     }
 }
-
-/// <summary>The running guard across processes: a fresh running marker blocks prune; a stale one does not.</summary>
-public class PruneRunningGuardTests
-{
-    [Fact]
-    public async Task Prune_WhileABackupOfTheTargetRuns_RemovesNothing_AndAStaleMarkerStopsBlocking()
-    {
-        await using var db = await TestDatabase.CreateAsync("prune_run", "CREATE TABLE t(x int); INSERT INTO t VALUES (1);");
-        var target = TestVault.Postgres(db.Connection);
-        target.Retention = new RetentionOptions { KeepLast = 1, KeepDaily = 0, KeepWeekly = 0, KeepMonthly = 0, KeepYearly = 0 };
-        await using var vault = await TestVault.CreateAsync(new() { ["p"] = target }, minRetentionDays: 0);
-        var ids = new List<string>();
-        for (int i = 0; i < 2; i++)
-        {
-            ids.Add((await vault.Runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("p"), null, CancellationToken.None)).BackupId);
-            await Task.Delay(1100);
-        }
-
-        // Finished backups leave no marker; this one is "in flight" in another process.
-        Assert.DoesNotContain(await vault.Runtime.Vault.ListBlobsAsync("p/", CancellationToken.None), b => b.Name.EndsWith("/running.json", StringComparison.Ordinal));
-        var inFlight = BackupId.New("p", DateTimeOffset.UtcNow, new Random(2));
-        await vault.Runtime.Vault.WriteOnceAsync(BlobLayout.Running(inFlight), BinaryData.FromString("{}"), null, CancellationToken.None);
-
-        var blocked = await vault.Runtime.PruneBackupsActivity().RunAsync(new PruneBackupsInput("p", DryRun: false), CancellationToken.None);
-        var later = BackupRuntime.Create(vault.Options, new ShiftedTime(TimeSpan.FromHours(7)), NullLoggerFactory.Instance);
-        var afterStale = await later.PruneBackupsActivity().RunAsync(new PruneBackupsInput("p", DryRun: false), CancellationToken.None);
-
-        Assert.Empty(blocked.Removed);
-        Assert.Contains("a backup of this target is running", blocked.Note, StringComparison.Ordinal);
-        Assert.All(blocked.Decisions, d => Assert.Contains("guard: a backup of this target is running", d.Reasons));
-        Assert.Equal([ids[0]], afterStale.Removed);
-    }
-}

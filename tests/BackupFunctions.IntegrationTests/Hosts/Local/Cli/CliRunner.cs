@@ -9,14 +9,16 @@ internal sealed class CliRunner : IAsyncDisposable
 {
     private readonly string _configFile = Path.Combine(Path.GetTempPath(), $"backupfn-it-{Guid.NewGuid():N}.json");
 
-    public CliRunner(Dictionary<string, object> targets, string? container = null, string immutability = "BestEffort", string? storage = null)
+    /// <param name="runningLease">Backup:Storage:RunningLease; tests of a crashed backup lower it to Azure's minimum, 15 s.</param>
+    public CliRunner(Dictionary<string, object> targets, string? container = null, string immutability = "BestEffort", string? storage = null,
+        string runningLease = "00:01:00")
     {
         Container = container ?? $"it-{Guid.NewGuid():N}";
         var config = new
         {
             Backup = new
             {
-                Storage = new { Connection = storage ?? TestServers.Storage, Container, Immutability = new { Mode = immutability, MinRetentionDays = 7 } },
+                Storage = new { Connection = storage ?? TestServers.Storage, Container, Immutability = new { Mode = immutability, MinRetentionDays = 7 }, RunningLease = runningLease },
                 Targets = targets,
                 Local = new { TaskHub = new { Name = TaskHub, WorkItemTimeout = "00:00:10" } },
             },
