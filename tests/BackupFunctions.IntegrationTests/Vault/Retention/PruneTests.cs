@@ -3,6 +3,7 @@ using BackupFunctions.Activities.Configuration;
 using BackupFunctions.IntegrationTests.Infrastructure;
 using BackupFunctions.Vault.Catalog;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace BackupFunctions.IntegrationTests.Vault.Retention;
 
@@ -15,12 +16,13 @@ public class PruneTests
         var db = await TestDatabase.CreateAsync(name, "CREATE TABLE t(x int); INSERT INTO t VALUES (1);");
         var target = TestVault.Postgres(db.Connection);
         target.Retention = new RetentionOptions { KeepLast = 1, KeepDaily = 0, KeepWeekly = 0, KeepMonthly = 0, KeepYearly = 0 };
-        var vault = await TestVault.CreateAsync(new() { ["p"] = target }, minRetentionDays: 0);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow) { AutoAdvanceAmount = TimeSpan.FromMilliseconds(1) };
+        var vault = await TestVault.CreateAsync(new() { ["p"] = target }, minRetentionDays: 0, time: clock);
         var ids = new List<string>();
         for (int i = 0; i < 3; i++)
         {
             ids.Add((await vault.Runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("p"), null, CancellationToken.None)).BackupId);
-            await Task.Delay(1100); // distinct seconds, distinct ids
+            clock.Advance(TimeSpan.FromSeconds(1)); // distinct seconds, distinct ids
         }
 
         await vault.Runtime.VerifyBackupActivity().RunAsync(ids[^1], null, CancellationToken.None);
