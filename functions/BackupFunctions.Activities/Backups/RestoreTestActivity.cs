@@ -52,6 +52,11 @@ public sealed class RestoreTestActivity(BlobVault vault, Targets targets, TimePr
     private async Task<(bool, string, IReadOnlyDictionary<string, long>?)> RestoreAndCompareAsync(
         StoredBackup backup, string server, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
+        if (backup.Inconsistency() is { } inconsistency)
+        {
+            return (false, inconsistency, null);
+        }
+
         await using var scratch = await backup.Engine.CreateScratchAsync(server, cancellationToken);
         await using var reader = await backup.OpenAsync(vault, targets.Keys, cancellationToken);
         if (reader is null)
