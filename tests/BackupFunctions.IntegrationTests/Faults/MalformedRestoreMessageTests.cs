@@ -22,7 +22,9 @@ namespace BackupFunctions.IntegrationTests.Faults;
 /// among them: each malformed one lands in the poison queue with its body unchanged and a one-line
 /// recorded reason that names its problem; the valid ones restore (rows in the destination); the
 /// listener keeps running. Fields the contract does not name are ignored (the second valid request
-/// carries some); a field given twice is refused.
+/// carries some); a field given twice is refused. A new message with the body of a request already
+/// restored is refused (its destination is no longer empty); a redelivery of the same message id
+/// is not malformed and restores nothing twice (RestoreQueueTests.RedeliveredMessage_DoesNotRestoreTwice).
 /// </summary>
 public class MalformedRestoreMessageTests(ITestOutputHelper output)
 {

@@ -9,19 +9,22 @@ internal sealed class CliRunner : IAsyncDisposable
 {
     private readonly string _configFile = Path.Combine(Path.GetTempPath(), $"backupfn-it-{Guid.NewGuid():N}.json");
 
-    public CliRunner(Dictionary<string, object> targets, string? container = null, string immutability = "BestEffort", string? storage = null)
+    public CliRunner(Dictionary<string, object> targets, string? container = null, string immutability = "BestEffort", string? storage = null,
+        string? webhookUrl = null)
     {
         Container = container ?? $"it-{Guid.NewGuid():N}";
-        var config = new
+        var backup = new Dictionary<string, object>
         {
-            Backup = new
-            {
-                Storage = new { Connection = storage ?? TestServers.Storage, Container, Immutability = new { Mode = immutability, MinRetentionDays = 7 } },
-                Targets = targets,
-                Local = new { TaskHub = new { Name = TaskHub, WorkItemTimeout = "00:00:10" } },
-            },
+            ["Storage"] = new { Connection = storage ?? TestServers.Storage, Container, Immutability = new { Mode = immutability, MinRetentionDays = 7 } },
+            ["Targets"] = targets,
+            ["Local"] = new { TaskHub = new { Name = TaskHub, WorkItemTimeout = "00:00:10" } },
         };
-        File.WriteAllText(_configFile, JsonSerializer.Serialize(config));
+        if (webhookUrl is not null)
+        {
+            backup["Notifications"] = new { WebhookUrl = webhookUrl };
+        }
+
+        File.WriteAllText(_configFile, JsonSerializer.Serialize(new { Backup = backup }));
     }
 
     public string Container { get; }
