@@ -19,13 +19,20 @@ public sealed record RestoreRequest(string? BackupId, string? Target, bool Lates
         }
 
         bool byId = !string.IsNullOrWhiteSpace(BackupId);
-        bool byLatest = !string.IsNullOrWhiteSpace(Target) && Latest;
-        return (byId, byLatest) switch
+        if (byId && Latest)
         {
-            (true, true) => "give either 'backupId', or 'target' with 'latest': true, not both",
-            (false, false) => "missing 'backupId' (or 'target' with 'latest': true)",
-            _ => null,
-        };
+            return "give either 'backupId', or 'target' with 'latest': true, not both";
+        }
+
+        if (!byId && !(Latest && !string.IsNullOrWhiteSpace(Target)))
+        {
+            return "missing 'backupId' (or 'target' with 'latest': true)";
+        }
+
+        // A backup id names its target: a request that names another target too is ambiguous, not a hint to ignore.
+        return byId && !string.IsNullOrWhiteSpace(Target) && Vault.Catalog.BackupId.TryParse(BackupId, out var id) && id.Target != Target
+            ? $"backup '{BackupId}' is of target '{id.Target}', not '{Target}' (give 'backupId' alone, or 'target' with 'latest': true)"
+            : null;
     }
 }
 

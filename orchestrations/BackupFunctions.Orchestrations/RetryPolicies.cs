@@ -68,16 +68,14 @@ public static class RetryPolicies
     });
 
     /// <summary>True when a failure says a retry cannot help.</summary>
+    /// <remarks>
+    /// By type name, not <c>IsCausedBy&lt;T&gt;()</c>: that resolves the failure's type name in every
+    /// loaded assembly and throws when more than one answers (System.Net.Sockets.SocketException is
+    /// type-forwarded by facades), so the retry handler itself failed and "connection refused" became
+    /// "Multiple exception types with the name ... were found". The type is sealed: its name is enough.
+    /// </remarks>
     public static bool IsPermanent(TaskFailureDetails? failure) =>
-        failure is not null && (IsPermanentType(failure.ErrorType) ||
+        failure is not null && (failure.ErrorType == typeof(PermanentFailureException).FullName ||
                                 failure.ErrorMessage.StartsWith(Failures.PermanentMarker, StringComparison.Ordinal) ||
                                 IsPermanent(failure.InnerFailure));
-
-    /// <summary>
-    /// Our permanent exception type by name. Not <c>TaskFailureDetails.IsCausedBy</c>: it resolves the name
-    /// over every loaded assembly and throws AmbiguousMatchException for a type two assemblies define
-    /// (System.Net.Sockets.SocketException, a refused connection), which would replace the real error.
-    /// </summary>
-    private static bool IsPermanentType(string errorType) =>
-        errorType == typeof(PermanentFailureException).FullName;
 }

@@ -47,6 +47,11 @@ public sealed class RestoreDatabaseActivity(BlobVault vault, Targets targets, Ti
                 $"request {input.RequestId} already restored this backup ({earlier.BlobName}); not restored again", 0, AlreadyDone: true);
         }
 
+        if (backup.Inconsistency() is { } inconsistency)
+        {
+            ThrowUnlessOk(new VerificationResult(VerificationStatus.StructureInvalid, inconsistency), null);
+        }
+
         var destination = await targets.ResolveAsync(input.Destination, cancellationToken);
         if (destination.Engine.Name != backup.Manifest.Engine)
         {
@@ -65,16 +70,28 @@ public sealed class RestoreDatabaseActivity(BlobVault vault, Targets targets, Ti
                 reader.Progress = bytes => progress.Report(new TransferProgress("restore", bytes, backup.Manifest.StoredBytes));
             }
 
-            await destination.Engine.RestoreAsync(reader.Raw, destination.Connection, new RestoreOptions(input.Replace,
-                VerifyBeforeSwap: async ct =>
-                {
-                    var checksums = await reader.FinishAsync(ct);
-                    if (!checksums.IsOk)
+            bool checkedSums = false;
+            try
+            {
+                await destination.Engine.RestoreAsync(reader.Raw, destination.Connection, new RestoreOptions(input.Replace,
+                    VerifyBeforeSwap: async ct =>
                     {
-                        throw new EngineException(FailureKind.Failed,
-                            $"backup failed verification ({checksums.Status}: {checksums.Detail}); the destination was left unchanged");
-                    }
-                }), cancellationToken);
+                        checkedSums = true;
+                        ThrowUnlessOk(await reader.FinishAsync(ct), null);
+                    }), cancellationToken);
+            }
+            catch (Exception e) when (!checkedSums && e is InvalidDataException or EngineException { Kind: FailureKind.Failed })
+            {
+                // A corrupt blob fails the codec or the engine's tool before the checksums are
+                // compared: compare them now, so the refusal names the corruption, not its symptom.
+                if (e is InvalidDataException)
+                {
+                    reader.DecodeError = e.Message;
+                }
+
+                ThrowUnlessOk(await reader.FinishAsync(cancellationToken), e);
+                throw;
+            }
 
             var restored = await destination.Engine.ReadStatsAsync(destination.Connection, cancellationToken);
             var (equal, detail) = StatsComparison.Compare(backup.Manifest.SourceStats.Counts, restored.Counts);
@@ -90,6 +107,15 @@ public sealed class RestoreDatabaseActivity(BlobVault vault, Targets targets, Ti
             await backup.RecordAsync(vault, record, cancellationToken, metadata);
             return new RestoreDatabaseOutput(backup.Id.Value, destination.Name, equal, summary, clock.Elapsed.TotalSeconds);
         });
+    }
+
+    private static void ThrowUnlessOk(VerificationResult checksums, Exception? inner)
+    {
+        if (!checksums.IsOk)
+        {
+            throw new EngineException(FailureKind.Failed,
+                $"backup failed verification ({checksums.Status}: {checksums.Detail}); the destination was left unchanged", inner);
+        }
     }
 
     private async Task<CheckSummary?> FindEarlierAsync(StoredBackup backup, string requestId, CancellationToken cancellationToken)

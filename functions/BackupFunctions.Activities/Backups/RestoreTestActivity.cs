@@ -53,6 +53,11 @@ public sealed class RestoreTestActivity(BlobVault vault, Targets targets, TimePr
     private async Task<(bool, string, IReadOnlyDictionary<string, long>?)> RestoreAndCompareAsync(
         StoredBackup backup, ScratchRequest place, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
+        if (backup.Inconsistency() is { } inconsistency)
+        {
+            return (false, inconsistency, null);
+        }
+
         await using var scratch = await backup.Engine.CreateScratchAsync(place, cancellationToken);
         await using var reader = await backup.OpenAsync(vault, targets.Keys, cancellationToken);
         if (reader is null)

@@ -22,6 +22,19 @@ internal sealed record StoredBackup(BackupId Id, BackupManifest Manifest, IDatab
         await FindAsync(vault, targets, backupId, cancellationToken)
         ?? throw new EngineException(FailureKind.NotFound, $"backup '{backupId}' not found in container '{vault.ContainerName}' (see 'backupfn list')");
 
+    /// <summary>
+    /// Why the manifest does not describe the backup it is stored as (another backup's id, or a data
+    /// blob outside this backup's folder); null when it does. Checksums cannot tell: a manifest
+    /// copied from another backup matches that backup's data.
+    /// </summary>
+    public string? Inconsistency()
+    {
+        string folder = BlobLayout.BackupPrefix(Id);
+        return Manifest.Id != Id.Value ? $"the manifest stored as {Id} describes backup '{Manifest.Id}'"
+            : !Manifest.Blobs.Data.StartsWith(folder, StringComparison.Ordinal) ? $"the manifest of {Id} names data blob '{Manifest.Blobs.Data}', outside the backup's folder '{folder}'"
+            : null;
+    }
+
     /// <summary>A reader over the data blob; null when the data blob is missing.</summary>
     public async Task<BackupReader?> OpenAsync(BlobVault vault, EncryptionKeys keys, CancellationToken cancellationToken)
     {

@@ -54,6 +54,11 @@ public sealed class VerifyBackupActivity(BlobVault vault, Targets targets, TimeP
 
     private async Task<VerificationResult> VerifyAsync(StoredBackup backup, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
+        if (backup.Inconsistency() is { } inconsistency)
+        {
+            return new VerificationResult(VerificationStatus.StructureInvalid, inconsistency);
+        }
+
         BackupReader? opened;
         try
         {

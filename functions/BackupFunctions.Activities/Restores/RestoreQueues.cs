@@ -8,7 +8,10 @@ namespace BackupFunctions.Activities.Restores;
 public static class RestoreQueues
 {
     public const string QueueName = "restore-requests";
-    public const string PoisonQueueName = "restore-requests-poison";
+    public const string PoisonQueueName = QueueName + "-poison";
+
+    /// <summary>Where messages of <paramref name="queueName"/> that cannot succeed go, named as the Functions host names it.</summary>
+    public static string PoisonOf(string queueName) => queueName + "-poison";
 
     /// <summary>
     /// A queue on the storage account of Backup:Storage:Connection, messages as raw text (the

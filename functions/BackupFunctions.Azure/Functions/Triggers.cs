@@ -111,9 +111,9 @@ public sealed partial class Triggers(BackupRuntime runtime, ILogger<Triggers> lo
         CancellationToken cancellationToken)
     {
         var intake = new RestoreIntake(runtime, new DurableClientAdapter(client));
-        if (intake.Parse(message.Body.ToString(), out var request) is { } problem)
+        if (intake.Parse(message.Body, out var request) is { } problem)
         {
-            await intake.PoisonAsync(message.MessageId, message.Body, problem, message.InsertedOn, message.DequeueCount, cancellationToken);
+            await intake.PoisonAsync(message.MessageId, message.Body, problem, message.InsertedOn, message.DequeueCount, RestoreQueues.PoisonQueueName, cancellationToken);
             Logs.TriggerPoisoned(logger, message.MessageId, problem);
             return;
         }

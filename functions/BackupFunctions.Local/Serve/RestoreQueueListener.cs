@@ -6,6 +6,7 @@ using Azure.Storage.Queues.Models;
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Health;
 using BackupFunctions.Activities.Configuration;
+using BackupFunctions.Activities.Restores;
 using BackupFunctions.Local.Engine;
 using BackupFunctions.Orchestrations;
 using BackupFunctions.Orchestrations.Intake;
@@ -20,7 +21,7 @@ namespace BackupFunctions.Local.Serve;
 /// The queue trigger of the local host, on "restore-requests", with the Functions host's rules
 /// from host.json: messages are decoded per messageEncoding, hidden for visibilityTimeout while
 /// handled, and retried by redelivery; a message that cannot succeed (malformed, unknown target or
-/// backup, refused) goes to "restore-requests-poison" at once with its reason logged and recorded,
+/// backup, refused) goes to its poison queue ("restore-requests-poison") at once with its reason logged and recorded,
 /// and any message seen more than maxDequeueCount times goes there too. The message id is the
 /// request id, so a redelivered message never restores twice.
 /// </summary>
@@ -95,7 +96,7 @@ public sealed partial class RestoreQueueListener(
                 break;
             default:
                 // Transient: the message becomes visible again after the visibility timeout.
-                Logs.QueueWillRetry(logger, message.MessageId, message.DequeueCount, settings.MaxDequeueCount, outcome.Detail);
+                Logs.QueueWillRetry(logger, message.MessageId, message.DequeueCount, settings.MaxDequeueCount, RestoreIntake.OneLine(outcome.Detail));
                 break;
         }
     }
@@ -115,22 +116,25 @@ public sealed partial class RestoreQueueListener(
             return intake.Parse(raw, out request);
         }
 
+        byte[] decoded;
         try
         {
-            return intake.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(raw)), out request);
+            decoded = Convert.FromBase64String(raw);
         }
         catch (FormatException)
         {
             return "message is not base64 (host.json extensions.queues.messageEncoding is base64; encode the JSON, as QueueClient with MessageEncoding = Base64 does)";
         }
+
+        return intake.Parse(new BinaryData(decoded), out request);
     }
 
     private async Task PoisonAsync(QueueMessage message, string reason, CancellationToken cancellationToken)
     {
         // The original body goes to the poison queue unchanged, as the Functions host does.
-        await intake.PoisonAsync(message.MessageId, message.Body, reason, message.InsertedOn, message.DequeueCount, cancellationToken);
+        await intake.PoisonAsync(message.MessageId, message.Body, reason, message.InsertedOn, message.DequeueCount, RestoreQueues.PoisonOf(queue.Name), cancellationToken);
         await DeleteAsync(message, cancellationToken);
-        Logs.QueuePoisoned(logger, message.MessageId, reason);
+        Logs.QueuePoisoned(logger, message.MessageId, RestoreIntake.OneLine(reason));
     }
 
     private async Task DeleteAsync(QueueMessage message, CancellationToken cancellationToken)

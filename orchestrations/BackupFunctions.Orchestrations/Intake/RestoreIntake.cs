@@ -22,13 +22,60 @@ public sealed class RestoreIntake(BackupRuntime runtime, IOrchestrationClient cl
 
     public static string InstanceId(string requestId) => $"restore-{requestId}";
 
-    /// <summary>Reads and validates the JSON text of a request; returns the problem, or null with the request.</summary>
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Reads and validates a request's bytes (UTF-8 JSON, as a decoded queue message holds them); returns the problem, or null with the request.</summary>
+    public string? Parse(BinaryData body, out RestoreRequest? request)
+    {
+        request = null;
+        var bytes = body.ToMemory();
+        if (TooBig(bytes.Length) is { } tooBig)
+        {
+            return tooBig;
+        }
+
+        string text;
+        try
+        {
+            text = StrictUtf8.GetString(bytes.Span);
+        }
+        catch (DecoderFallbackException e)
+        {
+            // Replacing the bytes would act on a request other than the one sent.
+            return $"message is not valid UTF-8 (byte {e.Index} of {bytes.Length})";
+        }
+
+        return Parse(text, out request);
+    }
+
+    /// <summary>Reads and validates the JSON text of a request; returns the problem (one line), or null with the request.</summary>
     public string? Parse(string text, out RestoreRequest? request)
+    {
+        string? problem = FindProblem(text, out request);
+        if (problem is not null)
+        {
+            request = null;
+        }
+
+        return problem is null ? null : OneLine(problem);
+    }
+
+    private string? FindProblem(string text, out RestoreRequest? request)
     {
         request = null;
         if (SizeProblem(text) is { } tooBig)
         {
             return tooBig;
+        }
+
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return "message is empty; a restore request is a JSON object such as {\"backupId\": \"...\", \"destination\": \"...\"}";
+        }
+
+        if (ShapeProblem(text) is { } shape)
+        {
+            return shape;
         }
 
         try
@@ -37,7 +84,7 @@ public sealed class RestoreIntake(BackupRuntime runtime, IOrchestrationClient cl
         }
         catch (JsonException e)
         {
-            return $"message is not a valid restore request JSON: {e.Message.Split(" Path:")[0].Split(" LineNumber:")[0]}";
+            return $"message is not a valid restore request JSON: {Describe(e)}";
         }
 
         if (request is null)
@@ -68,12 +115,82 @@ public sealed class RestoreIntake(BackupRuntime runtime, IOrchestrationClient cl
             : null;
     }
 
-    /// <summary>Why a message is too large to be a restore request; null when it is not (checked before decoding too).</summary>
-    public static string? SizeProblem(string text)
+    /// <summary>
+    /// What the serializer would not name: a message that is JSON but not an object, or that gives a
+    /// field twice (the serializer would silently keep the last one). Null when neither, or when the
+    /// JSON is malformed (the serializer says where).
+    /// </summary>
+    private static string? ShapeProblem(string text)
     {
-        int bytes = Encoding.UTF8.GetByteCount(text);
-        return bytes > MaxMessageBytes ? $"message is {bytes} bytes; a restore request is at most {MaxMessageBytes} bytes" : null;
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(text));
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase); // fields match case-insensitively
+        try
+        {
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                string kind = reader.TokenType switch
+                {
+                    JsonTokenType.StartArray => "a JSON array",
+                    JsonTokenType.String => "a JSON string",
+                    JsonTokenType.Number => "a JSON number",
+                    JsonTokenType.True or JsonTokenType.False => "a JSON boolean",
+                    _ => "JSON null",
+                };
+                return $"message is {kind}, not an object; a restore request is a JSON object such as {{\"backupId\": \"...\", \"destination\": \"...\"}}";
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                string name = reader.GetString()!;
+                if (!names.Add(name))
+                {
+                    return $"'{name}' is given twice (which one was meant?)";
+                }
+
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            // Malformed: the serializer's message says where.
+        }
+
+        return null;
     }
+
+    /// <summary>A serializer error as a user reads it: the field and what it must be, or where the JSON breaks.</summary>
+    private static string Describe(JsonException e)
+    {
+        string message = e.Message.Split(" Path:")[0].Split(" LineNumber:")[0];
+        string path = e.Path ?? "$";
+        if (path.StartsWith("$.", StringComparison.Ordinal) && e.InnerException is InvalidOperationException inner)
+        {
+            string field = path[2..].Split('.', '[')[0];
+            string expected = field.ToLowerInvariant() is "latest" or "replace" ? "true or false" : "a string";
+            return $"'{field}' must be {expected} ({inner.Message.Split(". ")[0].TrimEnd('.')})";
+        }
+
+        return path == "$" ? message : $"at {path}: {message}";
+    }
+
+    /// <summary>
+    /// A reason as one printable line: control characters (a line break in a requested name) become
+    /// \uXXXX, so a reason can neither break nor forge a log line or a record.
+    /// </summary>
+    public static string OneLine(string reason) =>
+        reason.Any(char.IsControl) ? string.Concat(reason.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString())) : reason;
+
+    /// <summary>Why a message is too large to be a restore request; null when it is not (checked before decoding too).</summary>
+    public static string? SizeProblem(string text) => TooBig(Encoding.UTF8.GetByteCount(text));
+
+    private static string? TooBig(int bytes) =>
+        bytes > MaxMessageBytes ? $"message is {bytes} bytes; a restore request is at most {MaxMessageBytes} bytes" : null;
 
     /// <summary>Starts the Restore orchestration of a valid request, or joins the one already active for it; returns its instance id.</summary>
     public async Task<string> StartAsync(RestoreRequest request, string requestId, CancellationToken cancellationToken)
@@ -91,13 +208,14 @@ public sealed class RestoreIntake(BackupRuntime runtime, IOrchestrationClient cl
         return instanceId;
     }
 
-    /// <summary>Moves a message to the poison queue unchanged (as the Functions host does) and records why.</summary>
-    public async Task PoisonAsync(string requestId, BinaryData body, string reason, DateTimeOffset? insertedOn, long dequeueCount, CancellationToken cancellationToken)
+    /// <summary>Moves a message to <paramref name="poisonQueue"/> unchanged (as the Functions host does) and records why.</summary>
+    public async Task PoisonAsync(string requestId, BinaryData body, string reason, DateTimeOffset? insertedOn, long dequeueCount, string poisonQueue,
+        CancellationToken cancellationToken)
     {
-        var poison = RestoreQueues.For(runtime.Options.Storage, RestoreQueues.PoisonQueueName);
+        var poison = RestoreQueues.For(runtime.Options.Storage, poisonQueue);
         await poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await poison.SendMessageAsync(body, cancellationToken: cancellationToken);
-        await RecordAsync(requestId, RestoreStatus.Poisoned, reason, null, insertedOn, dequeueCount, cancellationToken);
+        await RecordAsync(requestId, RestoreStatus.Poisoned, OneLine(reason), null, insertedOn, dequeueCount, cancellationToken);
     }
 
     /// <summary>Records the outcome as runs/{yyyy}/{MM}/{dd}/restore-{requestId}.json (once: a later delivery finds it written).</summary>

@@ -49,6 +49,18 @@ public class RetryPoliciesTests
         Assert.False(RetryPolicies.IsPermanent(new TaskFailureDetails(type, message, null, null, null)));
 
     [Fact]
+    public void AFailureWhoseTypeNameSeveralAssembliesAnswer_IsTransient_AndReadingItDoesNotThrow()
+    {
+        // SocketException is defined in System.Net.Primitives and type-forwarded by System.Net.Sockets
+        // and netstandard; once all are loaded (as in backupfn), a lookup by name finds it three times.
+        _ = typeof(System.Net.Sockets.Socket);
+        _ = System.Reflection.Assembly.Load("netstandard");
+        var refused = TaskFailureDetails.FromException(new System.Net.Sockets.SocketException(111));
+
+        Assert.False(RetryPolicies.IsPermanent(refused));
+    }
+
+    [Fact]
     public void ActivityBase_MarksPermanentFailures_AndLeavesTransientOnesAlone()
     {
         var permanent = Assert.Throws<PermanentFailureException>(() => new Failing(new BackupConfigurationException("Backup:Targets:x:Engine is unknown"))

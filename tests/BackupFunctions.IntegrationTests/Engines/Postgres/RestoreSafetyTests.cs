@@ -114,10 +114,12 @@ public class RestoreSafetyTests
         string id = await BackupAsync(vault, "src");
         Assert.True(BackupId.TryParse(id, out var parsed));
         var manifest = (await vault.Runtime.Vault.ReadManifestAsync(parsed, CancellationToken.None))!;
-        // A second backup id whose manifest claims a row count the data does not have.
+        // A second backup id (with a copy of the data in its own folder) whose manifest claims a row count the data does not have.
         var forgedId = BackupId.New("src", parsed.CreatedAt.AddMinutes(1), new Random(1));
+        string forgedData = BlobLayout.BackupPrefix(forgedId) + Path.GetFileName(manifest.Blobs.Data);
+        await vault.Container.GetBlobClient(forgedData).UploadAsync((await vault.Container.GetBlobClient(manifest.Blobs.Data).DownloadContentAsync()).Value.Content);
         var counts = new Dictionary<string, long>(manifest.SourceStats.Counts) { ["public.t"] = 2001 };
-        var forged = manifest with { Id = forgedId.Value, Blobs = manifest.Blobs with { Manifest = BlobLayout.Manifest(forgedId) }, SourceStats = manifest.SourceStats with { Counts = counts } };
+        var forged = manifest with { Id = forgedId.Value, Blobs = new ManifestBlobs(forgedData, BlobLayout.Manifest(forgedId)), SourceStats = manifest.SourceStats with { Counts = counts } };
         await vault.Runtime.Vault.WriteOnceAsync(BlobLayout.Manifest(forgedId), VaultJson.Serialize(forged), null, CancellationToken.None);
         long scratchBefore = await ScratchDatabasesAsync();
 

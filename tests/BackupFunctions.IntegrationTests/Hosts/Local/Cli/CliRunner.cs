@@ -11,19 +11,21 @@ internal sealed class CliRunner : IAsyncDisposable
 
     /// <param name="runningLease">Backup:Storage:RunningLease; tests of a crashed backup lower it to Azure's minimum, 15 s.</param>
     public CliRunner(Dictionary<string, object> targets, string? container = null, string immutability = "BestEffort", string? storage = null,
-        string runningLease = "00:01:00")
+        string runningLease = "00:01:00", string? webhookUrl = null)
     {
         Container = container ?? $"it-{Guid.NewGuid():N}";
-        var config = new
+        var backup = new Dictionary<string, object>
         {
-            Backup = new
-            {
-                Storage = new { Connection = storage ?? TestServers.Storage, Container, Immutability = new { Mode = immutability, MinRetentionDays = 7 }, RunningLease = runningLease },
-                Targets = targets,
-                Local = new { TaskHub = new { Name = TaskHub, WorkItemTimeout = "00:00:10" } },
-            },
+            ["Storage"] = new { Connection = storage ?? TestServers.Storage, Container, Immutability = new { Mode = immutability, MinRetentionDays = 7 }, RunningLease = runningLease },
+            ["Targets"] = targets,
+            ["Local"] = new { TaskHub = new { Name = TaskHub, WorkItemTimeout = "00:00:10" } },
         };
-        File.WriteAllText(_configFile, JsonSerializer.Serialize(config));
+        if (webhookUrl is not null)
+        {
+            backup["Notifications"] = new { WebhookUrl = webhookUrl };
+        }
+
+        File.WriteAllText(_configFile, JsonSerializer.Serialize(new { Backup = backup }));
     }
 
     public string Container { get; }
