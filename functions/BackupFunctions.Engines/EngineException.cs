@@ -23,6 +23,9 @@ public enum FailureKind
 
     /// <summary>The operation was refused to protect data, e.g. a non-empty restore destination (exit 2).</summary>
     Refused,
+
+    /// <summary>The stored backup failed its checksums: no retry can mend it; pick another backup (exit 3, never retried).</summary>
+    Corrupt,
 }
 
 /// <summary>An engine failure with a one-line, secret-free message that names the problem and the fix.</summary>

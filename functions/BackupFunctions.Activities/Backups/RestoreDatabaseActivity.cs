@@ -113,7 +113,7 @@ public sealed class RestoreDatabaseActivity(BlobVault vault, Targets targets, Ti
     {
         if (!checksums.IsOk)
         {
-            throw new EngineException(FailureKind.Failed,
+            throw new EngineException(FailureKind.Corrupt,
                 $"backup failed verification ({checksums.Status}: {checksums.Detail}); the destination was left unchanged", inner);
         }
     }

@@ -31,10 +31,12 @@ public class FailureModelTests
     public void EachFailure_IsClassifiedOnce(Exception e, FailureClass expected) => Assert.Equal(expected, Failures.Classify(e));
 
     [Fact]
-    public void TheTable_HasOneRowPerKind_AndPermanentMeansExitTwo()
+    public void TheTable_HasOneRowPerKind_AndPermanentMeansExitTwo_ButACorruptBackupIsAFailedCheck()
     {
         Assert.Equal(Enum.GetValues<FailureClass>().Order(), Failures.Rules.Select(r => r.Class).Order());
-        Assert.All(Failures.Rules.Where(r => !r.Retried), r => Assert.Equal(2, r.ExitCode));
+        Assert.All(Failures.Rules.Where(r => !r.Retried && r.Class != FailureClass.Corrupt), r => Assert.Equal(2, r.ExitCode));
+        Assert.Equal(3, Failures.Rule(FailureClass.Corrupt).ExitCode); // like verify: the backup, not the input, is bad
+        Assert.True(Failures.IsPermanent(new EngineException(FailureKind.Corrupt, "backup failed verification")));
         Assert.True(Failures.IsPermanent(new EngineException(FailureKind.Authentication, "x")));
         Assert.False(Failures.IsPermanent(new EngineException(FailureKind.Unavailable, "x")));
     }
