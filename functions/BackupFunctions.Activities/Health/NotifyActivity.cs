@@ -79,7 +79,7 @@ public sealed partial class NotifyActivity(BlobVault vault, HealthCheck health, 
             };
             if (kind is not null)
             {
-                messages.Add((health.Target, kind, Text(kind, health, reason, input.Run)));
+                messages.Add((health.Target, kind, Text(kind, state, health, reason, input.Run)));
             }
         }
 
@@ -132,9 +132,9 @@ public sealed partial class NotifyActivity(BlobVault vault, HealthCheck health, 
             ?? new(StringComparer.Ordinal);
     }
 
-    private static string Text(string kind, TargetHealth health, string reason, RunReport? run) => kind switch
+    private static string Text(string kind, HealthStatus state, TargetHealth health, string reason, RunReport? run) => kind switch
     {
-        "failure" => $"Backup of '{health.Target}' is failing: {reason}" + (run is null ? "" : $" (run {run.RunId})")
+        "failure" => $"Backup of '{health.Target}' is {state.Word()}: {reason}" + (run is null ? "" : $" (run {run.RunId})")
             + (health.LastGoodBackup is null ? "; there is no good backup" : $"; last good backup {health.LastGoodBackup}, {health.AgeHours:F1} h old"),
         "late" => $"Backup of '{health.Target}' is late: {reason}" + (health.LastGoodBackup is null ? "" : $"; last good backup {health.LastGoodBackup}, {health.AgeHours:F1} h old"),
         _ => $"Backup of '{health.Target}' has recovered: last good backup {health.LastGoodBackup}" + (health.LastPassedRestoreTest is null ? "" : $", last passed restore test {health.LastPassedRestoreTest}"),

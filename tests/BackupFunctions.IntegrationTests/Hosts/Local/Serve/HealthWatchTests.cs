@@ -34,7 +34,7 @@ public class HealthWatchTests
             // A new target is missing, announced as a failure at the first tick; then a backup that is
             // pending (no alert) until its verify finds it corrupt: announced once more, as failing.
             await WaitForBodiesAsync(receiver, 1);
-            Assert.StartsWith("Backup of 'orders' is failing: never backed up", receiver.Bodies.Single()["text"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.StartsWith("Backup of 'orders' is missing: never backed up; there is no good backup", receiver.Bodies.Single()["text"]!.GetValue<string>(), StringComparison.Ordinal);
             string id = (await serve.Runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput("orders"), null, CancellationToken.None)).BackupId;
             Assert.True(BackupId.TryParse(id, out var parsed));
             var manifest = (await serve.Runtime.Vault.ReadManifestAsync(parsed, CancellationToken.None))!;
