@@ -78,9 +78,8 @@ public sealed class ServerRestartTests(ITestOutputHelper output) : IAsyncLifetim
         options.Local.TaskHub.Name = _hub;
         var runtime = BackupRuntime.Create(options, TimeProvider.System, NullLoggerFactory.Instance);
         var failures = new ConcurrentQueue<ActivityFailure>();
-        long streamed = 0;
-        var progress = new Progress<TransferProgress>(p => Interlocked.Exchange(ref streamed, p.Bytes));
-        var tasks = TaskRegistrations.For(runtime, new ActivityEnvironment(_ => progress) { Failed = failures.Enqueue })
+        var streamed = new StreamedBytes();
+        var tasks = TaskRegistrations.For(runtime, new ActivityEnvironment(_ => streamed) { Failed = failures.Enqueue })
             .WithOrchestrator(nameof(BackupStepWithQuickRetry), () => new BackupStepWithQuickRetry());
         await using var engine = await DurableEngine.StartAsync(options, tasks, NullLoggerFactory.Instance);
 
@@ -88,7 +87,7 @@ public sealed class ServerRestartTests(ITestOutputHelper output) : IAsyncLifetim
         await engine.Client.StartAsync(nameof(BackupStepWithQuickRetry), instance, "source", StartRule.OnlyOnce, CancellationToken.None);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var checkedAt = TimeSpan.Zero;
-        while (Interlocked.Read(ref streamed) < RestartAfter)
+        while (streamed.Bytes < RestartAfter)
         {
             if (watch.Elapsed - checkedAt > TimeSpan.FromSeconds(1)) // the instance's state is a storage query: not on every poll
             {
@@ -102,7 +101,7 @@ public sealed class ServerRestartTests(ITestOutputHelper output) : IAsyncLifetim
             await Task.Delay(5);
         }
 
-        output.WriteLine($"restarting the server {watch.Elapsed.TotalSeconds:0.00} s after the start, {Interlocked.Read(ref streamed)} bytes into the dump");
+        output.WriteLine($"restarting the server {watch.Elapsed.TotalSeconds:0.00} s after the start, {streamed.Bytes} bytes into the dump");
         await restart();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var done = await engine.WaitAsync(instance, timeout.Token, TimeSpan.FromMilliseconds(200));
@@ -110,6 +109,7 @@ public sealed class ServerRestartTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.True(done.State == InstanceState.Completed, $"{done.State}: {done.FailureMessage}");
         var backup = JsonSerializer.Deserialize<BackupDatabaseOutput>(done.SerializedOutput!, TaskJson.Options)!;
         // The interrupted attempt failed; so may a retry that came while the server was still starting (it is refused, or Redis is loading).
+        Assert.False(failures.IsEmpty, "the backup was not interrupted: the restart came after it had read its dump");
         Assert.InRange(failures.Count, 1, RetryPolicies.BackupDatabase.MaxAttempts - 1);
         foreach (var failed in failures)
         {
@@ -130,6 +130,16 @@ public sealed class ServerRestartTests(ITestOutputHelper output) : IAsyncLifetim
         var verify = await runtime.VerifyBackupActivity().RunAsync(backup.BackupId, null, CancellationToken.None);
         Assert.True(verify.IsOk, verify.Detail);
         return failures.First().Error;
+    }
+
+    /// <summary>The backup's progress as it happens (Progress&lt;T&gt; would report later, on the thread pool, when the dump may be over).</summary>
+    private sealed class StreamedBytes : IProgress<TransferProgress>
+    {
+        private long _bytes;
+
+        public long Bytes => Interlocked.Read(ref _bytes);
+
+        public void Report(TransferProgress value) => Interlocked.Exchange(ref _bytes, value.Bytes);
     }
 
     /// <summary>TargetBackup's backup step (a backup id fixed by the orchestration, the product's retry helper) with a 1 s first retry.</summary>
