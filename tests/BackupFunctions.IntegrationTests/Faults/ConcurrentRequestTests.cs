@@ -6,10 +6,8 @@ using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Activities.Runs;
 using BackupFunctions.IntegrationTests.Hosts.Local.Serve;
 using BackupFunctions.IntegrationTests.Infrastructure;
-using BackupFunctions.Local.Engine;
 using BackupFunctions.Orchestrations.Intake;
 using BackupFunctions.Vault.Catalog;
-using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 
 namespace BackupFunctions.IntegrationTests.Faults;
@@ -72,10 +70,7 @@ public sealed class ConcurrentRequestTests(ITestOutputHelper output)
             Assert.True(a.Started || a.Requested.All(a.AlreadyRunning.ContainsKey), "a request that started nothing must have joined runs for all its targets");
         }
 
-        var options = new BackupOptions { Storage = serve.Vault.Options.Storage };
-        options.Local.TaskHub.Name = serve.Vault.Options.Local.TaskHub.Name;
-        await using var hub = await DurableEngine.StartAsync(BackupRuntime.Create(options, TimeProvider.System, NullLoggerFactory.Instance),
-            ActivityEnvironment.None, NullLoggerFactory.Instance, worker: false);
+        await using var hub = await TaskHubs.ReaderAsync(serve.Vault.Options.Local.TaskHub.Name);
         var reports = new Dictionary<string, RunReport>(StringComparer.Ordinal);
         using (var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3)))
         {

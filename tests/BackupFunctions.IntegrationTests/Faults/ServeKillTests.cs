@@ -2,13 +2,10 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using BackupFunctions.Activities.Backups;
-using BackupFunctions.Activities.Configuration;
 using BackupFunctions.Activities.Runs;
 using BackupFunctions.IntegrationTests.Hosts.Local.Cli;
 using BackupFunctions.IntegrationTests.Infrastructure;
-using BackupFunctions.Local.Engine;
 using BackupFunctions.Orchestrations.Intake;
-using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 
 namespace BackupFunctions.IntegrationTests.Faults;
@@ -112,15 +109,12 @@ public sealed class ServeKillTests(ITestOutputHelper output)
     private sealed class Trial : IAsyncDisposable
     {
         private readonly string _hub = TaskHubs.NewName();
-        private readonly BackupOptions _options;
 
         public Trial(Dictionary<string, object> targets)
         {
             Cli = new CliRunner(targets);
             Container = new Azure.Storage.Blobs.BlobContainerClient(TestServers.Storage, Cli.Container);
             Config = BackupfnProcess.WriteConfig(Cli.Container, _hub, targets, maxActivities: 1); // one activity at a time: a longer run, more points to hit
-            _options = new BackupOptions { Storage = new StorageOptions { Connection = TestServers.Storage, Container = Cli.Container } };
-            _options.Local.TaskHub.Name = _hub;
         }
 
         public CliRunner Cli { get; }
@@ -130,7 +124,7 @@ public sealed class ServeKillTests(ITestOutputHelper output)
         /// <summary>Where the run is: the stage of its first active target, "finishing" when none, "finished" when the run is over.</summary>
         public async Task<string> StageAsync(string run)
         {
-            await using var hub = await ClientAsync();
+            await using var hub = await TaskHubs.ReaderAsync(_hub);
             if ((await hub.Client.GetAsync(run, CancellationToken.None)) is { IsActive: false })
             {
                 return "finished";
@@ -150,7 +144,7 @@ public sealed class ServeKillTests(ITestOutputHelper output)
 
         public async Task<RunReport> WaitForRunAsync(string run, BackupfnProcess serve)
         {
-            await using var hub = await ClientAsync();
+            await using var hub = await TaskHubs.ReaderAsync(_hub);
             using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
             try
             {
@@ -165,10 +159,6 @@ public sealed class ServeKillTests(ITestOutputHelper output)
             }
         }
 
-        /// <summary>Reads the hub; runs nothing.</summary>
-        private Task<DurableEngine> ClientAsync() =>
-            DurableEngine.StartAsync(BackupRuntime.Create(_options, TimeProvider.System, NullLoggerFactory.Instance), ActivityEnvironment.None,
-                NullLoggerFactory.Instance, worker: false);
 
         public async ValueTask DisposeAsync()
         {
