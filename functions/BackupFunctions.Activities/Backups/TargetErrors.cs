@@ -4,7 +4,7 @@ using BackupFunctions.Vault.Storage;
 
 namespace BackupFunctions.Activities.Backups;
 
-/// <summary>Prefixes engine and vault failures with the target or backup they concern, keeping their kind.</summary>
+/// <summary>Prefixes engine, vault and storage failures with the target or backup they concern, keeping their kind.</summary>
 internal static class TargetErrors
 {
     public static async Task<T> About<T>(string subject, Func<Task<T>> action)
@@ -20,6 +20,12 @@ internal static class TargetErrors
         catch (VaultException e)
         {
             throw new VaultException($"{subject}: {e.Message}", e);
+        }
+        catch (Exception e) when (Failures.Classify(e) == FailureClass.Storage)
+        {
+            // The SDK's own text ("Retry failed after 6 tries. Retry settings can be adjusted in
+            // ClientOptions.Retry ...") names neither the target nor the fix; the failure model's line does.
+            throw new VaultException($"{subject}: {Failures.Describe(e)}", e);
         }
     }
 

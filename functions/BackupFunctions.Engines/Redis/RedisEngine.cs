@@ -106,8 +106,8 @@ public sealed class RedisEngine : IDatabaseEngine
     {
         using var redis = RespConnection.Connect(endpoint);
         using var unblock = cancellationToken.Register(redis.Dispose); // a blocked read ends when the socket closes
-        var payload = RedisReplication.OpenSnapshot(redis);
-        var rdb = new RdbReader(new TeeStream(payload, destination));
+        var payload = ReadingSnapshot(endpoint, () => RedisReplication.OpenSnapshot(redis), cancellationToken);
+        var rdb = new RdbReader(new TeeStream(payload, destination, endpoint, cancellationToken));
         var counts = new RedisCounts();
         try
         {
@@ -129,17 +129,42 @@ public sealed class RedisEngine : IDatabaseEngine
     }
 
     /// <summary>Everything read from the payload is first written to the pipeline (synchronously: this runs on its own thread).</summary>
-    private sealed class TeeStream(Stream source, Stream copy) : ReadOnlyStream
+    private sealed class TeeStream(Stream source, Stream copy, RedisEndpoint endpoint, CancellationToken cancellationToken) : ReadOnlyStream
     {
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
-            int n = source.Read(buffer);
+            int n;
+            try
+            {
+                n = source.Read(buffer);
+            }
+            catch (IOException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw LostDuringSync(endpoint, e);
+            }
+
             copy.Write(buffer[..n]);
             return n;
         }
     }
+
+    /// <summary>Reads on the replication connection: a connection that drops there (the server restarted or died) is the server's transient failure.</summary>
+    private static T ReadingSnapshot<T>(RedisEndpoint endpoint, Func<T> read, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return read();
+        }
+        catch (IOException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw LostDuringSync(endpoint, e);
+        }
+    }
+
+    private static EngineException LostDuringSync(RedisEndpoint endpoint, IOException e) =>
+        new(FailureKind.Unavailable, $"lost the connection to Redis at {endpoint.Address} during SYNC ({e.Message.Split('\n', 2)[0].Trim()}; did the server restart?)", e);
 
     private static async Task<DumpResult> KeyspaceDumpAsync(RedisEndpoint endpoint, Stream destination, string how, CancellationToken cancellationToken)
     {

@@ -37,6 +37,13 @@ public static class RedisReplication
         redis.EndHandshake();
         redis.Send("SYNC");
         string line = redis.ReadLine(); // after the keep-alives (bare newlines) the server sends while it forks
+        if (line.StartsWith("-LOADING", StringComparison.Ordinal))
+        {
+            // A server that has just started answers LOADING until its dataset is in memory: a wait, not a refusal.
+            throw new EngineException(FailureKind.Unavailable,
+                $"Redis at {redis.Endpoint.Description} is still loading its dataset into memory (it has just started); a later attempt will succeed");
+        }
+
         if (line.StartsWith('-'))
         {
             throw new RedisSyncRefusedException(line[1..]);

@@ -95,17 +95,36 @@ public sealed class DurableEngine : IAsyncDisposable
     }
 
     /// <summary>
+    /// How long <see cref="WaitAsync"/> keeps following a run while the hub's storage cannot be
+    /// reached: as long as the orchestrators' longest retry back-off, since the run itself waits the
+    /// outage out in the hub.
+    /// </summary>
+    public static TimeSpan HubOutageTolerance { get; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// Follows an instance until it finishes, polling (the client's own wait polls every 2 s, too
-    /// slow for a CLI). Returns the finished status.
+    /// slow for a CLI). Returns the finished status. A poll that fails because the hub's storage is
+    /// unreachable is not the run failing (it is durable and goes on when storage returns), so
+    /// polling goes on; only an outage longer than <see cref="HubOutageTolerance"/> is passed on.
     /// </summary>
     public async Task<InstanceStatus> WaitAsync(string instanceId, CancellationToken cancellationToken, TimeSpan? poll = null)
     {
+        Stopwatch? unreachable = null;
         while (true)
         {
-            var status = await Client.GetAsync(instanceId, cancellationToken);
-            if (status is { IsActive: false })
+            try
             {
-                return status;
+                var status = await Client.GetAsync(instanceId, cancellationToken);
+                unreachable = null;
+                if (status is { IsActive: false })
+                {
+                    return status;
+                }
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && Failures.Classify(e) == FailureClass.Storage &&
+                                      (unreachable ??= Stopwatch.StartNew()).Elapsed < HubOutageTolerance)
+            {
+                // Storage is away; the SDK has retried this poll already. Ask again.
             }
 
             await Task.Delay(poll ?? TimeSpan.FromMilliseconds(100), cancellationToken);

@@ -19,11 +19,14 @@ internal static class TestServers
     public static string RedisPort => Env("BACKUPFN_REDIS_PORT", "6390");
 
     /// <summary>Azurite's well-known development account (public, documented, not a secret).</summary>
-    public static string Storage =>
+    public static string Storage => StorageAt(BlobPort, QueuePort, TablePort);
+
+    /// <summary>The development account on an Azurite listening on these ports (the shared one, or one a test started).</summary>
+    public static string StorageAt(string blobPort, string queuePort, string tablePort) =>
         "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
         "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
-        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;" +
-        $"TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
+        $"BlobEndpoint=http://127.0.0.1:{blobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queuePort}/devstoreaccount1;" +
+        $"TableEndpoint=http://127.0.0.1:{tablePort}/devstoreaccount1;";
 
     public static string Pg(string database, string? password = null, string? port = null) =>
         $"Host=127.0.0.1;Port={port ?? PgPort};Username={PgUser};Password={password ?? PgPassword};Database={database}";

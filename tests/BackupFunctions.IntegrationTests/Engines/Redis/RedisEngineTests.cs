@@ -191,6 +191,23 @@ public class RedisEngineTests
         Assert.Contains("Strategy=keyspace", refused.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Replication_FromAServerStillLoadingItsDataset_FailsAsUnavailable_NotAsARefusedSync()
+    {
+        // key-load-delay (a debug setting) slows the load after the restart down to seconds; the server
+        // answers commands (LOADING) between every KiB loaded instead of every 2 MB.
+        await using var server = await RedisServerProcess.StartAsync(null, "--key-load-delay", "50", "--loading-process-events-interval-bytes", "1024",
+            "--enable-debug-command", "local");
+        Assert.StartsWith("+OK", await server.CommandAsync("DEBUG POPULATE 20000"), StringComparison.Ordinal);
+        Assert.StartsWith("+OK", await server.CommandAsync("SAVE"), StringComparison.Ordinal);
+        await server.RestartAsync(waitUntilLoaded: false);
+
+        var loading = await Assert.ThrowsAsync<EngineException>(() => new RedisEngine(RedisEngine.Replication).DumpAsync(server.Connection(), Stream.Null, None));
+
+        Assert.Equal(FailureKind.Unavailable, loading.Kind); // retried, where a refused SYNC is a configuration error
+        Assert.Contains("is still loading its dataset", loading.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [MemberData(nameof(Strategies))]
     public async Task Restore_RefusesANonEmptyDatabase_ReplacesWithReplace_AndRollsBackAFailure(string strategy)
