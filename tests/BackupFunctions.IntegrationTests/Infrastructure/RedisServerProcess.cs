@@ -106,5 +106,11 @@ internal sealed class RedisServerProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    public async ValueTask DisposeAsync() => await StopAsync();
+    /// <summary>Kills the server and removes its directory (a restart test's dump.rdb is about 90 MB).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        int dir = _info.ArgumentList.IndexOf("--dir");
+        Directory.Delete(_info.ArgumentList[dir + 1], recursive: true);
+    }
 }
