@@ -81,6 +81,7 @@ public sealed class PostgresEngine : IDatabaseEngine
                 int code = await tool.WaitAsync(cancellationToken);
                 if (code != 0)
                 {
+                    cancellationToken.ThrowIfCancellationRequested(); // killed because we cancelled: a cancellation, not a tool failure
                     throw new EngineException(FailureKind.Failed, $"pg_dump failed for {pg.Description} (exit {code}): {pg.Redact(Summarise(tool.Stderr))}");
                 }
             }
@@ -119,6 +120,7 @@ public sealed class PostgresEngine : IDatabaseEngine
         int code = await tool.WaitAsync(cancellationToken);
         if (code != 0)
         {
+            cancellationToken.ThrowIfCancellationRequested(); // killed because we cancelled: a cancellation, not a tool failure
             return new StructureCheck(false, $"pg_restore --list rejected the archive (exit {code}): {Summarise(tool.Stderr)}");
         }
 
@@ -192,6 +194,7 @@ public sealed class PostgresEngine : IDatabaseEngine
                 int code = await tool.WaitAsync(cancellationToken);
                 if (code != 0)
                 {
+                    cancellationToken.ThrowIfCancellationRequested(); // killed because we cancelled: a cancellation, not a tool failure
                     throw new EngineException(FailureKind.Failed,
                         $"pg_restore into {dest.Description} failed (exit {code}): {dest.Redact(Summarise(tool.Stderr))}");
                 }
@@ -267,6 +270,7 @@ public sealed class PostgresEngine : IDatabaseEngine
         var (code, stdout, stderr) = await ToolProcess.RunAsync(tool, _toolsDirectory, ["--version"], new Dictionary<string, string?>(), cancellationToken);
         if (code != 0)
         {
+            cancellationToken.ThrowIfCancellationRequested(); // killed because we cancelled: a cancellation, not a tool failure
             throw new EngineException(FailureKind.ToolMissing, $"{tool} --version failed (exit {code}): {Summarise(stderr)}");
         }
 
