@@ -134,13 +134,19 @@ public static class BackupConfiguration
 
         foreach (var (id, key) in options.EncryptionKeys)
         {
-            if ((key.KeyFile is null) == (key.KeySecret is null))
+            string at = $"{b}:EncryptionKeys:{id}";
+            int kinds = new[] { key.KeyFile, key.KeySecret, key.PublicKeyFile ?? key.PrivateKeyFile, key.KeyVaultKey }.Count(v => v is not null);
+            if (kinds != 1)
             {
-                problems.Add($"{b}:EncryptionKeys:{id}: set exactly one of KeyFile or KeySecret");
+                problems.Add($"{at}: set exactly one of KeyFile, KeySecret, PublicKeyFile (with PrivateKeyFile where backups are read) or KeyVaultKey");
             }
             else if (key.KeySecret is not null && options.KeyVaultUri is null)
             {
-                problems.Add($"{b}:EncryptionKeys:{id}:KeySecret needs Backup:KeyVaultUri");
+                problems.Add($"{at}:KeySecret needs Backup:KeyVaultUri");
+            }
+            else if (key.KeyVaultKey is not null && !EnvelopeKeys.IsKeyVaultKeyUri(key.KeyVaultKey))
+            {
+                problems.Add($"{at}:KeyVaultKey '{key.KeyVaultKey}' is not a Key Vault key URL (https://VAULT.vault.azure.net/keys/NAME)");
             }
         }
 
@@ -186,7 +192,7 @@ public static class BackupConfiguration
             }
 
             CheckConnection(problems, $"{key}", target.Connection, target.ConnectionSecret, options.KeyVaultUri, required: true);
-            if (target.RestoreTest is not null)
+            if (target.RestoreTest is { Enabled: true })
             {
                 CheckConnection(problems, $"{key}:RestoreTest", target.RestoreTest.Connection, target.RestoreTest.ConnectionSecret, options.KeyVaultUri, required: true);
             }

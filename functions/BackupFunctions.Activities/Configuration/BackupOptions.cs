@@ -141,17 +141,40 @@ public sealed class TargetEncryptionOptions
     public string KeyId { get; set; } = "";
 }
 
-/// <summary>Where a 256-bit key (base64) comes from: a local file, or a Key Vault secret.</summary>
+/// <summary>
+/// One encryption key id. Symmetric: a 256-bit key (base64) from a local file or a Key Vault secret. Envelope
+/// (each backup gets a fresh data key, stored only wrapped): an RSA key pair as PEM files, where a host that backs
+/// up needs only the public key and a host that restores the private one; or a Key Vault RSA key, wrapped here
+/// with its public key and unwrapped by Key Vault.
+/// </summary>
 public sealed class EncryptionKeyOptions
 {
     public string? KeyFile { get; set; }
 
     public string? KeySecret { get; set; }
+
+    /// <summary>PEM file of an RSA public key (3072 bits or more): backs up and verifies stored bytes, cannot read backups.</summary>
+    public string? PublicKeyFile { get; set; }
+
+    /// <summary>PEM file of the RSA private key: unwraps data keys (restore, restore test, full verify).</summary>
+    public string? PrivateKeyFile { get; set; }
+
+    /// <summary>https://VAULT.vault.azure.net/keys/NAME[/VERSION]: an RSA key in Key Vault (wrapKey is local; unwrapKey needs the Key Vault permission).</summary>
+    public string? KeyVaultKey { get; set; }
+
+    /// <summary>True for the RSA envelope kinds, whose backups record a wrapped data key.</summary>
+    public bool IsEnvelope => PublicKeyFile is not null || PrivateKeyFile is not null || KeyVaultKey is not null;
 }
 
 /// <summary>The scratch server of restore tests.</summary>
 public sealed class RestoreTestOptions
 {
+    /// <summary>
+    /// False for a target whose backups this host cannot read (e.g. envelope-encrypted with only the public key here):
+    /// no restore test runs, and status shows "restore test disabled" as a warning, never as ok.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
     public string? Connection { get; set; }
 
     public string? ConnectionSecret { get; set; }

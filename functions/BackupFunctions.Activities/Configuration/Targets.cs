@@ -24,7 +24,7 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
         var target = Resolve(name);
         var o = target.Options;
         string connection = o.Connection ?? await SecretAsync(o.ConnectionSecret!, $"Backup:Targets:{name}:ConnectionSecret", cancellationToken);
-        string? restoreTest = o.RestoreTest is null ? null
+        string? restoreTest = o.RestoreTest is null or { Connection: null, ConnectionSecret: null } ? null
             : o.RestoreTest.Connection ?? await SecretAsync(o.RestoreTest.ConnectionSecret!, $"Backup:Targets:{name}:RestoreTest:ConnectionSecret", cancellationToken);
         return target with { Connection = connection, RestoreTestConnection = restoreTest };
     }

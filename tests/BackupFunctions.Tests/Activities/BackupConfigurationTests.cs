@@ -45,7 +45,7 @@ public class BackupConfigurationTests
 
     [Theory]
     [InlineData("Backup:Targets:orders:Engine", "mysql", "Backup:Targets:orders:Engine 'mysql' is not supported")]
-    [InlineData("Backup:Targets:orders:Compression", "zstd", "Backup:Targets:orders:Compression 'zstd' is unknown")]
+    [InlineData("Backup:Targets:orders:Compression", "lz4", "Backup:Targets:orders:Compression 'lz4' is unknown (use zstd, brotli, gzip or none)")]
     [InlineData("Backup:Storage:Container", "Bad_Name", "Backup:Storage:Container 'Bad_Name' is not a valid container name")]
     [InlineData("Backup:MaxParallelTargets", "0", "Backup:MaxParallelTargets must be at least 1")]
     [InlineData("Backup:Storage:RunningLease", "00:00:10", "Backup:Storage:RunningLease must be between 00:00:15 and 00:01:00")]
