@@ -35,6 +35,8 @@ internal static class PostgresSelection
         {
             await PostgresEngine.Execute(conn, $"CREATE SCHEMA IF NOT EXISTS {PostgresEngine.Quote(schema)}", cancellationToken);
         }
+
+        NpgsqlConnection.ClearPool(conn); // a pooled connection would keep the staging database from being renamed
     }
 
     /// <summary>The backup's row counts of the tables the selection restores (none for --schema-only); large objects are never selected.</summary>
@@ -84,6 +86,8 @@ internal static class PostgresSelection
             {
                 relations.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)[0]));
             }
+
+            NpgsqlConnection.ClearPool(conn);
         }
 
         if (relations.Count == 0)
