@@ -12,6 +12,9 @@ namespace BackupFunctions.Activities.Configuration;
 /// </summary>
 public sealed class Targets(BackupOptions options, SecretResolver? secrets, TimeProvider time)
 {
+    /// <summary>Restore destinations given as a connection on the command line: this process only, never scheduled or listed as targets.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TargetOptions> _destinations = new(StringComparer.Ordinal);
+
     /// <summary>Client-side encryption keys by id.</summary>
     public EncryptionKeys Keys => new(options, secrets);
 
@@ -40,7 +43,7 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
     /// </summary>
     public ResolvedTarget Resolve(string name)
     {
-        if (!options.Targets.TryGetValue(name, out var target))
+        if (!options.Targets.TryGetValue(name, out var target) && !_destinations.TryGetValue(name, out target))
         {
             string known = options.Targets.Count == 0 ? "none" : string.Join(", ", options.Targets.Keys.Order(StringComparer.Ordinal));
             throw new BackupConfigurationException($"unknown target '{name}' (configured targets: {known})");
@@ -56,7 +59,11 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
     /// </summary>
     public IDatabaseEngine EngineFor(string engineName, string targetName)
     {
-        options.Targets.TryGetValue(targetName, out var target);
+        if (!options.Targets.TryGetValue(targetName, out var target))
+        {
+            _destinations.TryGetValue(targetName, out target);
+        }
+
         return engineName switch
         {
             "postgres" => new PostgresEngine(target?.ToolsDirectory, time),
@@ -65,6 +72,24 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
             _ => throw new BackupConfigurationException($"backups of engine '{engineName}' cannot be read by this build"),
         };
     }
+
+    /// <summary>
+    /// Registers a restore destination given as a connection (<c>restore --to-connection</c>) for this process only,
+    /// as target <paramref name="name"/>: activities running here resolve it like a configured one, while its
+    /// connection stays in memory (never in an orchestration input, a record or a message). Not in <see cref="Names"/>.
+    /// </summary>
+    public void AddDestination(string name, TargetOptions target)
+    {
+        if (options.Targets.ContainsKey(name))
+        {
+            throw new BackupConfigurationException($"--to-connection names the same place as configured target '{name}' (use --to {name})");
+        }
+
+        _destinations[name] = target;
+    }
+
+    /// <summary>True for a configured target (false for a destination added by <see cref="AddDestination"/>).</summary>
+    public bool IsConfigured(string name) => options.Targets.ContainsKey(name);
 
     /// <summary>Every configured target name, in a stable order.</summary>
     public IReadOnlyList<string> Names => options.Targets.Keys.Order(StringComparer.Ordinal).ToList();
