@@ -13,9 +13,12 @@ internal static class QdrantArchive
     public const string Format = "backupfn-qdrant-v1";
     private const string Suffix = ".snapshot";
 
-    /// <summary>Writes one collection's snapshot, streamed from <paramref name="snapshot"/>, which must hold exactly <paramref name="length"/> bytes.</summary>
-    public static Task WriteAsync(TarWriter writer, string collection, Stream snapshot, long length, CancellationToken cancellationToken) =>
-        writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, collection + Suffix) { DataStream = new KnownLengthStream(snapshot, length) }, cancellationToken);
+    /// <summary>
+    /// Writes one collection's snapshot, streamed from <paramref name="snapshot"/>, which must hold exactly <paramref name="length"/>
+    /// bytes; a read that fails or ends early is an Unavailable engine failure that starts with <paramref name="download"/> (e.g. "the download of ...").
+    /// </summary>
+    public static Task WriteAsync(TarWriter writer, string collection, Stream snapshot, long length, string download, CancellationToken cancellationToken) =>
+        writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, collection + Suffix) { DataStream = new KnownLengthStream(snapshot, length, download) }, cancellationToken);
 
     /// <summary>The collection an entry holds; throws InvalidDataException for anything but a <c>.snapshot</c> file.</summary>
     public static string CollectionOf(TarEntry entry) =>
@@ -27,9 +30,9 @@ internal static class QdrantArchive
     /// A download of known length, read once from the start. TarWriter writes the entry size into
     /// the header before the data, and into a forward-only output only for a data stream that says
     /// it can seek (it reads Length and Position, never seeks): so this one says so. A stream that
-    /// ends early would leave a short entry: that throws instead.
+    /// ends early would leave a short entry: that is an engine failure instead.
     /// </summary>
-    private sealed class KnownLengthStream(Stream inner, long length) : Stream
+    private sealed class KnownLengthStream(Stream inner, long length, string download) : Stream
     {
         private long _position;
 
@@ -43,8 +46,15 @@ internal static class QdrantArchive
 
         public override int Read(Span<byte> buffer)
         {
-            int n = _position >= length ? 0 : inner.Read(buffer[..(int)Math.Min(buffer.Length, length - _position)]);
-            return Advance(n, buffer.Length);
+            try
+            {
+                int n = _position >= length ? 0 : inner.Read(buffer[..(int)Math.Min(buffer.Length, length - _position)]);
+                return Advance(n, buffer.Length);
+            }
+            catch (IOException e)
+            {
+                throw BrokeOff(e);
+            }
         }
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -52,15 +62,25 @@ internal static class QdrantArchive
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            int n = _position >= length ? 0 : await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, length - _position)], cancellationToken);
-            return Advance(n, buffer.Length);
+            try
+            {
+                int n = _position >= length ? 0 : await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, length - _position)], cancellationToken);
+                return Advance(n, buffer.Length);
+            }
+            catch (IOException e)
+            {
+                throw BrokeOff(e);
+            }
         }
+
+        private EngineException BrokeOff(IOException e) =>
+            new(FailureKind.Unavailable, $"{download} broke off after {_position} of {length} bytes: {e.Message}", e);
 
         private int Advance(int n, int asked)
         {
             if (n == 0 && asked > 0 && _position < length)
             {
-                throw new IOException($"the snapshot download ended after {_position} of {length} bytes");
+                throw new EngineException(FailureKind.Unavailable, $"{download} ended after {_position} of {length} bytes");
             }
 
             _position += n;

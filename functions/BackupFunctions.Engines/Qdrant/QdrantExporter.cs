@@ -43,7 +43,8 @@ internal static class QdrantExporter
                         }
 
                         await using var body = await download.Content.ReadAsStreamAsync(cancellationToken);
-                        await QdrantArchive.WriteAsync(writer, collection, body, length, cancellationToken);
+                        await QdrantArchive.WriteAsync(writer, collection, body, length,
+                            $"the download of snapshot '{snapshot.Name}' of '{collection}' from Qdrant at {target.Description}", cancellationToken);
                         bytes += length;
                     }
 
