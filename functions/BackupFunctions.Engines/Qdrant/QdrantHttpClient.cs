@@ -56,7 +56,7 @@ public sealed class QdrantHttpClient : IDisposable
             return null;
         }
 
-        var json = await ReadJsonAsync(response, cancellationToken);
+        var json = await HttpJson.ReadAsync(response, cancellationToken);
         ThrowOnError(response, json, $"read collection '{collection}'");
         return json?["result"];
     }
@@ -84,7 +84,7 @@ public sealed class QdrantHttpClient : IDisposable
         {
             using (response)
             {
-                ThrowOnError(response, await ReadJsonAsync(response, cancellationToken), $"download snapshot '{snapshot}' of '{collection}'");
+                ThrowOnError(response, await HttpJson.ReadAsync(response, cancellationToken), $"download snapshot '{snapshot}' of '{collection}'");
             }
         }
 
@@ -107,7 +107,7 @@ public sealed class QdrantHttpClient : IDisposable
         using var form = new MultipartFormDataContent { { file, "snapshot", $"{collection}.snapshot" } };
         using var request = new HttpRequestMessage(HttpMethod.Post, $"{CollectionPath(collection)}/snapshots/upload?priority=snapshot&wait=true") { Content = form };
         using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
-        ThrowOnError(response, await ReadJsonAsync(response, cancellationToken), $"recover '{collection}' from an uploaded snapshot");
+        ThrowOnError(response, await HttpJson.ReadAsync(response, cancellationToken), $"recover '{collection}' from an uploaded snapshot");
     }
 
     /// <summary>Deletes a collection (<c>DELETE /collections/{c}</c>); a missing one is no error.</summary>
@@ -116,7 +116,7 @@ public sealed class QdrantHttpClient : IDisposable
         using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Delete, CollectionPath(collection)), HttpCompletionOption.ResponseContentRead, cancellationToken);
         if (response.StatusCode != HttpStatusCode.NotFound)
         {
-            ThrowOnError(response, await ReadJsonAsync(response, cancellationToken), $"delete collection '{collection}'");
+            ThrowOnError(response, await HttpJson.ReadAsync(response, cancellationToken), $"delete collection '{collection}'");
         }
     }
 
@@ -136,7 +136,7 @@ public sealed class QdrantHttpClient : IDisposable
         }
 
         using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
-        var json = await ReadJsonAsync(response, cancellationToken);
+        var json = await HttpJson.ReadAsync(response, cancellationToken);
         ThrowOnError(response, json, what);
         return json;
     }
@@ -157,19 +157,6 @@ public sealed class QdrantHttpClient : IDisposable
         catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
             throw new EngineException(FailureKind.Unavailable, $"Qdrant at {_connection.Description} did not answer within {_http.Timeout.TotalMinutes:0} minutes", e);
-        }
-    }
-
-    private static async Task<JsonNode?> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        string text = await response.Content.ReadAsStringAsync(cancellationToken);
-        try
-        {
-            return text.Length == 0 ? null : JsonNode.Parse(text);
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
         }
     }
 

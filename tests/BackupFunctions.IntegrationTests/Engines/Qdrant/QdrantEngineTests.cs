@@ -213,9 +213,7 @@ public class QdrantEngineTests
 
         Assert.Equal(FailureKind.Unavailable, e.Kind);
         Assert.Contains("of 'docs' from Qdrant at", e.Message, StringComparison.Ordinal);
-        Assert.Equal(1, fake.SnapshotsCreated);
-        Assert.Equal(1, fake.SnapshotsDeleted);
-        Assert.Equal(0, fake.SnapshotsLeft);
+        AssertEverySnapshotDeleted(fake, created: 1);
     }
 
     [Fact]
@@ -228,9 +226,7 @@ public class QdrantEngineTests
         var e = await Assert.ThrowsAsync<EngineException>(() => DumpAsync(Engine(), fake.Connection));
 
         Assert.Equal(FailureKind.Failed, e.Kind);
-        Assert.Equal(2, fake.SnapshotsCreated); // docs went through, images failed
-        Assert.Equal(2, fake.SnapshotsDeleted);
-        Assert.Equal(0, fake.SnapshotsLeft);
+        AssertEverySnapshotDeleted(fake, created: 2); // docs went through, images failed
     }
 
     [Fact]
@@ -243,9 +239,7 @@ public class QdrantEngineTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Engine().DumpAsync(fake.Connection, destination, cancel.Token));
 
-        Assert.Equal(1, fake.SnapshotsCreated);
-        Assert.Equal(1, fake.SnapshotsDeleted);
-        Assert.Equal(0, fake.SnapshotsLeft);
+        AssertEverySnapshotDeleted(fake, created: 1);
     }
 
     [Fact]
@@ -311,6 +305,13 @@ public class QdrantEngineTests
         Assert.False(missing.IsValid);
         Assert.Equal("backupfn-qdrant-v1: no snapshot of 'docs' the manifest lists", missing.Detail);
         Assert.False(noArchive.IsValid);
+    }
+
+    private static void AssertEverySnapshotDeleted(FakeQdrantServer fake, int created)
+    {
+        Assert.Equal(created, fake.SnapshotsCreated);
+        Assert.Equal(created, fake.SnapshotsDeleted);
+        Assert.Equal(0, fake.SnapshotsLeft);
     }
 
     private static List<string> Entries(byte[] dump)
