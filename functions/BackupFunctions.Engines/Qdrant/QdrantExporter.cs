@@ -62,7 +62,8 @@ internal static class QdrantExporter
             }
         }
 
-        return new DumpResult(version, "qdrant REST snapshots", $"{collections.Count} collections", QdrantArchive.Format,
+        // The snapshots are made by the server itself: the tool's version is the server's.
+        return new DumpResult(version, "qdrant REST snapshots", version, QdrantArchive.Format,
             new SourceStats(QdrantCollections.StatsKind, counts, bytes), warnings);
     }
 
