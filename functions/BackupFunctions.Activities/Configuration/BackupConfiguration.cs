@@ -10,7 +10,7 @@ namespace BackupFunctions.Activities.Configuration;
 public static class BackupConfiguration
 {
     /// <summary>Engines this build can back up.</summary>
-    public static IReadOnlyList<string> SupportedEngines { get; } = ["postgres", "redis", "neo4j"];
+    public static IReadOnlyList<string> SupportedEngines { get; } = ["postgres", "redis", "neo4j", "qdrant"];
 
     /// <summary>
     /// Binds <see cref="BackupOptions"/> and validates it; throws <see cref="BackupConfigurationException"/>
@@ -207,6 +207,7 @@ public static class BackupConfiguration
                 problems.Add($"{key}:Schedule {targetSchedule}");
             }
 
+            CheckQdrant(problems, key, target, options.KeyVaultUri);
             if (target.Strategy is not null && !Engines.Redis.RedisEngine.Strategies.Contains(target.Strategy.Trim().ToLowerInvariant()))
             {
                 problems.Add($"{key}:Strategy '{target.Strategy}' is unknown (use {string.Join(", ", Engines.Redis.RedisEngine.Strategies)}; Redis targets only)");
@@ -250,6 +251,46 @@ public static class BackupConfiguration
         else if (!hasConnection && required)
         {
             problems.Add($"{key}:Connection is missing (or set ConnectionSecret with Backup:KeyVaultUri)");
+        }
+    }
+
+    /// <summary>A Qdrant target: an http(s) URL (its RestoreTest too), ApiKey or ApiKeySecret, named Collections; those keys only on Qdrant targets.</summary>
+    private static void CheckQdrant(List<string> problems, string key, TargetOptions target, string? keyVaultUri)
+    {
+        bool qdrant = string.Equals(target.Engine?.Trim(), "qdrant", StringComparison.OrdinalIgnoreCase);
+        if (!qdrant)
+        {
+            foreach (var (setting, value) in new (string, object?)[] { ("ApiKey", target.ApiKey), ("ApiKeySecret", target.ApiKeySecret), ("Collections", target.Collections) })
+            {
+                if (value is not null)
+                {
+                    problems.Add($"{key}:{setting} is a Qdrant setting (remove it, or set Engine to qdrant)");
+                }
+            }
+
+            return;
+        }
+
+        foreach (var (where, connection) in new[] { (key, target.Connection), ($"{key}:RestoreTest", target.RestoreTest?.Connection) })
+        {
+            if (!string.IsNullOrWhiteSpace(connection) && Engines.Qdrant.QdrantConnection.Problem(connection) is { } problem)
+            {
+                problems.Add($"{where}:Connection: {problem}");
+            }
+        }
+
+        if (target.ApiKey is not null && target.ApiKeySecret is not null)
+        {
+            problems.Add($"{key}: set ApiKey or ApiKeySecret, not both");
+        }
+        else if (target.ApiKeySecret is not null && keyVaultUri is null)
+        {
+            problems.Add($"{key}:ApiKeySecret needs Backup:KeyVaultUri (set it, or give ApiKey instead)");
+        }
+
+        if (target.Collections is { } collections && collections.Any(c => string.IsNullOrWhiteSpace(c) || c.Contains('/', StringComparison.Ordinal)))
+        {
+            problems.Add($"{key}:Collections has an empty name or one with '/' (list Qdrant collection names, or leave it unset for all)");
         }
     }
 

@@ -101,7 +101,7 @@ public sealed class StorageOptions
 /// <summary>One database to back up.</summary>
 public sealed class TargetOptions
 {
-    /// <summary>postgres, redis or neo4j.</summary>
+    /// <summary>postgres, redis, neo4j or qdrant.</summary>
     public string Engine { get; set; } = "";
 
     /// <summary>The engine's connection string (local/dev form). Never together with ConnectionSecret.</summary>
@@ -112,6 +112,15 @@ public sealed class TargetOptions
 
     /// <summary>Database name, for engines whose connection does not carry one (Neo4j).</summary>
     public string? Database { get; set; }
+
+    /// <summary>Qdrant only: the API key sent in the api-key header (local/dev form). Never together with ApiKeySecret.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Qdrant only: name of a Key Vault secret holding the API key.</summary>
+    public string? ApiKeySecret { get; set; }
+
+    /// <summary>Qdrant only: the collections to back up; every collection when unset.</summary>
+    public List<string>? Collections { get; set; }
 
     /// <summary>Redis only: auto (default: replication, falling back to keyspace), replication or keyspace.</summary>
     public string? Strategy { get; set; }

@@ -2,6 +2,7 @@ using BackupFunctions.Activities.Backups;
 using BackupFunctions.Engines;
 using BackupFunctions.Engines.Neo4j;
 using BackupFunctions.Engines.Postgres;
+using BackupFunctions.Engines.Qdrant;
 using BackupFunctions.Engines.Redis;
 
 namespace BackupFunctions.Activities.Configuration;
@@ -31,6 +32,10 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
             : o.RestoreTest.Connection ?? await SecretAsync(o.RestoreTest.ConnectionSecret!, $"Backup:Targets:{name}:RestoreTest:ConnectionSecret", cancellationToken);
         return target with { Connection = connection, RestoreTestConnection = restoreTest };
     }
+
+    /// <summary>A Qdrant target's API key: ApiKey, else ApiKeySecret read from Key Vault (cached briefly), else none.</summary>
+    private async Task<string?> ApiKeyAsync(TargetOptions target, string name, CancellationToken cancellationToken) =>
+        target.ApiKey ?? (target.ApiKeySecret is null ? null : await SecretAsync(target.ApiKeySecret, $"Backup:Targets:{name}:ApiKeySecret", cancellationToken));
 
     private Task<string> SecretAsync(string secretName, string key, CancellationToken cancellationToken) =>
         secrets?.GetAsync(secretName, key, cancellationToken)
@@ -69,6 +74,7 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
             "postgres" => new PostgresEngine(target?.ToolsDirectory, time),
             "redis" => new RedisEngine(target?.Strategy, time),
             "neo4j" => new Neo4jEngine(target?.Database),
+            "qdrant" => new QdrantEngine(target?.Collections, target is null ? null : ct => ApiKeyAsync(target, targetName, ct)),
             _ => throw new BackupConfigurationException($"backups of engine '{engineName}' cannot be read by this build"),
         };
     }
