@@ -26,6 +26,7 @@ var host = new HostBuilder()
         services.AddTransient(sp => sp.GetRequiredService<BackupRuntime>().BackupDatabaseActivity());
         services.AddTransient(sp => sp.GetRequiredService<BackupRuntime>().VerifyBackupActivity());
         services.AddTransient(sp => sp.GetRequiredService<BackupRuntime>().RestoreTestActivity());
+        services.AddTransient(sp => sp.GetRequiredService<BackupRuntime>().CheckAnomalyActivity());
         services.AddTransient(sp => sp.GetRequiredService<BackupRuntime>().PruneBackupsActivity());
         services.AddTransient(sp => sp.GetRequiredService<BackupRuntime>().RestoreDatabaseActivity());
         services.AddTransient(sp => sp.GetRequiredService<BackupRuntime>().WriteRunReportActivity());

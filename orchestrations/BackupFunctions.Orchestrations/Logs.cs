@@ -19,4 +19,7 @@ internal static partial class Logs
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Restore request {RequestId} failed: {Error}")]
     public static partial void RestoreFailed(ILogger logger, string? requestId, string error);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "Target {Target}: backup {BackupId} is suspect, pruning of the target is frozen until it is acknowledged: {Detail}")]
+    public static partial void TargetSuspect(ILogger logger, string target, string backupId, string detail);
 }

@@ -33,6 +33,9 @@ public static class RetryPolicies
     /// <summary>A restore test needs the scratch server.</summary>
     public static RetrySchedule RestoreTest { get; } = new(2, TimeSpan.FromSeconds(30), 2.0, TimeSpan.FromMinutes(5));
 
+    /// <summary>The anomaly guard reads manifests and check records only.</summary>
+    public static RetrySchedule CheckAnomaly { get; } = new(3, TimeSpan.FromSeconds(10), 2.0, TimeSpan.FromMinutes(2));
+
     public static RetrySchedule PruneBackups { get; } = new(3, TimeSpan.FromSeconds(10), 2.0, TimeSpan.FromMinutes(2));
 
     public static RetrySchedule RestoreDatabase { get; } = new(2, TimeSpan.FromSeconds(30), 2.0, TimeSpan.FromMinutes(5));
@@ -48,6 +51,7 @@ public static class RetryPolicies
         TaskNames.Activities.BackupDatabase => BackupDatabase,
         TaskNames.Activities.VerifyBackup => VerifyBackup,
         TaskNames.Activities.RestoreTest => RestoreTest,
+        TaskNames.Activities.CheckAnomaly => CheckAnomaly,
         TaskNames.Activities.PruneBackups => PruneBackups,
         TaskNames.Activities.RestoreDatabase => RestoreDatabase,
         TaskNames.Activities.WriteRunReport => WriteRunReport,

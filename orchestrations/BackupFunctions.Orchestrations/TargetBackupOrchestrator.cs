@@ -6,8 +6,9 @@ using Microsoft.DurableTask;
 namespace BackupFunctions.Orchestrations;
 
 /// <summary>
-/// One target: BackupDatabase → VerifyBackup → RestoreTest → PruneBackups. Prune runs only after a
-/// verified backup. Never throws: any failure becomes a Failed report, so one target cannot stop
+/// One target: BackupDatabase → VerifyBackup → RestoreTest → CheckAnomaly → PruneBackups. Prune runs
+/// only after a verified backup; a suspect backup (the anomaly guard) still succeeds, and prune itself
+/// then keeps everything of the target until it is acknowledged. Never throws: any failure becomes a Failed report, so one target cannot stop
 /// the others. The backup id derives from the context (time + replay-safe GUID), so a retried or
 /// replayed BackupDatabase reuses it and finds its own finished work.
 /// </summary>
@@ -55,6 +56,15 @@ public sealed class TargetBackupOrchestrator : TaskOrchestrator<TargetBackupInpu
                 test = await context.CallActivityAsync<RestoreTestOutput>(TaskNames.Activities.RestoreTest, backup.BackupId,
                     RetryPolicies.Options(RetryPolicies.RestoreTest, input.Retry));
                 report = report with { RestoreTestPassed = test.Passed, RestoreTestDetail = test.Detail, RestoreTestSeconds = test.Seconds };
+            }
+
+            context.SetCustomStatus(new { input.Target, stage = "anomaly" });
+            var anomaly = await context.CallActivityAsync<CheckAnomalyOutput>(TaskNames.Activities.CheckAnomaly, backup.BackupId,
+                RetryPolicies.Options(RetryPolicies.CheckAnomaly, input.Retry));
+            report = report with { Anomaly = anomaly.Outcome, AnomalyDetail = anomaly.Detail };
+            if (anomaly.IsSuspect)
+            {
+                Logs.TargetSuspect(log, input.Target, backup.BackupId, anomaly.Detail);
             }
 
             context.SetCustomStatus(new { input.Target, stage = "prune" });

@@ -5,7 +5,23 @@ using BackupFunctions.Vault.Storage;
 namespace BackupFunctions.Activities.Backups;
 
 /// <summary>One listed backup with the outcome of its latest checks.</summary>
-public sealed record CatalogEntry(BackupManifest Manifest, VerificationStatus? LastVerify, RestoreTestOutcome? LastRestoreTest);
+public sealed record CatalogEntry(BackupManifest Manifest, VerificationStatus? LastVerify, RestoreTestOutcome? LastRestoreTest)
+{
+    /// <summary>The anomaly guard's verdict; null when it has not run on this backup (disabled, or an older version).</summary>
+    public AnomalyOutcome? LastAnomaly { get; init; }
+
+    /// <summary>The newest "anomaly" check record, for its findings.</summary>
+    public string? AnomalyCheckBlob { get; init; }
+
+    /// <summary>The "ack" check record of an operator's acceptance; null while unacknowledged.</summary>
+    public string? AckCheckBlob { get; init; }
+
+    /// <summary>Suspect and not acknowledged: the target's pruning is frozen and its health is suspect.</summary>
+    public bool IsSuspect => LastAnomaly == AnomalyOutcome.Suspect && AckCheckBlob is null;
+
+    /// <summary>A baseline for the anomaly guard: verified Ok and not an unacknowledged suspect.</summary>
+    public bool IsGoodBaseline => LastVerify == VerificationStatus.Ok && !IsSuspect;
+}
 
 /// <summary>Queries over the vault's manifests: only backups with a manifest exist.</summary>
 public sealed class BackupCatalog(BlobVault vault, Targets targets)
@@ -23,9 +39,15 @@ public sealed class BackupCatalog(BlobVault vault, Targets targets)
         foreach (var m in manifests.OrderByDescending(m => m.CompletedAt).ThenByDescending(m => m.Id, StringComparer.Ordinal))
         {
             var checks = BackupId.TryParse(m.Id, out var id) ? await vault.ListChecksAsync(id, cancellationToken) : [];
+            var anomaly = checks.LastOrDefault(c => c.Kind == CheckAnomalyActivity.CheckKind);
             entries.Add(new CatalogEntry(m,
                 Outcome<VerificationStatus>(checks.LastOrDefault(c => c.Kind == VerifyBackupActivity.CheckKind)?.Outcome),
-                Outcome<RestoreTestOutcome>(checks.LastOrDefault(c => c.Kind == RestoreTestActivity.CheckKind)?.Outcome)));
+                Outcome<RestoreTestOutcome>(checks.LastOrDefault(c => c.Kind == RestoreTestActivity.CheckKind)?.Outcome))
+            {
+                LastAnomaly = Outcome<AnomalyOutcome>(anomaly?.Outcome),
+                AnomalyCheckBlob = anomaly?.BlobName,
+                AckCheckBlob = checks.LastOrDefault(c => c.Kind == AcknowledgeActivity.CheckKind)?.BlobName,
+            });
         }
 
         return entries;
@@ -33,6 +55,13 @@ public sealed class BackupCatalog(BlobVault vault, Targets targets)
 
     /// <summary>A check record's outcome by name; null when there is none (or a name this version does not know).</summary>
     private static T? Outcome<T>(string? name) where T : struct, Enum => Enum.TryParse<T>(name, out var value) ? value : null;
+
+    /// <summary>A check record by blob name; null when it is gone (pruned meanwhile).</summary>
+    public async Task<CheckRecord?> ReadCheckAsync(string blobName, CancellationToken cancellationToken)
+    {
+        await using var stream = await vault.OpenReadAsync(blobName, cancellationToken);
+        return stream is null ? null : VaultJson.Deserialize<CheckRecord>(await BinaryData.FromStreamAsync(stream, cancellationToken));
+    }
 
     /// <summary>The newest backup id of a target; NotFound when it has none.</summary>
     public async Task<string> LatestAsync(string target, CancellationToken cancellationToken)

@@ -17,6 +17,12 @@ public static class BackupRuntimeActivities
     public static RestoreTestActivity RestoreTestActivity(this BackupRuntime runtime, ActivityEnvironment? environment = null) =>
         new(runtime.Vault, runtime.Targets, runtime.Time, runtime.Loggers, environment);
 
+    public static CheckAnomalyActivity CheckAnomalyActivity(this BackupRuntime runtime, ActivityEnvironment? environment = null) =>
+        new(runtime.Vault, runtime.Targets, runtime.Time, runtime.Loggers, environment);
+
+    public static AcknowledgeActivity AcknowledgeActivity(this BackupRuntime runtime) =>
+        new(runtime.Vault, runtime.Targets, runtime.Time);
+
     public static PruneBackupsActivity PruneBackupsActivity(this BackupRuntime runtime, ActivityEnvironment? environment = null) =>
         new(runtime.Vault, runtime.Targets, runtime.Options.Storage.Immutability, runtime.Time, runtime.Loggers, environment);
 

@@ -30,7 +30,8 @@ public sealed record PruneBackupsOutput(string Target, IReadOnlyList<string> Rem
 /// that the next prune finishes, never an unlisted orphan. Data blobs whose manifest never appeared
 /// are swept once older than a day. While a backup of the target runs (its running marker is
 /// leased, see <see cref="RunningMarker"/>) nothing is removed; a marker whose lease lapsed belongs
-/// to a backup that died, and is removed. A dry run plans the same and deletes nothing. Idempotent.
+/// to a backup that died, and is removed. While a backup of the target is an unacknowledged suspect of
+/// the anomaly guard, nothing is removed either. A dry run plans the same and deletes nothing. Idempotent.
 /// </summary>
 public sealed class PruneBackupsActivity(BlobVault vault, Targets targets, ImmutabilityOptions immutability, TimeProvider time, ILoggerFactory loggers, ActivityEnvironment? environment = null)
     : BackupActivity<PruneBackupsInput, PruneBackupsOutput>(loggers, environment)
@@ -56,7 +57,8 @@ public sealed class PruneBackupsActivity(BlobVault vault, Targets targets, Immut
         // and its first lease, so it counts as live too.
         var stale = markers.Where(m => !m.Leased && now - m.CreatedOn >= vault.RunningLease).ToList();
         bool running = markers.Count > stale.Count;
-        var guards = new RetentionGuards(TimeSpan.FromDays(immutability.MinRetentionDays), running);
+        var suspects = entries.Where(e => e.IsSuspect).Select(e => e.Manifest.Id).ToList();
+        var guards = new RetentionGuards(TimeSpan.FromDays(immutability.MinRetentionDays), running, suspects);
         var facts = new List<BackupFacts>(entries.Count);
         foreach (var e in entries)
         {
@@ -114,6 +116,7 @@ public sealed class PruneBackupsActivity(BlobVault vault, Targets targets, Immut
         string note = $"policy last {r.KeepLast}, daily {r.KeepDaily}, weekly {r.KeepWeekly}, monthly {r.KeepMonthly}, yearly {r.KeepYearly}" +
                       $" ({r.TimeZone ?? "UTC"}); min age {guards.MinAge.TotalDays:0.##} days" +
                       (running ? "; a backup of this target is running: nothing is removed" : "") +
+                      (suspects.Count > 0 ? $"; pruning frozen: {FrozenBecause(suspects)}" : "") +
                       (staleRemoved.Count > 0 ? $"; {staleRemoved.Count} running marker(s) of backups that no longer run {(input.DryRun ? "would be" : "were")} cleared" : "") +
                       (input.DryRun ? "; dry run: nothing removed" : "");
         return new PruneBackupsOutput(input.Target, removed, decisions.Where(d => d.Keep).Select(d => d.BackupId).ToList(), note)
@@ -124,6 +127,10 @@ public sealed class PruneBackupsActivity(BlobVault vault, Targets targets, Immut
             DryRun = input.DryRun,
         };
     }
+
+    /// <summary>Why a target's pruning is frozen, with how to lift the freeze (prune's note, status).</summary>
+    public static string FrozenBecause(IReadOnlyList<string> suspects) =>
+        $"backup {string.Join(", ", suspects)} {(suspects.Count == 1 ? "is" : "are")} suspect (anomaly guard); nothing is removed until accepted with 'backupfn ack {suspects[0]}' or POST /api/backups/{suspects[0]}/ack";
 
     /// <summary>Deletes a backup's blobs, the manifest last; false when the store refuses (nothing forced).</summary>
     private async Task<bool> RemoveAsync(string backupId, CancellationToken cancellationToken)

@@ -228,9 +228,30 @@ public static class BackupConfiguration
             {
                 problems.Add($"{key}:Retention:TimeZone '{r.TimeZone}' is not a known time zone (use an IANA id such as Europe/Berlin, or leave it unset for UTC)");
             }
+
+            CheckAnomaly(problems, key, target.Anomaly);
         }
 
         return problems;
+    }
+
+    /// <summary>Anomaly thresholds: a shrink percent in (0, 100), a growth percent above 0, a window of 1 to 50 backups.</summary>
+    private static void CheckAnomaly(List<string> problems, string key, AnomalyOptions a)
+    {
+        if (!(a.MaxShrinkPercent > 0 && a.MaxShrinkPercent < 100))
+        {
+            problems.Add($"{key}:Anomaly:MaxShrinkPercent must be above 0 and below 100 (default 50; set Anomaly:Enabled false to turn the guard off)");
+        }
+
+        if (!(a.MaxGrowPercent > 0))
+        {
+            problems.Add($"{key}:Anomaly:MaxGrowPercent must be above 0 (default 300; set Anomaly:Enabled false to turn the guard off)");
+        }
+
+        if (a.Window is < 1 or > 50)
+        {
+            problems.Add($"{key}:Anomaly:Window must be 1 to 50 backups (default 5)");
+        }
     }
 
     private static void CheckConnection(List<string> problems, string key, string? connection, string? secret, string? keyVaultUri, bool required)

@@ -142,6 +142,24 @@ public sealed class TargetOptions
 
     /// <summary>Client-side encryption of this target's backups; null for none.</summary>
     public TargetEncryptionOptions? Encryption { get; set; }
+
+    /// <summary>The anomaly guard (on by default): a backup whose size or counts moved too far is suspect and freezes pruning.</summary>
+    public AnomalyOptions Anomaly { get; set; } = new();
+}
+
+/// <summary>
+/// When a backup is suspect: its raw size or a count shrank more than MaxShrinkPercent or grew more than
+/// MaxGrowPercent against the median of the last Window good backups (Vault/Anomalies/README.md).
+/// </summary>
+public sealed class AnomalyOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    public double MaxShrinkPercent { get; set; } = 50;
+
+    public double MaxGrowPercent { get; set; } = 300;
+
+    public int Window { get; set; } = 5;
 }
 
 /// <summary>Which key encrypts a target's new backups (an id in Backup:EncryptionKeys).</summary>

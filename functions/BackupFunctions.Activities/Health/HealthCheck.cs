@@ -16,11 +16,12 @@ public sealed record TargetHealth(
     DateTimeOffset? DueAt,
     string Reason);
 
-/// <summary>The health of every target and the overall status (failing, then missing, then late, then pending, else ok): GET /api/health on both hosts.</summary>
+/// <summary>The health of every target and the overall status (failing, then suspect, then missing, then late, then pending, else ok): GET /api/health on both hosts.</summary>
 public sealed record HealthSummary(HealthStatus Status, IReadOnlyList<TargetHealth> Targets)
 {
     public static HealthSummary Of(IReadOnlyList<TargetHealth> targets) =>
         new(targets.Any(t => t.Status == HealthStatus.Failing) ? HealthStatus.Failing
+            : targets.Any(t => t.Status == HealthStatus.Suspect) ? HealthStatus.Suspect
             : targets.Any(t => t.Status == HealthStatus.Missing) ? HealthStatus.Missing
             : targets.Any(t => t.Status == HealthStatus.Late) ? HealthStatus.Late
             : targets.Any(t => t.Status == HealthStatus.Pending) ? HealthStatus.Pending
@@ -32,6 +33,7 @@ public sealed record HealthSummary(HealthStatus Status, IReadOnlyList<TargetHeal
 /// <list type="bullet">
 /// <item><b>failing</b>: the newest run that names the target (and ended after its newest backup) failed;
 /// or the newest backup failed verification or its restore test; or no backup was verified within the grace.</item>
+/// <item><b>suspect</b>: a backup of the target is an unacknowledged suspect of the anomaly guard (pruning is frozen).</item>
 /// <item><b>missing</b>: never backed up (and no run of it failed).</item>
 /// <item><b>pending</b>: no verified backup yet, and the newest is younger than the grace: its verify is due.</item>
 /// <item><b>late</b>: no verified backup since the last scheduled time, once the grace has passed.</item>
@@ -72,6 +74,7 @@ public sealed class HealthCheck(BackupCatalog catalog, RunHistory runs, Targets 
             var good = entries.FirstOrDefault(e => e.LastVerify == VerificationStatus.Ok);
             string? restored = entries.FirstOrDefault(e => e.LastRestoreTest == RestoreTestOutcome.Passed)?.Manifest.Id;
             double? age = good is null ? null : Math.Round((now - good.Manifest.CompletedAt).TotalHours, 2);
+            string? suspect = entries.FirstOrDefault(e => e.IsSuspect) is { } s ? await SuspectReasonAsync(s, cancellationToken) : null;
 
             (HealthStatus status, string reason) = entries.Count switch
             {
@@ -79,6 +82,7 @@ public sealed class HealthCheck(BackupCatalog catalog, RunHistory runs, Targets 
                 0 => (HealthStatus.Missing, "never backed up"),
                 _ when entries[0].LastVerify is { } v && v != VerificationStatus.Ok => (HealthStatus.Failing, $"newest backup {entries[0].Manifest.Id} failed verification ({v})"),
                 _ when entries[0].LastRestoreTest == RestoreTestOutcome.Failed => (HealthStatus.Failing, $"newest backup {entries[0].Manifest.Id} failed its restore test"),
+                _ when suspect is not null => (HealthStatus.Suspect, suspect),
                 _ when good is null && now - entries[0].Manifest.CompletedAt < Grace =>
                     (HealthStatus.Pending, $"newest backup {entries[0].Manifest.Id} awaits verification"),
                 _ when good is null => (HealthStatus.Failing, $"no backup has been verified (newest {entries[0].Manifest.Id}, {(now - entries[0].Manifest.CompletedAt).TotalHours:F1} h old)"),
@@ -91,5 +95,14 @@ public sealed class HealthCheck(BackupCatalog catalog, RunHistory runs, Targets 
         }
 
         return results;
+    }
+
+    /// <summary>Which backup is suspect, the numbers that moved (from its anomaly record), and how to accept it.</summary>
+    private async Task<string> SuspectReasonAsync(CatalogEntry entry, CancellationToken cancellationToken)
+    {
+        var record = entry.AnomalyCheckBlob is { } blob ? await catalog.ReadCheckAsync(blob, cancellationToken) : null;
+        string moved = record?.Findings is { Count: > 0 } findings ? string.Join("; ", findings) : record?.Detail ?? "its anomaly record is unreadable";
+        string id = entry.Manifest.Id;
+        return $"backup {id} is suspect: {moved}; pruning is frozen until it is accepted (backupfn ack {id}, or POST /api/backups/{id}/ack)";
     }
 }

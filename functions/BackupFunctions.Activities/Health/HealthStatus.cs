@@ -25,21 +25,30 @@ public enum HealthStatus
     /// <summary>Never backed up: no backup of the target exists. Not ok: the worst case is a new target whose first backup fails.</summary>
     [JsonStringEnumMemberName("missing")]
     Missing,
+
+    /// <summary>
+    /// A backup of the target is an unacknowledged suspect of the anomaly guard (its size or counts moved beyond
+    /// the thresholds): an alert (exit 3, HTTP 503, a notification), and pruning of the target is frozen
+    /// until an operator accepts it (backupfn ack ID, POST /api/backups/{id}/ack).
+    /// </summary>
+    [JsonStringEnumMemberName("suspect")]
+    Suspect,
 }
 
 public static class HealthStatusWords
 {
-    /// <summary>The word the contract uses ("ok", "pending", "late", "failing", "missing").</summary>
+    /// <summary>The word the contract uses ("ok", "pending", "late", "failing", "suspect", "missing").</summary>
     public static string Word(this HealthStatus status) => status switch
     {
         HealthStatus.Ok => "ok",
         HealthStatus.Pending => "pending",
         HealthStatus.Late => "late",
         HealthStatus.Failing => "failing",
+        HealthStatus.Suspect => "suspect",
         _ => "missing",
     };
 
-    /// <summary>Late, failing or missing: what monitoring alerts on (exit 3, HTTP 503, a notification).</summary>
+    /// <summary>Late, failing, suspect or missing: what monitoring alerts on (exit 3, HTTP 503, a notification).</summary>
     public static bool IsBad(this HealthStatus status) => status is not (HealthStatus.Ok or HealthStatus.Pending);
 
     /// <summary>Reads a word written by <see cref="Word"/>; null when it is none of them.</summary>
@@ -49,6 +58,7 @@ public static class HealthStatusWords
         "pending" => HealthStatus.Pending,
         "late" => HealthStatus.Late,
         "failing" => HealthStatus.Failing,
+        "suspect" => HealthStatus.Suspect,
         "missing" or "none" => HealthStatus.Missing, // "none": the word before "missing" replaced it
         _ => null,
     };

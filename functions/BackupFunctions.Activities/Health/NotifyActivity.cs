@@ -22,7 +22,7 @@ public sealed record Notification(string Target, string Kind, string Text, bool 
 public sealed record NotifyOutput(IReadOnlyList<Notification> Notifications);
 
 /// <summary>
-/// Sends a webhook when a target starts failing, becomes late, or recovers: only on a change, so a
+/// Sends a webhook when a target starts failing, becomes late or suspect (anomaly guard), or recovers: only on a change, so a
 /// target that stays failing is not announced every hour. The last announced state per target is
 /// kept as create-only blobs under notifications/ (one per change). A target is failing when its run
 /// failed or its newest backup failed verify or restore test, late when the schedule passed without
@@ -74,6 +74,7 @@ public sealed partial class NotifyActivity(BlobVault vault, HealthCheck health, 
             {
                 HealthStatus.Failing or HealthStatus.Missing => "failure", // no good backup at all is the worst case
                 HealthStatus.Late => "late",
+                HealthStatus.Suspect => "suspect",
                 HealthStatus.Ok when before.IsBad() => "recovery",
                 _ => null,
             };
@@ -136,6 +137,7 @@ public sealed partial class NotifyActivity(BlobVault vault, HealthCheck health, 
     {
         "failure" => $"Backup of '{health.Target}' is {state.Word()}: {reason}" + (run is null ? "" : $" (run {run.RunId})")
             + (health.LastGoodBackup is null ? "; there is no good backup" : $"; last good backup {health.LastGoodBackup}, {health.AgeHours:F1} h old"),
+        "suspect" => $"Backup of '{health.Target}' is suspect: {reason}" + (run is null ? "" : $" (run {run.RunId})"),
         "late" => $"Backup of '{health.Target}' is late: {reason}" + (health.LastGoodBackup is null ? "" : $"; last good backup {health.LastGoodBackup}, {health.AgeHours:F1} h old"),
         _ => $"Backup of '{health.Target}' has recovered: last good backup {health.LastGoodBackup}" + (health.LastPassedRestoreTest is null ? "" : $", last passed restore test {health.LastPassedRestoreTest}"),
     };
@@ -151,7 +153,7 @@ public sealed partial class NotifyActivity(BlobVault vault, HealthCheck health, 
         ["@context"] = "https://schema.org/extensions",
         ["summary"] = $"backupfn: {target} {kind}",
         ["title"] = $"backupfn: {target} — {kind}",
-        ["themeColor"] = kind switch { "failure" => "D70000", "late" => "FFA500", _ => "2DC72D" },
+        ["themeColor"] = kind switch { "failure" => "D70000", "suspect" => "B000B0", "late" => "FFA500", _ => "2DC72D" },
         ["sections"] = new JsonArray(new JsonObject
         {
             ["facts"] = new JsonArray(

@@ -17,6 +17,15 @@ public sealed record TargetReport
     public bool? RestoreTestPassed { get; init; }
     public string? RestoreTestDetail { get; init; }
     public double RestoreTestSeconds { get; init; }
+
+    /// <summary>The anomaly guard's verdict (null when it did not run: disabled, or the backup did not verify).</summary>
+    public Vault.Catalog.AnomalyOutcome? Anomaly { get; init; }
+
+    /// <summary>What moved and by how much, against which baselines; or why the guard did not compare.</summary>
+    public string? AnomalyDetail { get; init; }
+
+    /// <summary>The backup is an unacknowledged suspect: kept and listed, but pruning of the target is frozen.</summary>
+    public bool Suspect => Anomaly == Vault.Catalog.AnomalyOutcome.Suspect;
     public IReadOnlyList<string> Pruned { get; init; } = [];
     public string? PruneNote { get; init; }
 

@@ -14,6 +14,7 @@ public sealed class Activities(
     BackupDatabaseActivity backupDatabase,
     VerifyBackupActivity verifyBackup,
     RestoreTestActivity restoreTest,
+    CheckAnomalyActivity checkAnomaly,
     PruneBackupsActivity pruneBackups,
     RestoreDatabaseActivity restoreDatabase,
     WriteRunReportActivity writeRunReport,
@@ -30,6 +31,10 @@ public sealed class Activities(
     [Function(TaskNames.Activities.RestoreTest)]
     public Task<RestoreTestOutput> RestoreTest([ActivityTrigger] string backupId, CancellationToken cancellationToken) =>
         restoreTest.InvokeAsync(backupId, cancellationToken);
+
+    [Function(TaskNames.Activities.CheckAnomaly)]
+    public Task<CheckAnomalyOutput> CheckAnomaly([ActivityTrigger] string backupId, CancellationToken cancellationToken) =>
+        checkAnomaly.InvokeAsync(backupId, cancellationToken);
 
     [Function(TaskNames.Activities.PruneBackups)]
     public Task<PruneBackupsOutput> PruneBackups([ActivityTrigger] PruneBackupsInput input, CancellationToken cancellationToken) =>

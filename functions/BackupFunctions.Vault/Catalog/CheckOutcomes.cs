@@ -28,3 +28,16 @@ public enum ImmutabilityStatus
     /// <summary>The store refused (Azurite answers 501); recorded in BestEffort mode.</summary>
     UnsupportedByStore,
 }
+
+/// <summary>Outcome of the anomaly guard's comparison of a backup with its baselines, as its "anomaly" check record stores it (by name).</summary>
+public enum AnomalyOutcome
+{
+    /// <summary>Every compared number is within the thresholds.</summary>
+    Normal,
+
+    /// <summary>A number moved beyond a threshold: pruning of the target is frozen until the backup is acknowledged.</summary>
+    Suspect,
+
+    /// <summary>No earlier good backup to compare with (the target's first, or every earlier one is unacknowledged suspect).</summary>
+    NoBaseline,
+}

@@ -18,7 +18,10 @@ public sealed record VerificationResult(VerificationStatus Status, string Detail
     public static VerificationResult Ok(string detail) => new(VerificationStatus.Ok, detail);
 }
 
-/// <summary>A check record blob: a later fact about a backup, written as a new blob, never an edit.</summary>
+/// <summary>
+/// A check record blob: a later fact about a backup, written as a new blob, never an edit. <c>By</c> names who
+/// asked (an acknowledgement); <c>Findings</c> are the numbers an anomaly check found moved.
+/// </summary>
 public sealed record CheckRecord(
     string BackupId,
     string Kind,
@@ -26,4 +29,6 @@ public sealed record CheckRecord(
     string Detail,
     DateTimeOffset StartedAt,
     DateTimeOffset CompletedAt,
-    IReadOnlyDictionary<string, long>? Counts = null);
+    IReadOnlyDictionary<string, long>? Counts = null,
+    string? By = null,
+    IReadOnlyList<Anomalies.AnomalyFinding>? Findings = null);

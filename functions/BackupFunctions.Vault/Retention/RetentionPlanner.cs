@@ -14,8 +14,11 @@ public sealed record BackupFacts(
     DateTimeOffset? ImmutableUntil = null,
     bool LegalHold = false);
 
-/// <summary>Protections no policy can override: a minimum age, and a target whose backup is running.</summary>
-public sealed record RetentionGuards(TimeSpan MinAge, bool TargetRunning = false);
+/// <summary>
+/// Protections no policy can override: a minimum age, a target whose backup is running, and a target with
+/// unacknowledged suspect backups (the anomaly guard: <see cref="Suspects"/> freeze pruning of the whole target).
+/// </summary>
+public sealed record RetentionGuards(TimeSpan MinAge, bool TargetRunning = false, IReadOnlyList<string>? Suspects = null);
 
 /// <summary>Keep or remove one backup, with every reason it is kept.</summary>
 public sealed record RetentionDecision(string Id, DateTimeOffset CompletedAt, bool Keep, IReadOnlyList<string> Reasons);
@@ -34,7 +37,8 @@ public sealed record RetentionPlan(IReadOnlyList<RetentionDecision> Decisions)
 /// <c>KeepMonthly</c> months and <c>KeepYearly</c> years that have backups (calendar buckets in UTC or
 /// the policy's time zone). Then the guards, which no policy overrides: the newest restore-tested and
 /// the newest verified backup, anything younger than the minimum age, under an unexpired
-/// immutability policy or a legal hold, and everything while a backup of the target is running.
+/// immutability policy or a legal hold, and everything while a backup of the target is running or one of
+/// its backups is an unacknowledged suspect.
 /// </summary>
 public static class RetentionPlanner
 {
@@ -93,6 +97,11 @@ public static class RetentionPlanner
             if (guards.TargetRunning)
             {
                 r.Add("guard: a backup of this target is running");
+            }
+
+            if (guards.Suspects is { Count: > 0 } suspects)
+            {
+                r.Add($"guard: pruning frozen: suspect backup {string.Join(", ", suspects)} not acknowledged (backupfn ack ID)");
             }
         }
 
