@@ -23,6 +23,14 @@ public sealed record CatalogEntry(BackupManifest Manifest, VerificationStatus? L
     public bool IsGoodBaseline => LastVerify == VerificationStatus.Ok && !IsSuspect;
 }
 
+/// <summary>A catalog entry as `list --json`, GET /api/backups and the Azure app show it (one shape for all three).</summary>
+public sealed record CatalogListing(BackupManifest Manifest, VerificationStatus? LastVerify, RestoreTestOutcome? LastRestoreTest,
+    AnomalyOutcome? Anomaly, bool Suspect, bool Acknowledged)
+{
+    public static CatalogListing Of(CatalogEntry e) =>
+        new(e.Manifest, e.LastVerify, e.LastRestoreTest, e.LastAnomaly, e.IsSuspect, e.AckCheckBlob is not null);
+}
+
 /// <summary>Queries over the vault's manifests: only backups with a manifest exist.</summary>
 public sealed class BackupCatalog(BlobVault vault, Targets targets)
 {

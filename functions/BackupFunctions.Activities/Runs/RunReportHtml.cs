@@ -9,7 +9,7 @@ public sealed record SizePoint(DateTimeOffset CompletedAt, long RawBytes, long S
 
 /// <summary>
 /// The run report as one self-contained HTML page (inline CSS and SVG, no scripts, nothing fetched):
-/// a row per target with outcome, sizes, durations, verify and restore-test results, and a small
+/// a row per target with outcome, sizes, durations, verify and restore-test results (and a suspect verdict of the anomaly guard), and a small
 /// chart of stored size over time per target from the catalog. Every text is HTML-encoded.
 /// </summary>
 public static class RunReportHtml
@@ -34,7 +34,7 @@ public static class RunReportHtml
             th {"{"} background: #f3f4f6; {"}"}
             tr.failed td {"{"} background: #fef2f2; {"}"} tr.succeeded td:nth-child(2) {"{"} color: #15803d; font-weight: bold; {"}"}
             td.num {"{"} text-align: right; font-variant-numeric: tabular-nums; {"}"}
-            .error {"{"} color: #b91c1c; {"}"}
+            .error {"{"} color: #b91c1c; {"}"} .suspect {"{"} color: #86198f; font-weight: bold; {"}"}
             </style></head><body>
             <h1>Backup run {E(report.RunId)} — <span class="status-{status}">{E(report.Status.ToString())}</span></h1>
             <p>Trigger {E(report.Trigger)}; started {report.StartedAt:yyyy-MM-dd HH:mm:ss} UTC, took {(report.CompletedAt - report.StartedAt).TotalSeconds:F1} s;
@@ -49,6 +49,12 @@ public static class RunReportHtml
                 $"<tr class=\"{(t.Succeeded ? "succeeded" : "failed")}\" data-target=\"{E(t.Target)}\"><td>{E(t.Target)}</td><td>{E(t.Outcome.ToString())}</td><td>{E(t.BackupId ?? "-")}</td>"
                 + $"<td class=\"num\">{Bytes(t.RawBytes)}</td><td class=\"num\">{Bytes(t.StoredBytes)}</td><td class=\"num\">{t.BackupSeconds:F1} s</td>"
                 + $"<td title=\"{E(t.VerifyDetail ?? "")}\">{E(t.Verify ?? "-")}</td><td title=\"{E(t.RestoreTestDetail ?? "")}\">{E(test)}</td><td class=\"num\">{t.Pruned.Count}</td></tr>\n");
+            if (t.Suspect)
+            {
+                html.Append(CultureInfo.InvariantCulture,
+                    $"<tr class=\"suspect\" data-target=\"{E(t.Target)}\"><td colspan=\"9\" class=\"suspect\">SUSPECT (anomaly guard): {E(t.AnomalyDetail ?? "")}; pruning of {E(t.Target)} is frozen until the backup is acknowledged (backupfn ack {E(t.BackupId ?? "")})</td></tr>\n");
+            }
+
             if (t.Error is not null)
             {
                 html.Append(CultureInfo.InvariantCulture, $"<tr class=\"failed\"><td colspan=\"9\" class=\"error\">{E(t.Error)}</td></tr>\n");

@@ -89,10 +89,21 @@ public sealed partial class Triggers(BackupRuntime runtime, ILogger<Triggers> lo
     {
         string? target = System.Web.HttpUtility.ParseQueryString(request.Url.Query)["target"];
         var entries = await runtime.BackupCatalog().ListAsync(target, cancellationToken);
-        return await JsonAsync(request, HttpStatusCode.OK, entries.Select(e => new { manifest = e.Manifest, lastVerify = e.LastVerify, lastRestoreTest = e.LastRestoreTest }));
+        return await JsonAsync(request, HttpStatusCode.OK, entries.Select(CatalogListing.Of));
     }
 
-    /// <summary>200 when every target is ok; 503 with the same body when any is late, failing or missing, so an uptime probe alerts.</summary>
+    /// <summary>An operator accepts a suspect backup (AckIntake: who from {"by": ...} or the App Service identity header).</summary>
+    [Function("AckBackup")]
+    public async Task<HttpResponseData> AckBackup(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "backups/{id}/ack")] HttpRequestData request, string id, CancellationToken cancellationToken)
+    {
+        string body = await request.ReadAsStringAsync() ?? "";
+        string? identity = request.Headers.TryGetValues(AckIntake.IdentityHeader, out var values) ? values.FirstOrDefault() : null;
+        var answer = await AckIntake.HandleAsync(runtime, id, body, identity, cancellationToken);
+        return await JsonAsync(request, (HttpStatusCode)answer.Status, answer.Body);
+    }
+
+    /// <summary>200 when every target is ok; 503 with the same body when any is late, failing, suspect or missing, so an uptime probe alerts.</summary>
     [Function("Health")]
     public async Task<HttpResponseData> Health(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "health")] HttpRequestData request, CancellationToken cancellationToken)

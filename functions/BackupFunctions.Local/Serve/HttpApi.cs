@@ -14,7 +14,7 @@ namespace BackupFunctions.Local.Serve;
 
 /// <summary>
 /// The HTTP routes of README "HTTP", the same as the Azure app's: start backups, run status,
-/// catalog, health. Errors are JSON {"error": "..."} with one line that names the problem.
+/// catalog, acknowledging a suspect backup, health. Errors are JSON {"error": "..."} with one line that names the problem.
 /// </summary>
 public static class HttpApi
 {
@@ -75,12 +75,20 @@ public static class HttpApi
             }
 
             var entries = await runtime.BackupCatalog().ListAsync(target, cancellationToken);
-            return Results.Json(entries.Select(e => new { manifest = e.Manifest, lastVerify = e.LastVerify, lastRestoreTest = e.LastRestoreTest }), VaultJson.Options);
+            return Results.Json(entries.Select(CatalogListing.Of), VaultJson.Options);
+        });
+
+        app.MapPost("/api/backups/{id}/ack", async (string id, HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body, Encoding.UTF8);
+            string body = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+            var answer = await AckIntake.HandleAsync(runtime, id, body, request.Headers[AckIntake.IdentityHeader].FirstOrDefault(), request.HttpContext.RequestAborted);
+            return Results.Json(answer.Body, VaultJson.Options, statusCode: answer.Status);
         });
 
         app.MapGet("/api/health", async (CancellationToken cancellationToken) =>
         {
-            // A plain uptime probe alerts: 503 (same body) when any target is late, failing or missing.
+            // A plain uptime probe alerts: 503 (same body) when any target is late, failing, suspect or missing.
             var summary = await runtime.HealthCheck().SummarizeAsync(cancellationToken);
             return Results.Json(summary, VaultJson.Options, statusCode: summary.Status.IsBad() ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
         });

@@ -3,7 +3,7 @@ using BackupFunctions.Vault.Catalog;
 
 namespace BackupFunctions.Local.Cli.Rendering;
 
-/// <summary>A backup run as text: one line per target (backup, verify, restore test, outcome), then one per run.</summary>
+/// <summary>A backup run as text: one line per target (backup, verify, restore test, outcome, a suspect verdict), then one per run.</summary>
 internal static class RunReportText
 {
     /// <summary>A target's result line; a failure's reason is not repeated here: the verb prints it once, on stderr.</summary>
@@ -24,7 +24,8 @@ internal static class RunReportText
             null => "restore test not run",
         };
         string outcome = t.Succeeded ? "" : "; FAILED";
-        return $"{backup}; {verify}; {test}{outcome}";
+        string anomaly = t.Suspect ? $"; SUSPECT (anomaly guard): {t.AnomalyDetail}; pruning of {t.Target} is frozen until 'backupfn ack {t.BackupId}'" : "";
+        return $"{backup}; {verify}; {test}{outcome}{anomaly}";
     }
 
     /// <summary>How many targets succeeded and where the run's report blob is.</summary>

@@ -21,7 +21,7 @@ internal static class ListVerb
         var entries = await s.Runtime.BackupCatalog().ListAsync(target, ct);
         if (s.Json)
         {
-            s.WriteJson(entries.Select(e => new { manifest = e.Manifest, lastVerify = e.LastVerify, lastRestoreTest = e.LastRestoreTest }));
+            s.WriteJson(entries.Select(CatalogListing.Of));
             return ExitCodes.Ok;
         }
 

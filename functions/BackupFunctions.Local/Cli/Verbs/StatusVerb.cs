@@ -6,12 +6,12 @@ namespace BackupFunctions.Local.Cli.Verbs;
 
 /// <summary>
 /// <c>backupfn status</c>: the health table (the same evaluation as GET /api/health); for cron and monitoring,
-/// exit 3 when any target is late, failing or missing.
+/// exit 3 when any target is late, failing, suspect or missing.
 /// </summary>
 internal static class StatusVerb
 {
     public static VerbDefinition Define() =>
-        new("status", "Per target: last good backup, its age against the schedule, last restore test, ok/pending/late/failing/missing; exit 3 when any is late, failing or missing",
+        new("status", "Per target: last good backup, its age against the schedule, last restore test, ok/pending/late/failing/suspect/missing; exit 3 when any is late, failing, suspect or missing",
             (s, r, ct) => RunAsync(s, ct),
             []);
 
