@@ -32,6 +32,16 @@ public class BackupConfigurationTests
         Assert.Equal(4, options.MaxParallelTargets);
         Assert.Equal("brotli", options.Targets["orders"].Compression);
         Assert.Equal(TimeSpan.FromMinutes(1), options.Storage.RunningLease);
+        var anomaly = options.Targets["orders"].Anomaly;
+        Assert.Equal((true, 50.0, 300.0, 5), (anomaly.Enabled, anomaly.MaxShrinkPercent, anomaly.MaxGrowPercent, anomaly.Window));
+    }
+
+    [Fact]
+    public void Bind_AnomalyEnabledFalse_TurnsTheGuardOff()
+    {
+        var options = Bind(("Backup:Targets:orders:Engine", "postgres"), ("Backup:Targets:orders:Connection", Conn), ("Backup:Targets:orders:Anomaly:Enabled", "false"));
+
+        Assert.False(options.Targets["orders"].Anomaly.Enabled);
     }
 
     [Fact]
@@ -95,6 +105,12 @@ public class BackupConfigurationTests
     [InlineData("Backup:Storage:RunningLease", "00:00:10", "Backup:Storage:RunningLease must be between 00:00:15 and 00:01:00")]
     [InlineData("Backup:Storage:RunningLease", "00:02:00", "Backup:Storage:RunningLease must be between 00:00:15 and 00:01:00")]
     [InlineData("Backup:Targets:orders:ConnectionSecret", "orders-conn", "set Connection or ConnectionSecret, not both")]
+    [InlineData("Backup:Targets:orders:Anomaly:MaxShrinkPercent", "0", "Backup:Targets:orders:Anomaly:MaxShrinkPercent must be above 0 and below 100")]
+    [InlineData("Backup:Targets:orders:Anomaly:MaxShrinkPercent", "100", "Backup:Targets:orders:Anomaly:MaxShrinkPercent must be above 0 and below 100")]
+    [InlineData("Backup:Targets:orders:Anomaly:MaxGrowPercent", "-5", "Backup:Targets:orders:Anomaly:MaxGrowPercent must be above 0")]
+    [InlineData("Backup:Targets:orders:Anomaly:Window", "0", "Backup:Targets:orders:Anomaly:Window must be 1 to 50 backups")]
+    [InlineData("Backup:Targets:orders:Anomaly:Window", "51", "Backup:Targets:orders:Anomaly:Window must be 1 to 50 backups")]
+    [InlineData("Backup:Targets:orders:Anomaly:Windows", "5", "Backup:Targets:orders:Anomaly:Windows is not a known setting")]
     public void Bind_InvalidValue_NamesTheKeyToFix(string key, string value, string expected)
     {
         string message = Error(("Backup:Targets:orders:Engine", "postgres"), ("Backup:Targets:orders:Connection", Conn), (key, value));

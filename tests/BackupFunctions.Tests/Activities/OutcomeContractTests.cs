@@ -16,6 +16,7 @@ public class OutcomeContractTests
     [InlineData(HealthStatus.Late, "late")]
     [InlineData(HealthStatus.Failing, "failing")]
     [InlineData(HealthStatus.Missing, "missing")]
+    [InlineData(HealthStatus.Suspect, "suspect")]
     public void HealthStatus_IsTheLowerCaseWord_InJsonAndOnScreen(HealthStatus status, string word)
     {
         var summary = HealthSummary.Of([new TargetHealth("orders", status, null, null, null, null, null, "r")]);
@@ -26,16 +27,18 @@ public class OutcomeContractTests
     }
 
     [Fact]
-    public void OverallHealth_IsFailingBeforeMissingBeforeLateBeforePendingBeforeOk_AndOnlyOkAndPendingAreNotAlerts()
+    public void OverallHealth_IsFailingBeforeSuspectBeforeMissingBeforeLateBeforePendingBeforeOk_AndOnlyOkAndPendingAreNotAlerts()
     {
         TargetHealth T(HealthStatus s) => new("t", s, null, null, null, null, null, "r");
         Assert.Equal(HealthStatus.Failing, HealthSummary.Of([T(HealthStatus.Late), T(HealthStatus.Failing), T(HealthStatus.Ok)]).Status);
         Assert.Equal(HealthStatus.Missing, HealthSummary.Of([T(HealthStatus.Ok), T(HealthStatus.Late), T(HealthStatus.Missing)]).Status);
+        Assert.Equal(HealthStatus.Failing, HealthSummary.Of([T(HealthStatus.Suspect), T(HealthStatus.Failing)]).Status);
+        Assert.Equal(HealthStatus.Suspect, HealthSummary.Of([T(HealthStatus.Missing), T(HealthStatus.Suspect), T(HealthStatus.Late)]).Status);
         Assert.Equal(HealthStatus.Late, HealthSummary.Of([T(HealthStatus.Ok), T(HealthStatus.Late)]).Status);
         Assert.Equal(HealthStatus.Late, HealthSummary.Of([T(HealthStatus.Pending), T(HealthStatus.Late)]).Status);
         Assert.Equal(HealthStatus.Pending, HealthSummary.Of([T(HealthStatus.Ok), T(HealthStatus.Pending)]).Status);
         Assert.Equal(HealthStatus.Ok, HealthSummary.Of([T(HealthStatus.Ok), T(HealthStatus.Ok)]).Status);
-        Assert.Equal([HealthStatus.Late, HealthStatus.Failing, HealthStatus.Missing], Enum.GetValues<HealthStatus>().Where(s => s.IsBad()));
+        Assert.Equal([HealthStatus.Late, HealthStatus.Failing, HealthStatus.Missing, HealthStatus.Suspect], Enum.GetValues<HealthStatus>().Where(s => s.IsBad()));
         Assert.Equal(HealthStatus.Missing, HealthStatusWords.Parse("none")); // the word notification state blobs written before "missing" hold
     }
 

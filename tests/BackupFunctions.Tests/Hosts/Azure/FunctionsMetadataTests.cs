@@ -71,7 +71,7 @@ public class FunctionsMetadataTests
     [Fact]
     public void NothingButTheTasksAndTheSixTriggers_IsDeployed()
     {
-        string[] triggers = ["ScheduledBackup", "HealthWatch", "StartBackup", "RunStatus", "ListBackups", "Health", "RestoreRequested"];
+        string[] triggers = ["ScheduledBackup", "HealthWatch", "StartBackup", "RunStatus", "ListBackups", "AckBackup", "Health", "RestoreRequested"];
         string[] expected = [.. TaskNames.Orchestrators.All, .. TaskNames.Activities.All, .. triggers];
         Assert.Equal(expected.Order(StringComparer.Ordinal), Metadata.Value.Keys.Order(StringComparer.Ordinal));
     }
@@ -80,6 +80,7 @@ public class FunctionsMetadataTests
     [InlineData("StartBackup", "post", "backups", true)]
     [InlineData("RunStatus", "get", "runs/{id}", true)]
     [InlineData("ListBackups", "get", "backups", false)]
+    [InlineData("AckBackup", "post", "backups/{id}/ack", false)]
     [InlineData("Health", "get", "health", false)]
     public void HttpTriggers_HaveTheContractRoutes_BehindFunctionKeys(string name, string method, string route, bool startsOrReadsOrchestrations)
     {

@@ -108,4 +108,17 @@ public class RetentionPlannerTests
 
         Assert.Empty(plan.Removed);
     }
+
+    [Fact]
+    public void SuspectBackup_FreezesTheWholeTarget_WhateverThePolicy_AndSaysWhichAndHowToAck()
+    {
+        var backups = Enumerable.Range(1, 4).Select(i => At($"b{i}", $"2026-11-{10 + i}T02:00:00Z", verified: true)).ToList();
+
+        var frozen = RetentionPlanner.Plan(backups, Only(last: 1), Now, new RetentionGuards(TimeSpan.Zero, Suspects: ["b4"]));
+        var released = RetentionPlanner.Plan(backups, Only(last: 1), Now, new RetentionGuards(TimeSpan.Zero, Suspects: []));
+
+        Assert.Empty(frozen.Removed);
+        Assert.All(frozen.Decisions, d => Assert.Contains("guard: pruning frozen: suspect backup b4 not acknowledged (backupfn ack ID)", d.Reasons));
+        Assert.Equal(["b3", "b2", "b1"], released.Removed.Select(d => d.Id));
+    }
 }
