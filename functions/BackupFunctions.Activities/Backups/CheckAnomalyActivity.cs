@@ -14,7 +14,8 @@ public sealed record CheckAnomalyOutput(string BackupId, AnomalyOutcome? Outcome
 
 /// <summary>
 /// Compares a verified backup's raw size and counts with the median of the target's last Window good
-/// backups (<see cref="AnomalyDetector"/>) and records the verdict as an "anomaly" check record. A
+/// backups (<see cref="AnomalyDetector"/>; good = verified Ok and not an unacknowledged suspect; an
+/// acknowledged suspect is the newest baseline that counts together with the ones after it, never the ones before) and records the verdict as an "anomaly" check record. A
 /// suspect backup is kept and listed like any other; it freezes pruning of its target and makes its
 /// health suspect until acknowledged (<see cref="AcknowledgeActivity"/>). Baselines are backups
 /// completed before this one, so a retried attempt reaches the same verdict (and adds one more record).
@@ -41,9 +42,16 @@ public sealed class CheckAnomalyActivity(BlobVault vault, Targets targets, TimeP
 
         var startedAt = time.GetUtcNow();
         var entries = await new BackupCatalog(vault, targets).ListAsync(backup.Manifest.Target, cancellationToken);
-        var baselines = entries // newest first
-            .Where(e => e.Manifest.Id != backup.Id.Value && e.Manifest.CompletedAt <= backup.Manifest.CompletedAt && e.IsGoodBaseline)
-            .Select(e => Sample(e.Manifest));
+        var baselines = new List<AnomalySample>();
+        foreach (var e in entries.Where(e => e.Manifest.Id != backup.Id.Value && e.Manifest.CompletedAt <= backup.Manifest.CompletedAt && e.IsGoodBaseline))
+        {
+            baselines.Add(Sample(e.Manifest)); // newest first
+            if (e.LastAnomaly == AnomalyOutcome.Suspect)
+            {
+                break; // an acknowledged suspect is the accepted new normal: the backups before it no longer describe the data
+            }
+        }
+
         var verdict = AnomalyDetector.Compare(Sample(backup.Manifest), baselines,
             new AnomalyThresholds(options.MaxShrinkPercent, options.MaxGrowPercent, options.Window));
         var record = new CheckRecord(backup.Id.Value, CheckKind, verdict.Outcome.ToString(), verdict.Detail, startedAt, time.GetUtcNow(),
