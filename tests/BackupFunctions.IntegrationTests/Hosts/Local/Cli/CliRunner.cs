@@ -9,14 +9,15 @@ internal sealed class CliRunner : IAsyncDisposable
 {
     private readonly string _configFile = Path.Combine(Path.GetTempPath(), $"backupfn-it-{Guid.NewGuid():N}.json");
 
+    /// <param name="minRetentionDays">Storage:Immutability:MinRetentionDays; prune tests that must remove fresh backups set 0.</param>
     /// <param name="runningLease">Backup:Storage:RunningLease; tests of a crashed backup lower it to Azure's minimum, 15 s.</param>
     public CliRunner(Dictionary<string, object> targets, string? container = null, string immutability = "BestEffort", string? storage = null,
-        string runningLease = "00:01:00", string? webhookUrl = null, object? encryptionKeys = null)
+        string runningLease = "00:01:00", string? webhookUrl = null, object? encryptionKeys = null, int minRetentionDays = 7)
     {
         Container = container ?? $"it-{Guid.NewGuid():N}";
         var backup = new Dictionary<string, object>
         {
-            ["Storage"] = new { Connection = storage ?? TestServers.Storage, Container, Immutability = new { Mode = immutability, MinRetentionDays = 7 }, RunningLease = runningLease },
+            ["Storage"] = new { Connection = storage ?? TestServers.Storage, Container, Immutability = new { Mode = immutability, MinRetentionDays = minRetentionDays }, RunningLease = runningLease },
             ["Targets"] = targets,
             ["Local"] = new { TaskHub = new { Name = TaskHub, WorkItemTimeout = "00:00:10" } },
         };
