@@ -126,6 +126,34 @@ public class AnomalyGuardTests
         await Assert.ThrowsAsync<BackupConfigurationException>(() => vault.Runtime.AcknowledgeActivity().RunAsync(new AcknowledgeInput(off.BackupId, " "), CancellationToken.None));
     }
 
+    [Fact]
+    public async Task SuspectBackup_IsAnnouncedOnce_AndItsAcknowledgementAsARecovery()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow) { AutoAdvanceAmount = TimeSpan.FromMilliseconds(1) };
+        await using var receiver = await HttpReceiver.StartAsync();
+        await using var db = await TestDatabase.CreateAsync("anomaly_notify", Tables);
+        await using var vault = await TestVault.CreateAsync(new() { ["orders"] = Target(db.Connection) }, time: clock);
+        vault.Options.Notifications.WebhookUrl = receiver.Url;
+        var notify = vault.Runtime.NotifyActivity();
+        await BackUpAsync(vault.Runtime, clock);
+        Assert.Empty((await notify.RunAsync(new NotifyInput(null), CancellationToken.None)).Notifications);
+
+        await TestServers.ExecuteAsync(db.Name, "DELETE FROM orders WHERE id % 10 <> 0");
+        var suspect = await BackUpAsync(vault.Runtime, clock);
+        var announced = await notify.RunAsync(new NotifyInput(null), CancellationToken.None);
+        var again = await notify.RunAsync(new NotifyInput(null), CancellationToken.None);
+        await vault.Runtime.AcknowledgeActivity().RunAsync(new AcknowledgeInput(suspect.BackupId, "alice"), CancellationToken.None);
+        var recovered = await notify.RunAsync(new NotifyInput(null), CancellationToken.None);
+
+        var message = Assert.Single(announced.Notifications);
+        Assert.Equal(("suspect", true), (message.Kind, message.Delivered));
+        Assert.StartsWith($"Backup of 'orders' is suspect: backup {suspect.BackupId} is suspect: ", message.Text, StringComparison.Ordinal);
+        Assert.Contains("public.orders 200 vs median 2000 (-90%)", message.Text, StringComparison.Ordinal);
+        Assert.Empty(again.Notifications);
+        Assert.Equal("recovery", Assert.Single(recovered.Notifications).Kind);
+        Assert.Equal("B000B0", receiver.Bodies.First()["themeColor"]!.GetValue<string>());
+    }
+
     private static async Task<JsonElement> ReadAckRecordAsync(TestVault vault, string backupId)
     {
         Assert.True(BackupId.TryParse(backupId, out var id));
