@@ -63,7 +63,7 @@ public static class AckIntake
             }
             catch (JsonException e)
             {
-                return $"the body is not valid JSON: {e.Message.Split(" Path:")[0].Split(" LineNumber:")[0]}";
+                return BackupRequest.NotJson(e);
             }
         }
 

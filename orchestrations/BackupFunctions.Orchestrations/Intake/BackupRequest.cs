@@ -37,7 +37,10 @@ public static class BackupRequest
         }
         catch (JsonException e)
         {
-            return $"the body is not valid JSON: {e.Message.Split(" Path:")[0].Split(" LineNumber:")[0]}";
+            return NotJson(e);
         }
     }
+
+    /// <summary>The one-line problem of a body that is not JSON (the parser's message without its position details).</summary>
+    internal static string NotJson(JsonException e) => $"the body is not valid JSON: {e.Message.Split(" Path:")[0].Split(" LineNumber:")[0]}";
 }
