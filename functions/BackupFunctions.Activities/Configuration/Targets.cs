@@ -71,4 +71,8 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
 
     /// <summary>The cron schedule of a configured target: its own, else Backup:Schedule.</summary>
     public string ScheduleOf(string name) => options.Targets[name].Schedule ?? options.Schedule;
+
+    /// <summary>The target's recovery objectives; null when it has none.</summary>
+    public RecoveryObjectiveOptions? ObjectivesOf(string name) =>
+        options.Targets[name].Objectives is { } o && (o.Rpo is not null || o.Rto is not null) ? o : null;
 }

@@ -55,7 +55,13 @@ public static class RunReportHtml
             }
         }
 
-        html.Append("</tbody></table>\n<h2 style=\"font-size:16px\">Stored size over time</h2>\n");
+        html.Append("</tbody></table>\n");
+        if (report.Objectives is { Count: > 0 } objectives)
+        {
+            html.Append(ObjectivesHtml.Table(objectives));
+        }
+
+        html.Append("<h2 style=\"font-size:16px\">Stored size over time</h2>\n");
         html.Append(Chart(history));
         html.Append("</body></html>\n");
         return html.ToString();
