@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using BackupFunctions.Activities.Health;
 
@@ -27,5 +26,5 @@ public static class ObjectivesHtml
 
     private static string T(TimeSpan? t) => t is { } v ? E(ObjectivesReport.Text(v)) : "-";
 
-    private static string E(string text) => WebUtility.HtmlEncode(text);
+    private static string E(string text) => RunReportHtml.E(text);
 }

@@ -29,6 +29,7 @@ public static class BackupCli
             PruneVerb.Define(shared),
             StatusVerb.Define(),
             HoldVerb.Define(),
+            ReportVerb.Define(shared),
             ServeVerb.Define(shared),
         ];
         foreach (var verb in verbs)
