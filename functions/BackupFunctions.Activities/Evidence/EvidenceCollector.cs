@@ -63,14 +63,26 @@ public sealed class EvidenceCollector(BlobVault vault, Targets targets, TimeProv
         return (longest + HealthCheck.Grace, "schedule interval + 2 h grace");
     }
 
-    /// <summary>Stretches longer than <paramref name="threshold"/> between good backups in [from, now], counting from the period's start and up to now.</summary>
+    /// <summary>
+    /// Stretches longer than <paramref name="threshold"/> without a good backup in [from, now]: between
+    /// consecutive good backups and from the newest to now. The stretch before the first good backup
+    /// counts only when an older one exists (a new target has no gap before its first backup); a target
+    /// with no good backup at all has one gap, the whole period.
+    /// </summary>
     public static IReadOnlyList<EvidenceGap> Gaps(IEnumerable<DateTimeOffset> goodBackups, DateTimeOffset from, DateTimeOffset now, TimeSpan threshold)
     {
-        var sorted = goodBackups.Order().ToList();
-        var before = sorted.LastOrDefault(t => t < from);
-        var points = sorted.Where(t => t >= from && t <= now).ToList();
-        var edges = new List<DateTimeOffset> { before == default ? from : before };
-        edges.AddRange(points);
+        var sorted = goodBackups.Where(t => t <= now).Order().ToList();
+        var edges = sorted.Where(t => t >= from).ToList();
+        if (sorted.LastOrDefault(t => t < from) is var before && before != default)
+        {
+            edges.Insert(0, before);
+        }
+
+        if (edges.Count == 0)
+        {
+            edges.Add(from);
+        }
+
         edges.Add(now);
         var gaps = new List<EvidenceGap>();
         for (int i = 1; i < edges.Count; i++)
