@@ -5,17 +5,31 @@ namespace BackupFunctions.Orchestrations;
 
 /// <summary>
 /// A restore request (queue "restore-requests"): either <see cref="BackupId"/>, or <see cref="Target"/>
-/// with <see cref="Latest"/>; <see cref="Destination"/> names a configured target. <see cref="RequestId"/>
-/// is the queue message id: a redelivered message does not restore twice.
+/// with <see cref="Latest"/>; <see cref="Destination"/> names a configured target, or
+/// <see cref="DestinationSecret"/> a Key Vault secret holding the destination's connection string (a
+/// connection string itself never travels in a message). <see cref="RequestId"/> is the queue message
+/// id: a redelivered message does not restore twice.
 /// </summary>
-public sealed record RestoreRequest(string? BackupId, string? Target, bool Latest, string? Destination, bool Replace, string? RequestedBy, string? RequestId = null)
+public sealed record RestoreRequest(string? BackupId, string? Target, bool Latest, string? Destination, bool Replace, string? RequestedBy, string? RequestId = null,
+    string? DestinationSecret = null)
 {
     /// <summary>Why the request cannot be run as given; null when it is well-formed.</summary>
     public string? Problem()
     {
-        if (string.IsNullOrWhiteSpace(Destination))
+        bool bySecret = !string.IsNullOrWhiteSpace(DestinationSecret);
+        if (string.IsNullOrWhiteSpace(Destination) && !bySecret)
         {
-            return "missing 'destination' (the configured target to restore into)";
+            return "missing 'destination' (the configured target to restore into), or 'destinationSecret' (a Key Vault secret holding its connection string)";
+        }
+
+        if (!string.IsNullOrWhiteSpace(Destination) && bySecret)
+        {
+            return "give either 'destination' or 'destinationSecret', not both";
+        }
+
+        if (bySecret && !IsSecretName(DestinationSecret!))
+        {
+            return "'destinationSecret' must name a Key Vault secret (1-127 letters, digits and hyphens); a connection string is never accepted in a message";
         }
 
         bool byId = !string.IsNullOrWhiteSpace(BackupId);
@@ -34,6 +48,14 @@ public sealed record RestoreRequest(string? BackupId, string? Target, bool Lates
             ? $"backup '{BackupId}' is of target '{id.Target}', not '{Target}' (give 'backupId' alone, or 'target' with 'latest': true)"
             : null;
     }
+
+    /// <summary>A Key Vault secret name: 1-127 ASCII letters, digits and hyphens (so never a connection string).</summary>
+    public static bool IsSecretName(string name) =>
+        name.Length is >= 1 and <= 127 && name.All(c => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '-');
+
+    /// <summary>Where the request restores to, as records and messages name it: the target, or "secret:NAME".</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string DestinationName => DestinationSecret is { } secret ? RestoreDatabaseInput.SecretDestination(secret) : Destination ?? "";
 }
 
 /// <summary>What became of a restore request; serialized as its name.</summary>
@@ -69,13 +91,14 @@ public sealed class RestoreOrchestrator : TaskOrchestrator<RestoreRequest, Resto
         if (request.Problem() is { } problem)
         {
             Logs.RestoreRejected(log, request.RequestId, problem);
-            return new RestoreOutcome(RestoreStatus.Rejected, request.BackupId, request.Destination, problem, Permanent: true);
+            return new RestoreOutcome(RestoreStatus.Rejected, request.BackupId, request.DestinationName, problem, Permanent: true);
         }
 
         try
         {
             var output = await context.CallActivityAsync<RestoreDatabaseOutput>(TaskNames.Activities.RestoreDatabase,
-                new RestoreDatabaseInput(request.BackupId, request.Destination!, request.Replace, request.Target, request.Latest, request.RequestId, request.RequestedBy),
+                new RestoreDatabaseInput(request.BackupId, request.Destination ?? "", request.Replace, request.Target, request.Latest, request.RequestId, request.RequestedBy,
+                    request.DestinationSecret),
                 RetryPolicies.Options(RetryPolicies.RestoreDatabase));
             var status = output.AlreadyDone ? RestoreStatus.AlreadyRestored : output.CountsMatch ? RestoreStatus.Restored : RestoreStatus.Failed;
             return new RestoreOutcome(status, output.BackupId, output.Destination, output.Detail);
@@ -84,7 +107,7 @@ public sealed class RestoreOrchestrator : TaskOrchestrator<RestoreRequest, Resto
         {
             string error = OrchestrationFailures.Describe(e);
             Logs.RestoreFailed(log, request.RequestId, error);
-            return new RestoreOutcome(RestoreStatus.Failed, request.BackupId, request.Destination, error, OrchestrationFailures.IsPermanent(e));
+            return new RestoreOutcome(RestoreStatus.Failed, request.BackupId, request.DestinationName, error, OrchestrationFailures.IsPermanent(e));
         }
     }
 }

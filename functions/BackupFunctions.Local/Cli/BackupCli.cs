@@ -26,6 +26,7 @@ public static class BackupCli
             VerifyVerb.Define(shared),
             RestoreTestVerb.Define(shared),
             RestoreVerb.Define(),
+            RequestRestoreVerb.Define(),
             PruneVerb.Define(shared),
             StatusVerb.Define(),
             HoldVerb.Define(),
