@@ -22,6 +22,7 @@ public static class EvidenceReportHtml
             <style>
             {ReportStyle.Css}
             h2 {"{"} font-size: 16px; margin: 20px 0 0; {"}"}
+            tr.succeeded td:nth-child(2) {"{"} color: inherit; font-weight: normal; {"}"}
             </style></head><body>
             <h1>Backup evidence, container {E(report.Container)}</h1>
             <p>Backups completed from {report.Since:yyyy-MM-dd HH:mm} to {report.GeneratedAt:yyyy-MM-dd HH:mm} UTC; generated {report.GeneratedAt:yyyy-MM-dd HH:mm:ss} UTC.</p>
