@@ -10,7 +10,7 @@ namespace BackupFunctions.Activities.Configuration;
 public static class BackupConfiguration
 {
     /// <summary>Engines this build can back up.</summary>
-    public static IReadOnlyList<string> SupportedEngines { get; } = ["postgres", "redis", "neo4j"];
+    public static IReadOnlyList<string> SupportedEngines { get; } = ["postgres", "redis", "neo4j", "sqlite"];
 
     /// <summary>
     /// Binds <see cref="BackupOptions"/> and validates it; throws <see cref="BackupConfigurationException"/>
@@ -206,6 +206,7 @@ public static class BackupConfiguration
                 problems.Add($"{key}:Strategy '{target.Strategy}' is unknown (use {string.Join(", ", Engines.Redis.RedisEngine.Strategies)}; Redis targets only)");
             }
 
+            problems.AddRange(SqliteProblems(key, target));
             if (Compression.Parse(target.Compression) is null)
             {
                 problems.Add($"{key}:Compression '{target.Compression}' is unknown (use brotli, gzip or none)");
@@ -224,6 +225,49 @@ public static class BackupConfiguration
         }
 
         return problems;
+    }
+
+    /// <summary>A SQLite target's connection is checked here, as it opens nothing; TempDirectory belongs to SQLite targets only.</summary>
+    private static IEnumerable<string> SqliteProblems(string key, TargetOptions target)
+    {
+        bool sqlite = target.Engine.Trim().Equals("sqlite", StringComparison.OrdinalIgnoreCase);
+        if (!sqlite)
+        {
+            if (target.TempDirectory is not null)
+            {
+                yield return $"{key}:TempDirectory applies to sqlite targets only (remove it)";
+            }
+
+            yield break;
+        }
+
+        if (!string.IsNullOrWhiteSpace(target.Connection))
+        {
+            string? problem = null;
+            try
+            {
+                Engines.Sqlite.SqliteFile.Parse(target.Connection);
+            }
+            catch (Engines.EngineException e)
+            {
+                problem = e.Message;
+            }
+
+            if (problem is not null)
+            {
+                yield return $"{key}:Connection: {problem}";
+            }
+        }
+
+        if (target.RestoreTest is not null)
+        {
+            yield return $"{key}:RestoreTest is not used by sqlite targets: a restore test restores into a scratch file under TempDirectory (remove RestoreTest)";
+        }
+
+        if (!string.IsNullOrWhiteSpace(target.TempDirectory) && !Directory.Exists(target.TempDirectory))
+        {
+            yield return $"{key}:TempDirectory '{target.TempDirectory}' does not exist (create it, or leave it unset for the system temp directory)";
+        }
     }
 
     private static void CheckConnection(List<string> problems, string key, string? connection, string? secret, string? keyVaultUri, bool required)

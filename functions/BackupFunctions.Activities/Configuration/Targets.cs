@@ -3,6 +3,7 @@ using BackupFunctions.Engines;
 using BackupFunctions.Engines.Neo4j;
 using BackupFunctions.Engines.Postgres;
 using BackupFunctions.Engines.Redis;
+using BackupFunctions.Engines.Sqlite;
 
 namespace BackupFunctions.Activities.Configuration;
 
@@ -52,7 +53,7 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
 
     /// <summary>
     /// The engine that reads a stored backup: the one of its target when that is still configured
-    /// (so its ToolsDirectory applies), else the engine named by the manifest.
+    /// (so its ToolsDirectory or TempDirectory applies), else the engine named by the manifest.
     /// </summary>
     public IDatabaseEngine EngineFor(string engineName, string targetName)
     {
@@ -62,6 +63,7 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
             "postgres" => new PostgresEngine(target?.ToolsDirectory, time),
             "redis" => new RedisEngine(target?.Strategy, time),
             "neo4j" => new Neo4jEngine(target?.Database),
+            "sqlite" => new SqliteEngine(target?.TempDirectory),
             _ => throw new BackupConfigurationException($"backups of engine '{engineName}' cannot be read by this build"),
         };
     }
