@@ -84,7 +84,7 @@ public class UnknownSettingsTests
         string message = Error(("Backup:Targets:orders:Frobnicate", "yes"));
 
         Assert.Equal("Backup:Targets:orders:Frobnicate is not a known setting (valid here: Compression, Connection, ConnectionSecret, Database, Encryption, " +
-                     "Engine, RestoreTest, Retention, Schedule, Strategy, ToolsDirectory)", message);
+                     "Engine, RestoreTest, Retention, Schedule, Strategy, TempDirectory, ToolsDirectory)", message);
     }
 
     [Fact]
