@@ -19,6 +19,14 @@ public class SqliteTempCleanupTests
         return (folder, new SqliteEngine(folder.Temp), SqliteTestFolder.Connection(source));
     }
 
+    /// <summary>A stored copy as verify and restore read it back (uncompressed), with its stats.</summary>
+    private static async Task<(byte[] Bytes, SourceStats Stats)> DumpedAsync(SqliteEngine engine, string source)
+    {
+        using var dumped = new MemoryStream();
+        var stats = (await engine.DumpAsync(source, dumped, None)).Stats;
+        return (dumped.ToArray(), stats);
+    }
+
     [Fact]
     public async Task Dump_Succeeds_TempCopyDeleted()
     {
@@ -66,10 +74,9 @@ public class SqliteTempCleanupTests
     {
         var (folder, engine, source) = Setup();
         using var _ = folder;
-        using var dumped = new MemoryStream();
-        var stats = (await engine.DumpAsync(source, dumped, None)).Stats;
+        var (bytes, stats) = await DumpedAsync(engine, source);
         using var cancel = new CancellationTokenSource();
-        var stored = new ObservingStream(folder, dumped.ToArray(), cancelAfter: 1024 * 1024, cancel: cancel);
+        var stored = new ObservingStream(folder, bytes, cancelAfter: 1024 * 1024, cancel: cancel);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => engine.CheckStructureAsync(stored, stats, cancel.Token));
 
@@ -82,12 +89,10 @@ public class SqliteTempCleanupTests
     {
         var (folder, engine, source) = Setup();
         using var _ = folder;
-        using var dumped = new MemoryStream();
-        var stats = (await engine.DumpAsync(source, dumped, None)).Stats;
+        var (bytes, stats) = await DumpedAsync(engine, source);
         var wrong = new SourceStats(stats.Kind, new Dictionary<string, long>(stats.Counts) { ["customers"] = 21 }, stats.SizeBytes);
-        dumped.Position = 0;
 
-        var check = await engine.CheckStructureAsync(dumped, wrong, None);
+        var check = await engine.CheckStructureAsync(new MemoryStream(bytes), wrong, None);
 
         Assert.False(check.IsValid);
         Assert.Contains("customers: 20 (manifest 21)", check.Detail, StringComparison.Ordinal);
@@ -99,10 +104,9 @@ public class SqliteTempCleanupTests
     {
         var (folder, engine, source) = Setup();
         using var _ = folder;
-        using var dumped = new MemoryStream();
-        await engine.DumpAsync(source, dumped, None);
+        var (bytes, _) = await DumpedAsync(engine, source);
         using var cancel = new CancellationTokenSource();
-        var stored = new ObservingStream(folder, dumped.ToArray(), cancelAfter: 1024 * 1024, cancel: cancel, staging: true);
+        var stored = new ObservingStream(folder, bytes, cancelAfter: 1024 * 1024, cancel: cancel, staging: true);
         string destination = folder.PathOf("restored.db");
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
@@ -118,13 +122,11 @@ public class SqliteTempCleanupTests
     {
         var (folder, engine, source) = Setup();
         using var _ = folder;
-        using var dumped = new MemoryStream();
-        var stats = (await engine.DumpAsync(source, dumped, None)).Stats;
-        dumped.Position = 0;
+        var (bytes, stats) = await DumpedAsync(engine, source);
 
         await using (var scratch = await engine.CreateScratchAsync(new ScratchRequest(source, null, stats), None))
         {
-            await scratch.RestoreAsync(dumped, new RestoreOptions(Replace: false, ForTest: true), None);
+            await scratch.RestoreAsync(new MemoryStream(bytes), new RestoreOptions(Replace: false, ForTest: true), None);
             Assert.Equal(stats.Counts, (await scratch.ReadStatsAsync(None)).Counts);
             Assert.StartsWith(folder.Temp, scratch.Description, StringComparison.Ordinal);
             Assert.True(File.Exists(scratch.Description));
