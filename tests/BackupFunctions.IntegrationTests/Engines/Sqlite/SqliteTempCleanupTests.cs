@@ -70,6 +70,28 @@ public class SqliteTempCleanupTests
     }
 
     [Fact]
+    public async Task Dump_CancelledOnceTheCopyExists_TempCopyDeleted()
+    {
+        var (folder, engine, source) = Setup();
+        using var _ = folder;
+        using var cancel = new CancellationTokenSource();
+        var dump = engine.DumpAsync(source, Stream.Null, cancel.Token);
+        // A bounded poll on the evidence: the copy has begun (during the copy's steps, or later at the latest).
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!Directory.EnumerateFiles(folder.Temp, "copy.db", SearchOption.AllDirectories).Any() && !dump.IsCompleted)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no temporary copy appeared in 60 s");
+            await Task.Delay(1);
+        }
+
+        await cancel.CancelAsync();
+        var thrown = await Record.ExceptionAsync(() => dump);
+
+        Assert.True(thrown is null or OperationCanceledException, $"a cancelled dump ends as a cancellation (or had finished): {thrown}");
+        Assert.Empty(folder.TempLeftovers());
+    }
+
+    [Fact]
     public async Task CheckStructure_Cancelled_SpooledCopyDeleted()
     {
         var (folder, engine, source) = Setup();
