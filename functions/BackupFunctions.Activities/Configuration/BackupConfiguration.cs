@@ -10,7 +10,7 @@ namespace BackupFunctions.Activities.Configuration;
 public static class BackupConfiguration
 {
     /// <summary>Engines this build can back up.</summary>
-    public static IReadOnlyList<string> SupportedEngines { get; } = ["postgres", "redis", "neo4j", "sqlite"];
+    public static IReadOnlyList<string> SupportedEngines { get; } = ["postgres", "redis", "neo4j", "qdrant", "sqlite"];
 
     /// <summary>
     /// Binds <see cref="BackupOptions"/> and validates it; throws <see cref="BackupConfigurationException"/>
@@ -134,13 +134,19 @@ public static class BackupConfiguration
 
         foreach (var (id, key) in options.EncryptionKeys)
         {
-            if ((key.KeyFile is null) == (key.KeySecret is null))
+            string at = $"{b}:EncryptionKeys:{id}";
+            int kinds = new[] { key.KeyFile, key.KeySecret, key.PublicKeyFile ?? key.PrivateKeyFile, key.KeyVaultKey }.Count(v => v is not null);
+            if (kinds != 1)
             {
-                problems.Add($"{b}:EncryptionKeys:{id}: set exactly one of KeyFile or KeySecret");
+                problems.Add($"{at}: set exactly one of KeyFile, KeySecret, PublicKeyFile (with PrivateKeyFile where backups are read) or KeyVaultKey");
             }
             else if (key.KeySecret is not null && options.KeyVaultUri is null)
             {
-                problems.Add($"{b}:EncryptionKeys:{id}:KeySecret needs Backup:KeyVaultUri");
+                problems.Add($"{at}:KeySecret needs Backup:KeyVaultUri");
+            }
+            else if (key.KeyVaultKey is not null && !EnvelopeKeys.IsKeyVaultKeyUri(key.KeyVaultKey))
+            {
+                problems.Add($"{at}:KeyVaultKey '{key.KeyVaultKey}' is not a Key Vault key URL (https://VAULT.vault.azure.net/keys/NAME)");
             }
         }
 
@@ -186,7 +192,7 @@ public static class BackupConfiguration
             }
 
             CheckConnection(problems, $"{key}", target.Connection, target.ConnectionSecret, options.KeyVaultUri, required: true);
-            if (target.RestoreTest is not null)
+            if (target.RestoreTest is { Enabled: true })
             {
                 CheckConnection(problems, $"{key}:RestoreTest", target.RestoreTest.Connection, target.RestoreTest.ConnectionSecret, options.KeyVaultUri, required: true);
             }
@@ -201,15 +207,16 @@ public static class BackupConfiguration
                 problems.Add($"{key}:Schedule {targetSchedule}");
             }
 
+            CheckQdrant(problems, key, target, options.KeyVaultUri);
             if (target.Strategy is not null && !Engines.Redis.RedisEngine.Strategies.Contains(target.Strategy.Trim().ToLowerInvariant()))
             {
                 problems.Add($"{key}:Strategy '{target.Strategy}' is unknown (use {string.Join(", ", Engines.Redis.RedisEngine.Strategies)}; Redis targets only)");
             }
 
-            problems.AddRange(SqliteProblems(key, target));
+            CheckSqlite(problems, key, target);
             if (Compression.Parse(target.Compression) is null)
             {
-                problems.Add($"{key}:Compression '{target.Compression}' is unknown (use brotli, gzip or none)");
+                problems.Add($"{key}:Compression '{target.Compression}' is unknown (use zstd, brotli, gzip or none)");
             }
 
             var r = target.Retention ?? new RetentionOptions();
@@ -227,46 +234,32 @@ public static class BackupConfiguration
         return problems;
     }
 
-    /// <summary>A SQLite target's connection is checked here, as it opens nothing; TempDirectory belongs to SQLite targets only.</summary>
-    private static IEnumerable<string> SqliteProblems(string key, TargetOptions target)
+    /// <summary>A SQLite target: a usable connection string, no RestoreTest, an existing TempDirectory; TempDirectory only on SQLite targets.</summary>
+    private static void CheckSqlite(List<string> problems, string key, TargetOptions target)
     {
-        bool sqlite = target.Engine.Trim().Equals("sqlite", StringComparison.OrdinalIgnoreCase);
-        if (!sqlite)
+        if (!string.Equals(target.Engine?.Trim(), "sqlite", StringComparison.OrdinalIgnoreCase))
         {
             if (target.TempDirectory is not null)
             {
-                yield return $"{key}:TempDirectory applies to sqlite targets only (remove it)";
+                problems.Add($"{key}:TempDirectory is a SQLite setting (remove it, or set Engine to sqlite)");
             }
 
-            yield break;
+            return;
         }
 
-        if (!string.IsNullOrWhiteSpace(target.Connection))
+        if (!string.IsNullOrWhiteSpace(target.Connection) && Engines.Sqlite.SqliteFile.Problem(target.Connection) is { } problem)
         {
-            string? problem = null;
-            try
-            {
-                Engines.Sqlite.SqliteFile.Parse(target.Connection);
-            }
-            catch (Engines.EngineException e)
-            {
-                problem = e.Message;
-            }
-
-            if (problem is not null)
-            {
-                yield return $"{key}:Connection: {problem}";
-            }
+            problems.Add($"{key}:Connection: {problem}");
         }
 
         if (target.RestoreTest is not null)
         {
-            yield return $"{key}:RestoreTest is not used by sqlite targets: a restore test restores into a scratch file under TempDirectory (remove RestoreTest)";
+            problems.Add($"{key}:RestoreTest is not used by sqlite targets: a restore test restores into a scratch file under TempDirectory (remove RestoreTest)");
         }
 
         if (!string.IsNullOrWhiteSpace(target.TempDirectory) && !Directory.Exists(target.TempDirectory))
         {
-            yield return $"{key}:TempDirectory '{target.TempDirectory}' does not exist (create it, or leave it unset for the system temp directory)";
+            problems.Add($"{key}:TempDirectory '{target.TempDirectory}' does not exist (create it, or leave it unset for the system temp directory)");
         }
     }
 
@@ -288,6 +281,46 @@ public static class BackupConfiguration
         else if (!hasConnection && required)
         {
             problems.Add($"{key}:Connection is missing (or set ConnectionSecret with Backup:KeyVaultUri)");
+        }
+    }
+
+    /// <summary>A Qdrant target: an http(s) URL (its RestoreTest too), ApiKey or ApiKeySecret, named Collections; those keys only on Qdrant targets.</summary>
+    private static void CheckQdrant(List<string> problems, string key, TargetOptions target, string? keyVaultUri)
+    {
+        bool qdrant = string.Equals(target.Engine?.Trim(), "qdrant", StringComparison.OrdinalIgnoreCase);
+        if (!qdrant)
+        {
+            foreach (var (setting, value) in new (string, object?)[] { ("ApiKey", target.ApiKey), ("ApiKeySecret", target.ApiKeySecret), ("Collections", target.Collections) })
+            {
+                if (value is not null)
+                {
+                    problems.Add($"{key}:{setting} is a Qdrant setting (remove it, or set Engine to qdrant)");
+                }
+            }
+
+            return;
+        }
+
+        foreach (var (where, connection) in new[] { (key, target.Connection), ($"{key}:RestoreTest", target.RestoreTest?.Connection) })
+        {
+            if (!string.IsNullOrWhiteSpace(connection) && Engines.Qdrant.QdrantConnection.Problem(connection) is { } problem)
+            {
+                problems.Add($"{where}:Connection: {problem}");
+            }
+        }
+
+        if (target.ApiKey is not null && target.ApiKeySecret is not null)
+        {
+            problems.Add($"{key}: set ApiKey or ApiKeySecret, not both");
+        }
+        else if (target.ApiKeySecret is not null && keyVaultUri is null)
+        {
+            problems.Add($"{key}:ApiKeySecret needs Backup:KeyVaultUri (set it, or give ApiKey instead)");
+        }
+
+        if (target.Collections is { } collections && collections.Any(c => string.IsNullOrWhiteSpace(c) || c.Contains('/', StringComparison.Ordinal)))
+        {
+            problems.Add($"{key}:Collections has an empty name or one with '/' (list Qdrant collection names, or leave it unset for all)");
         }
     }
 

@@ -119,6 +119,10 @@ public sealed class SqliteEngine : IDatabaseEngine
         }
     }
 
+    /// <summary>Whether the destination file is there (a safety backup before a replace has nothing to save otherwise).</summary>
+    public Task<bool> DestinationExistsAsync(string connection, CancellationToken cancellationToken) =>
+        Task.FromResult(File.Exists(SqliteFile.Parse(connection).Path));
+
     /// <summary>A scratch file in a folder of its own under TempDirectory; disposing deletes the folder.</summary>
     public Task<IScratchDatabase> CreateScratchAsync(ScratchRequest request, CancellationToken cancellationToken) =>
         Task.FromResult<IScratchDatabase>(new SqliteScratch(this, SqliteTempFolder.Create(_tempDirectory, "restore-test", request.Backup.SizeBytes)));
