@@ -52,18 +52,7 @@ public sealed record SqliteFile(string Path, int TimeoutSeconds)
     }
 
     /// <summary>Why <paramref name="connection"/> cannot be used (the message <see cref="Parse"/> would throw), or null: for configuration checks.</summary>
-    public static string? Problem(string connection)
-    {
-        try
-        {
-            Parse(connection);
-            return null;
-        }
-        catch (EngineException e)
-        {
-            return e.Message;
-        }
-    }
+    public static string? Problem(string connection) => EngineException.MessageOf(() => Parse(connection));
 
     /// <summary>A file of this engine's own (a copy being checked), with the default timeout.</summary>
     public static SqliteFile At(string path) => new(System.IO.Path.GetFullPath(path), 30);
