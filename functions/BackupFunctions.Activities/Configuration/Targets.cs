@@ -4,6 +4,7 @@ using BackupFunctions.Engines.Neo4j;
 using BackupFunctions.Engines.Postgres;
 using BackupFunctions.Engines.Qdrant;
 using BackupFunctions.Engines.Redis;
+using BackupFunctions.Engines.Sqlite;
 
 namespace BackupFunctions.Activities.Configuration;
 
@@ -60,7 +61,7 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
 
     /// <summary>
     /// The engine that reads a stored backup: the one of its target when that is still configured
-    /// (so its ToolsDirectory applies), else the engine named by the manifest.
+    /// (so its ToolsDirectory or TempDirectory applies), else the engine named by the manifest.
     /// </summary>
     public IDatabaseEngine EngineFor(string engineName, string targetName)
     {
@@ -75,6 +76,7 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
             "redis" => new RedisEngine(target?.Strategy, time),
             "neo4j" => new Neo4jEngine(target?.Database),
             "qdrant" => new QdrantEngine(target?.Collections, target is null ? null : ct => ApiKeyAsync(target, targetName, ct)),
+            "sqlite" => new SqliteEngine(target?.TempDirectory),
             _ => throw new BackupConfigurationException($"backups of engine '{engineName}' cannot be read by this build"),
         };
     }
