@@ -117,6 +117,9 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
         return new Backups.ResolvedTarget(name, new TargetOptions { Engine = engineName }, EngineFor(engineName, name), connection, null);
     }
 
+    /// <summary>True when the target's RestoreTest:Enabled is false: health shows it as a warning, never ok.</summary>
+    public bool RestoreTestDisabled(string name) => options.Targets[name].RestoreTest is { Enabled: false };
+
     /// <summary>The target's recovery objectives; null when it has none.</summary>
     public RecoveryObjectiveOptions? ObjectivesOf(string name) =>
         options.Targets[name].Objectives is { } o && (o.Rpo is not null || o.Rto is not null) ? o : null;

@@ -95,6 +95,11 @@ public sealed class HealthCheck(BackupCatalog catalog, RunHistory runs, Targets 
             {
                 (status, reason) = (HealthStatus.Warning, "objectives not met: " + string.Join("; ", objectives.Breaches));
             }
+            else if (status == HealthStatus.Ok && targets.RestoreTestDisabled(target))
+            {
+                // No restore proof is ever "ok": the backups verify, but nothing shows they restore.
+                (status, reason) = (HealthStatus.Warning, $"restore test disabled (RestoreTest:Enabled is false); {reason}");
+            }
 
             results.Add(new TargetHealth(target, status, good?.Manifest.Id, good?.Manifest.CompletedAt, age, restored, due, reason, objectives));
             Telemetry.BackupTelemetry.HealthEvaluated(target, status.Word(), age);
