@@ -10,7 +10,7 @@ namespace BackupFunctions.Activities.Configuration;
 public static class BackupConfiguration
 {
     /// <summary>Engines this build can back up.</summary>
-    public static IReadOnlyList<string> SupportedEngines { get; } = ["postgres", "redis", "neo4j"];
+    public static IReadOnlyList<string> SupportedEngines { get; } = ["postgres", "redis", "neo4j", FileTargetRules.Engine];
 
     /// <summary>
     /// Binds <see cref="BackupOptions"/> and validates it; throws <see cref="BackupConfigurationException"/>
@@ -206,6 +206,7 @@ public static class BackupConfiguration
                 problems.Add($"{key}:Strategy '{target.Strategy}' is unknown (use {string.Join(", ", Engines.Redis.RedisEngine.Strategies)}; Redis targets only)");
             }
 
+            problems.AddRange(FileTargetRules.Problems(key, target));
             if (Compression.Parse(target.Compression) is null)
             {
                 problems.Add($"{key}:Compression '{target.Compression}' is unknown (use brotli, gzip or none)");

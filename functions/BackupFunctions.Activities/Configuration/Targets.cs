@@ -1,8 +1,11 @@
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.Engines;
+using BackupFunctions.Engines.Files;
 using BackupFunctions.Engines.Neo4j;
 using BackupFunctions.Engines.Postgres;
 using BackupFunctions.Engines.Redis;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BackupFunctions.Activities.Configuration;
 
@@ -10,7 +13,7 @@ namespace BackupFunctions.Activities.Configuration;
 /// The configured targets: each by name with its engine and connections (resolved from Key Vault
 /// when given as secrets), the engine that reads a stored backup, and the encryption keys.
 /// </summary>
-public sealed class Targets(BackupOptions options, SecretResolver? secrets, TimeProvider time)
+public sealed class Targets(BackupOptions options, SecretResolver? secrets, TimeProvider time, ILoggerFactory? loggers = null)
 {
     /// <summary>Client-side encryption keys by id.</summary>
     public EncryptionKeys Keys => new(options, secrets);
@@ -62,9 +65,17 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
             "postgres" => new PostgresEngine(target?.ToolsDirectory, time),
             "redis" => new RedisEngine(target?.Strategy, time),
             "neo4j" => new Neo4jEngine(target?.Database),
+            "files" => new FilesEngine(FileSettings(target), (loggers ?? NullLoggerFactory.Instance).CreateLogger<FilesEngine>()),
             _ => throw new BackupConfigurationException($"backups of engine '{engineName}' cannot be read by this build"),
         };
     }
+
+    /// <summary>A files target's selection and commands; everything and none when the target is gone (reading a stored backup needs neither).</summary>
+    public static FileSetSettings FileSettings(TargetOptions? target) => target is null ? FileSetSettings.Everything
+        : new FileSetSettings(target.Include ?? [], target.Exclude ?? [], Blank(target.PreCommand), Blank(target.PostCommand),
+            target.CommandTimeout ?? FileSetSettings.DefaultCommandTimeout);
+
+    private static string? Blank(string? command) => string.IsNullOrWhiteSpace(command) ? null : command;
 
     /// <summary>Every configured target name, in a stable order.</summary>
     public IReadOnlyList<string> Names => options.Targets.Keys.Order(StringComparer.Ordinal).ToList();
