@@ -83,8 +83,8 @@ public class UnknownSettingsTests
     {
         string message = Error(("Backup:Targets:orders:Frobnicate", "yes"));
 
-        Assert.Equal("Backup:Targets:orders:Frobnicate is not a known setting (valid here: Compression, Connection, ConnectionSecret, Database, Encryption, " +
-                     "Engine, RestoreTest, Retention, Schedule, Strategy, ToolsDirectory)", message);
+        Assert.Equal("Backup:Targets:orders:Frobnicate is not a known setting (valid here: CommandTimeout, Compression, Connection, ConnectionSecret, Database, Encryption, " +
+                     "Engine, Exclude, Include, PostCommand, PreCommand, RestoreTest, Retention, Schedule, Strategy, ToolsDirectory)", message);
     }
 
     [Fact]
