@@ -78,28 +78,44 @@ internal sealed class FileTreeSample : IDisposable
     public static string Describe(string root)
     {
         var lines = new List<string>();
-        Describe(new DirectoryInfo(root), "", lines);
+        Describe(new DirectoryInfo(root), "", lines, pathsOnly: false);
         return string.Join("\n", lines);
     }
 
-    private static void Describe(DirectoryInfo directory, string prefix, List<string> lines)
+    /// <summary>The paths of <see cref="Describe"/>, comma-separated.</summary>
+    public static string Paths(string root)
+    {
+        var lines = new List<string>();
+        Describe(new DirectoryInfo(root), "", lines, pathsOnly: true);
+        return string.Join(",", lines);
+    }
+
+    private static void Describe(DirectoryInfo directory, string prefix, List<string> lines, bool pathsOnly)
     {
         foreach (var e in directory.EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0 }).OrderBy(e => e.Name, StringComparer.Ordinal))
         {
             string path = prefix + e.Name;
-            if (e.LinkTarget is { } target)
+            if (pathsOnly)
+            {
+                lines.Add(path);
+            }
+            else if (e.LinkTarget is { } target)
             {
                 lines.Add($"l {path} -> {target}");
             }
-            else if (e is DirectoryInfo d)
+            else if (e is DirectoryInfo)
             {
                 lines.Add($"d {path} {Mode(e)} {Time(e)}");
-                Describe(d, path + "/", lines);
             }
             else
             {
                 using var file = File.OpenRead(e.FullName);
                 lines.Add($"f {path} {Mode(e)} {Time(e)} {file.Length} {Convert.ToHexStringLower(SHA256.HashData(file))}");
+            }
+
+            if (e is DirectoryInfo d && e.LinkTarget is null)
+            {
+                Describe(d, path + "/", lines, pathsOnly);
             }
         }
     }
