@@ -209,7 +209,7 @@ public static class BackupConfiguration
             problems.AddRange(FileTargetRules.Problems(key, target));
             if (Compression.Parse(target.Compression) is null)
             {
-                problems.Add($"{key}:Compression '{target.Compression}' is unknown (use brotli, gzip or none)");
+                problems.Add($"{key}:Compression '{target.Compression}' is unknown (use zstd, brotli, gzip or none)");
             }
 
             var r = target.Retention ?? new RetentionOptions();

@@ -118,6 +118,7 @@ public sealed class RedisEngine : IDatabaseEngine
         }
         catch (InvalidDataException e)
         {
+            cancellationToken.ThrowIfCancellationRequested(); // a payload cut short by the cancellation is not a bad RDB
             throw new EngineException(FailureKind.Failed,
                 $"the RDB from {endpoint.Description} cannot be read: {e.Message} (Strategy=keyspace avoids the RDB reader)", e);
         }
@@ -140,9 +141,9 @@ public sealed class RedisEngine : IDatabaseEngine
             {
                 n = source.Read(buffer);
             }
-            catch (IOException e) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
             {
-                throw LostDuringSync(endpoint, e);
+                throw Interrupted(endpoint, e, cancellationToken);
             }
 
             copy.Write(buffer[..n]);
@@ -157,14 +158,22 @@ public sealed class RedisEngine : IDatabaseEngine
         {
             return read();
         }
-        catch (IOException e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
-            throw LostDuringSync(endpoint, e);
+            throw Interrupted(endpoint, e, cancellationToken);
         }
     }
 
-    private static EngineException LostDuringSync(RedisEndpoint endpoint, IOException e) =>
-        new(FailureKind.Unavailable, $"lost the connection to Redis at {endpoint.Address} during SYNC ({e.Message.Split('\n', 2)[0].Trim()}; did the server restart?)", e);
+    /// <summary>
+    /// A read on the replication connection that failed: after a cancellation it is the cancellation (cancelling
+    /// closes the socket, and the blocked read then throws IOException or ObjectDisposedException); otherwise the
+    /// connection dropped (the server restarted or died), the server's transient failure.
+    /// </summary>
+    private static Exception Interrupted(RedisEndpoint endpoint, Exception e, CancellationToken cancellationToken) =>
+        cancellationToken.IsCancellationRequested
+            ? new OperationCanceledException("the Redis dump was cancelled", e, cancellationToken)
+            : new EngineException(FailureKind.Unavailable,
+                $"lost the connection to Redis at {endpoint.Address} during SYNC ({e.Message.Split('\n', 2)[0].Trim()}; did the server restart?)", e);
 
     private static async Task<DumpResult> KeyspaceDumpAsync(RedisEndpoint endpoint, Stream destination, string how, CancellationToken cancellationToken)
     {

@@ -46,6 +46,7 @@ public class BackupReaderTests
     [InlineData(CompressionKind.Brotli)]
     [InlineData(CompressionKind.Gzip)]
     [InlineData(CompressionKind.None)]
+    [InlineData(CompressionKind.Zstd)]
     public async Task Finish_IntactBackup_IsOkEvenWhenTheConsumerStoppedEarly(CompressionKind kind)
     {
         var (manifest, stored) = await StoreAsync(Raw(), kind);
@@ -59,6 +60,7 @@ public class BackupReaderTests
     [InlineData(CompressionKind.Brotli)]
     [InlineData(CompressionKind.Gzip)]
     [InlineData(CompressionKind.None)]
+    [InlineData(CompressionKind.Zstd)]
     public async Task Finish_OneFlippedByte_IsChecksumMismatch(CompressionKind kind)
     {
         var (manifest, stored) = await StoreAsync(Raw(), kind);
@@ -69,10 +71,12 @@ public class BackupReaderTests
         Assert.Equal(VerificationStatus.ChecksumMismatch, result.Status);
     }
 
-    [Fact]
-    public async Task Finish_TruncatedBlob_IsSizeMismatch()
+    [Theory]
+    [InlineData(CompressionKind.Gzip)]
+    [InlineData(CompressionKind.Zstd)]
+    public async Task Finish_TruncatedBlob_IsSizeMismatch(CompressionKind kind)
     {
-        var (manifest, stored) = await StoreAsync(Raw(), CompressionKind.Gzip);
+        var (manifest, stored) = await StoreAsync(Raw(), kind);
 
         var result = await ReadAllAsync(manifest, stored[..^10]);
 

@@ -2,6 +2,7 @@ using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Configuration;
 using BackupFunctions.IntegrationTests.Infrastructure;
 using BackupFunctions.Vault.Catalog;
+using BackupFunctions.Vault.Pipeline;
 
 namespace BackupFunctions.IntegrationTests.Engines.Postgres;
 
@@ -9,6 +10,7 @@ namespace BackupFunctions.IntegrationTests.Engines.Postgres;
 public class PostgresRoundTripTests
 {
     [Theory]
+    [InlineData("zstd")]
     [InlineData("brotli")]
     [InlineData("gzip")]
     [InlineData("none")]
@@ -26,6 +28,10 @@ public class PostgresRoundTripTests
         var verify = await vault.Runtime.VerifyBackupActivity().RunAsync(backup.BackupId, null, CancellationToken.None);
         var restore = await vault.Runtime.RestoreDatabaseActivity().RunAsync(new RestoreDatabaseInput(backup.BackupId, "rich-restored", Replace: false), null, CancellationToken.None);
 
+        Assert.True(BackupId.TryParse(backup.BackupId, out var id));
+        var manifest = (await vault.Runtime.Vault.ReadManifestAsync(id, CancellationToken.None))!;
+        Assert.Equal(compression, manifest.Compression);
+        Assert.EndsWith("pgdump" + Compression.Suffix(Compression.Parse(compression)!.Value), manifest.Blobs.Data, StringComparison.Ordinal);
         Assert.Equal(VerificationStatus.Ok, verify.Status);
         Assert.True(restore.CountsMatch, restore.Detail);
         Assert.True(await destination.ExistsAsync());
