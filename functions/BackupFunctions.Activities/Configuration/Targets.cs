@@ -65,7 +65,7 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
             "postgres" => new PostgresEngine(target?.ToolsDirectory, time),
             "redis" => new RedisEngine(target?.Strategy, time),
             "neo4j" => new Neo4jEngine(target?.Database),
-            "files" => new FilesEngine(FileSettings(target), (loggers ?? NullLoggerFactory.Instance).CreateLogger<FilesEngine>()),
+            FileTargetRules.Engine => new FilesEngine(FileSettings(target), (loggers ?? NullLoggerFactory.Instance).CreateLogger<FilesEngine>()),
             _ => throw new BackupConfigurationException($"backups of engine '{engineName}' cannot be read by this build"),
         };
     }
