@@ -67,7 +67,7 @@ public sealed class FilesEngine : IDatabaseEngine
                 warnings.Add(post);
             }
 
-            return new DumpResult("-", "backupfn-files", $"System.Formats.Tar {typeof(System.Formats.Tar.TarWriter).Assembly.GetName().Version}",
+            return new DumpResult(System.Runtime.InteropServices.RuntimeInformation.OSDescription, "backupfn-files", $"System.Formats.Tar {typeof(System.Formats.Tar.TarWriter).Assembly.GetName().Version}",
                 FileSetArchive.Format, counts.ToStats(), warnings);
         }
         catch when (_settings.PostCommand is not null)
@@ -167,6 +167,11 @@ public sealed class FilesEngine : IDatabaseEngine
     private static void RefuseUnlessRestorable(string destination, bool replace)
     {
         var info = new DirectoryInfo(destination);
+        if (info.Parent is null)
+        {
+            throw new EngineException(FailureKind.Refused, $"restore destination '{destination}' is the file system's root (restore into a directory under it)");
+        }
+
         if (info.LinkTarget is not null)
         {
             throw new EngineException(FailureKind.Refused, $"restore destination '{destination}' is a symbolic link (give the directory it points to)");
@@ -177,7 +182,7 @@ public sealed class FilesEngine : IDatabaseEngine
             throw new EngineException(FailureKind.Refused, $"restore destination '{destination}' is a file, not a directory");
         }
 
-        if (!Directory.Exists(info.Parent!.FullName))
+        if (!Directory.Exists(info.Parent.FullName))
         {
             throw new EngineException(FailureKind.NotFound, $"the parent of restore destination '{destination}' does not exist (create it)");
         }

@@ -253,6 +253,32 @@ public class FilesEngineTests
         Assert.Contains("is not an absolute path", relative.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task RestoreTestScratch_ReReadsEveryFile_AndCountsOneChangedOnDiskAsDiffering_ThenIsRemoved()
+    {
+        using var sample = FileTreeSample.Create();
+        var engine = new FilesEngine();
+        var stats = await engine.ReadStatsAsync(sample.Source, None);
+        await using var tar = await DumpAsync(engine, sample.Source);
+        string parent = sample.NewPath("scratch parent");
+        Directory.CreateDirectory(parent);
+
+        SourceStats intact, changed;
+        await using (var scratch = await engine.CreateScratchAsync(new ScratchRequest(sample.Source, parent, stats), None))
+        {
+            await scratch.RestoreAsync(tar, new RestoreOptions(Replace: false, ForTest: true), None);
+            intact = await scratch.ReadStatsAsync(None);
+            string restored = Directory.GetDirectories(parent).Single();
+            File.AppendAllText(Path.Combine(restored, "tree", "config.json"), " ");
+            changed = await scratch.ReadStatsAsync(None);
+        }
+
+        Assert.True(StatsComparison.Compare(stats.Counts, intact.Counts).Equal);
+        Assert.Equal(1, changed.Counts["filesDiffering"]);
+        Assert.Contains("filesDiffering: unexpected (1)", StatsComparison.Compare(stats.Counts, changed.Counts).Detail, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(parent));
+    }
+
     private static int IndexOf(byte[] haystack, byte[] needle)
     {
         for (int i = 0; i + needle.Length <= haystack.Length; i++)
