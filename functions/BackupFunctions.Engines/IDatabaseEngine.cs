@@ -46,6 +46,24 @@ public interface IDatabaseEngine
     /// the source (a new database, or spare ones the source does not use); disposing it drops it.
     /// </summary>
     Task<IScratchDatabase> CreateScratchAsync(ScratchRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The parts of a backup this engine can restore alone (<see cref="RestoreOptions.Selection"/>); none unless
+    /// the engine says so, and a restore with any other filter is refused before it starts.
+    /// </summary>
+    IReadOnlyList<RestoreFilter> RestoreFilters => [];
+
+    /// <summary>
+    /// The statistics a restore of <paramref name="selection"/> should produce, from the backup's; null when the
+    /// engine cannot tell (the counts are then not compared). The whole backup for an empty selection.
+    /// </summary>
+    SourceStats? ExpectedAfterRestore(SourceStats backup, RestoreSelection selection) => selection.IsEmpty ? backup : null;
+
+    /// <summary>
+    /// Whether the destination exists at all (a safety backup before --replace has nothing to save otherwise).
+    /// True unless the engine can tell, e.g. a PostgreSQL database that is not there yet.
+    /// </summary>
+    Task<bool> DestinationExistsAsync(string connection, CancellationToken cancellationToken) => Task.FromResult(true);
 }
 
 /// <summary>Statistics of a database: <see cref="Kind"/> says what <see cref="Counts"/> counts (e.g. "rowsPerTable").</summary>
@@ -60,9 +78,14 @@ public sealed record StructureCheck(bool IsValid, string Detail);
 /// <summary>
 /// Restore switches: replace a non-empty destination; a restore test may relax ownership;
 /// <paramref name="VerifyBeforeSwap"/> runs after the engine has read the whole dump and before the
-/// restored data replaces the destination, and throws to abandon the restore (checksums).
+/// restored data replaces the destination, and throws to abandon the restore (checksums);
+/// <paramref name="Selection"/> restores only part of the backup (null: all of it).
 /// </summary>
-public sealed record RestoreOptions(bool Replace, bool ForTest = false, Func<CancellationToken, Task>? VerifyBeforeSwap = null);
+public sealed record RestoreOptions(bool Replace, bool ForTest = false, Func<CancellationToken, Task>? VerifyBeforeSwap = null, RestoreSelection? Selection = null)
+{
+    /// <summary>The selection, or null when the whole backup is restored.</summary>
+    public RestoreSelection? Selected => Selection is { IsEmpty: false } ? Selection : null;
+}
 
 /// <summary>
 /// What a restore test asks of <see cref="IDatabaseEngine.CreateScratchAsync"/>: the source's connection, the RestoreTest

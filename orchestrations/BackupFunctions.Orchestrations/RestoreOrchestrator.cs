@@ -6,9 +6,11 @@ namespace BackupFunctions.Orchestrations;
 /// <summary>
 /// A restore request (queue "restore-requests"): either <see cref="BackupId"/>, or <see cref="Target"/>
 /// with <see cref="Latest"/>; <see cref="Destination"/> names a configured target. <see cref="RequestId"/>
-/// is the queue message id: a redelivered message does not restore twice.
+/// is the queue message id: a redelivered message does not restore twice. With <see cref="Replace"/>,
+/// <see cref="SafetyBackup"/> (true unless the message says false) backs the destination up first.
 /// </summary>
-public sealed record RestoreRequest(string? BackupId, string? Target, bool Latest, string? Destination, bool Replace, string? RequestedBy, string? RequestId = null)
+public sealed record RestoreRequest(string? BackupId, string? Target, bool Latest, string? Destination, bool Replace, string? RequestedBy, string? RequestId = null,
+    bool SafetyBackup = true)
 {
     /// <summary>Why the request cannot be run as given; null when it is well-formed.</summary>
     public string? Problem()
@@ -16,6 +18,11 @@ public sealed record RestoreRequest(string? BackupId, string? Target, bool Lates
         if (string.IsNullOrWhiteSpace(Destination))
         {
             return "missing 'destination' (the configured target to restore into)";
+        }
+
+        if (!SafetyBackup && !Replace)
+        {
+            return "'safetyBackup': false applies only with 'replace': true (nothing is replaced without it)";
         }
 
         bool byId = !string.IsNullOrWhiteSpace(BackupId);
@@ -58,7 +65,7 @@ public enum RestoreStatus
 /// Outcome of a restore request; <paramref name="Permanent"/> when retrying cannot help (unknown
 /// backup, refused destination).
 /// </summary>
-public sealed record RestoreOutcome(RestoreStatus Status, string? BackupId, string? Destination, string Detail, bool Permanent = false);
+public sealed record RestoreOutcome(RestoreStatus Status, string? BackupId, string? Destination, string Detail, bool Permanent = false, string? SafetyBackupId = null);
 
 /// <summary>Validates the request, then restores (resolving "latest", idempotent on request id + backup id) and records the result.</summary>
 public sealed class RestoreOrchestrator : TaskOrchestrator<RestoreRequest, RestoreOutcome>
@@ -74,11 +81,16 @@ public sealed class RestoreOrchestrator : TaskOrchestrator<RestoreRequest, Resto
 
         try
         {
+            // The safety backup's id is fixed here (replay-safe), so a retried attempt finds the safety backup it already took.
+            string? safetyId = request.Replace && request.SafetyBackup
+                ? Vault.Catalog.BackupId.New(request.Destination!, context.CurrentUtcDateTime, new Random(BitConverter.ToInt32(context.NewGuid().ToByteArray()))).Value
+                : null;
             var output = await context.CallActivityAsync<RestoreDatabaseOutput>(TaskNames.Activities.RestoreDatabase,
-                new RestoreDatabaseInput(request.BackupId, request.Destination!, request.Replace, request.Target, request.Latest, request.RequestId, request.RequestedBy),
+                new RestoreDatabaseInput(request.BackupId, request.Destination!, request.Replace, request.Target, request.Latest, request.RequestId, request.RequestedBy,
+                    request.SafetyBackup, safetyId),
                 RetryPolicies.Options(RetryPolicies.RestoreDatabase));
             var status = output.AlreadyDone ? RestoreStatus.AlreadyRestored : output.CountsMatch ? RestoreStatus.Restored : RestoreStatus.Failed;
-            return new RestoreOutcome(status, output.BackupId, output.Destination, output.Detail);
+            return new RestoreOutcome(status, output.BackupId, output.Destination, output.Detail, SafetyBackupId: output.SafetyBackupId);
         }
         catch (TaskFailedException e)
         {

@@ -44,17 +44,25 @@ public sealed class TargetBackupOrchestrator : TaskOrchestrator<TargetBackupInpu
                 return report with { Error = $"verification failed: {verify.Status}: {verify.Detail}" };
             }
 
-            context.SetCustomStatus(new { input.Target, stage = "restore-test" });
-            var test = await context.CallActivityAsync<RestoreTestOutput>(TaskNames.Activities.RestoreTest, backup.BackupId,
-                RetryPolicies.Options(RetryPolicies.RestoreTest, input.Retry));
-            report = report with { RestoreTestPassed = test.Passed, RestoreTestDetail = test.Detail, RestoreTestSeconds = test.Seconds };
+            RestoreTestOutput? test = null;
+            if (backup.RestoreTestDisabled)
+            {
+                report = report with { RestoreTestDetail = RestoreTestActivity.DisabledDetail };
+            }
+            else
+            {
+                context.SetCustomStatus(new { input.Target, stage = "restore-test" });
+                test = await context.CallActivityAsync<RestoreTestOutput>(TaskNames.Activities.RestoreTest, backup.BackupId,
+                    RetryPolicies.Options(RetryPolicies.RestoreTest, input.Retry));
+                report = report with { RestoreTestPassed = test.Passed, RestoreTestDetail = test.Detail, RestoreTestSeconds = test.Seconds };
+            }
 
             context.SetCustomStatus(new { input.Target, stage = "prune" });
             var prune = await context.CallActivityAsync<PruneBackupsOutput>(TaskNames.Activities.PruneBackups,
                 new PruneBackupsInput(input.Target, DryRun: false), RetryPolicies.Options(RetryPolicies.PruneBackups, input.Retry));
             report = report with { Pruned = prune.Removed, PruneNote = prune.Note };
 
-            return test.Passed
+            return test is null || test.Passed
                 ? report with { Outcome = TargetOutcome.Succeeded }
                 : report with { Error = $"restore test failed: {test.Detail}" };
         }

@@ -13,8 +13,11 @@ namespace BackupFunctions.Activities.Backups;
 public sealed record BackupDatabaseInput(string Target, string? BackupId = null);
 
 /// <summary>What a backup produced.</summary>
+/// <param name="RestoreTestDisabled">The target's RestoreTest:Enabled is false (e.g. this host holds only an envelope key's
+/// public half): the orchestration skips the restore test and the run report says so. In the output, not read by the
+/// orchestrator from configuration, so a replay decides as the first execution did.</param>
 public sealed record BackupDatabaseOutput(string BackupId, string Target, long RawBytes, long StoredBytes,
-    double Seconds, string Compression, ImmutabilityStatus Immutability, string ManifestBlob);
+    double Seconds, string Compression, ImmutabilityStatus Immutability, string ManifestBlob, bool RestoreTestDisabled = false);
 
 /// <summary>
 /// Dumps one target through the pipeline into the vault and writes its manifest last.
@@ -55,12 +58,12 @@ public sealed partial class BackupDatabaseActivity(BlobVault vault, Targets targ
         var id = input.BackupId is null ? BackupId.New(target.Name, time.GetUtcNow(), Random.Shared) : TargetErrors.ParseId(input.BackupId);
         if (await vault.ReadManifestAsync(id, cancellationToken) is { } done)
         {
-            return Output(done, 0);
+            return Output(done, 0, target);
         }
 
         await vault.EnsureContainerAsync(cancellationToken);
         string? keyId = target.Options.Encryption?.KeyId;
-        byte[]? key = keyId is null ? null : await targets.Keys.GetAsync(keyId, cancellationToken);
+        var dataKey = keyId is null ? null : await targets.Keys.NewDataKeyAsync(keyId, cancellationToken);
         string extension = target.Engine.DataExtension + Compression.Suffix(target.Compression) + (keyId is null ? "" : ".enc");
         if (await vault.StatAsync(BlobLayout.Data(id, extension), cancellationToken) is not null)
         {
@@ -87,7 +90,7 @@ public sealed partial class BackupDatabaseActivity(BlobVault vault, Targets targ
 
         DumpResult dump;
         PipelineResult stored;
-        await using (var pipeline = vault.OpenDataWriter(dataBlob, compression, encryption: key is null ? null : (key, keyId!)))
+        await using (var pipeline = vault.OpenDataWriter(dataBlob, compression, encryption: dataKey is null ? null : (dataKey.Key, keyId!)))
         {
             if (progress is not null)
             {
@@ -117,7 +120,8 @@ public sealed partial class BackupDatabaseActivity(BlobVault vault, Targets targ
             StartedAt = startedAt,
             CompletedAt = time.GetUtcNow(),
             Compression = compressionName,
-            Encryption = keyId is null ? null : new EncryptionInfo(Vault.Encryption.FramedAesGcm.Algorithm, keyId),
+            Encryption = dataKey is null ? null
+                : new EncryptionInfo(Vault.Encryption.FramedAesGcm.Algorithm, keyId!, dataKey.KeyWrap, dataKey.WrappedKey, dataKey.WrappingKey),
             RawBytes = stored.RawBytes,
             StoredBytes = stored.StoredBytes,
             Sha256Raw = stored.Sha256Raw,
@@ -139,9 +143,10 @@ public sealed partial class BackupDatabaseActivity(BlobVault vault, Targets targ
         double seconds = clock.Elapsed.TotalSeconds;
         BackupTelemetry.BackupSucceeded(target.Name, target.Engine.Name, seconds, stored.RawBytes, stored.StoredBytes, manifest.CompletedAt);
         Logs.BackupCompleted(_logger, target.Name, id.Value, stored.RawBytes, stored.StoredBytes, seconds);
-        return Output(manifest, seconds);
+        return Output(manifest, seconds, target);
     }
 
-    private static BackupDatabaseOutput Output(BackupManifest m, double seconds) =>
-        new(m.Id, m.Target, m.RawBytes, m.StoredBytes, seconds, m.Compression, m.Immutability.Status, m.Blobs.Manifest);
+    private static BackupDatabaseOutput Output(BackupManifest m, double seconds, ResolvedTarget target) =>
+        new(m.Id, m.Target, m.RawBytes, m.StoredBytes, seconds, m.Compression, m.Immutability.Status, m.Blobs.Manifest,
+            RestoreTestDisabled: target.Options.RestoreTest is { Enabled: false });
 }

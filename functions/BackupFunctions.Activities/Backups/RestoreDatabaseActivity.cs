@@ -9,20 +9,29 @@ namespace BackupFunctions.Activities.Backups;
 
 /// <summary>
 /// Input of a restore: which backup (an id, or the latest of <paramref name="Target"/>), into which
-/// configured target, and whether a non-empty destination may be replaced. <paramref name="RequestId"/>
-/// (a queue message id) makes a redelivered request a no-op.
+/// target (a configured one, or one this process added for <c>--to-connection</c>), and whether a non-empty
+/// destination may be replaced. <paramref name="RequestId"/> (a queue message id) makes a redelivered
+/// request a no-op. With <paramref name="Replace"/> and <paramref name="SafetyBackup"/>, the destination is
+/// first backed up (as <paramref name="SafetyBackupId"/> when given, so a retried attempt reuses it).
+/// <paramref name="Selection"/> restores part of the backup.
 /// </summary>
 public sealed record RestoreDatabaseInput(string? BackupId, string Destination, bool Replace,
-    string? Target = null, bool Latest = false, string? RequestId = null, string? RequestedBy = null);
+    string? Target = null, bool Latest = false, string? RequestId = null, string? RequestedBy = null,
+    bool SafetyBackup = true, string? SafetyBackupId = null, RestoreSelection? Selection = null);
 
-/// <summary>What a restore did, and whether the restored counts match the backup's; AlreadyDone for a redelivered request.</summary>
-public sealed record RestoreDatabaseOutput(string BackupId, string Destination, bool CountsMatch, string Detail, double Seconds, bool AlreadyDone = false);
+/// <summary>
+/// What a restore did, and whether the restored counts match the backup's; AlreadyDone for a redelivered request;
+/// the id of the safety backup taken before the destination was replaced, if one was.
+/// </summary>
+public sealed record RestoreDatabaseOutput(string BackupId, string Destination, bool CountsMatch, string Detail, double Seconds, bool AlreadyDone = false,
+    string? SafetyBackupId = null);
 
 /// <summary>
 /// Restores a backup into a configured target. Refuses a non-empty destination unless Replace;
 /// checksums are verified before the restored data replaces anything, so a corrupt backup never
 /// overwrites the destination. Each restore is recorded as a "restore" check record; with a request
-/// id, a request already restored is not restored again.
+/// id, a request already restored is not restored again. A replace first takes a safety backup of the
+/// destination (into the destination target's own catalog) and stops, destination unchanged, when that fails.
 /// </summary>
 public sealed class RestoreDatabaseActivity(BlobVault vault, Targets targets, TimeProvider time, ILoggerFactory loggers, ActivityEnvironment? environment = null)
     : BackupActivity<RestoreDatabaseInput, RestoreDatabaseOutput>(loggers, environment)
@@ -34,7 +43,12 @@ public sealed class RestoreDatabaseActivity(BlobVault vault, Targets targets, Ti
 
     public const string CheckKind = "restore";
 
-    public async Task<RestoreDatabaseOutput> RunAsync(RestoreDatabaseInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Takes the safety backup before a replace: a normal backup of the destination target.</summary>
+    private readonly BackupDatabaseActivity _safetyBackup = new(vault, targets, time, loggers);
+
+    /// <param name="notice">Told what happened to the safety backup (its id, or why there is none) before anything is restored.</param>
+    public async Task<RestoreDatabaseOutput> RunAsync(RestoreDatabaseInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken,
+        Action<string>? notice = null)
     {
         string backupId = input.BackupId
             ?? (input.Latest && input.Target is not null
@@ -59,6 +73,16 @@ public sealed class RestoreDatabaseActivity(BlobVault vault, Targets targets, Ti
                 $"backup {backup.Id} is a {backup.Manifest.Engine} backup but target '{destination.Name}' is {destination.Engine.Name} (choose a {backup.Manifest.Engine} target)");
         }
 
+        var selection = input.Selection is { IsEmpty: false } ? input.Selection : null;
+        if (selection?.Unsupported(destination.Engine) is { } unsupported)
+        {
+            throw new BackupConfigurationException(unsupported);
+        }
+
+        string? safetyId = input.Replace && input.SafetyBackup
+            ? await SafetyBackupAsync(destination, input.SafetyBackupId, notice, cancellationToken)
+            : null;
+
         return await TargetErrors.About($"restore of {backup.Id} into '{destination.Name}'", async () =>
         {
             var clock = Stopwatch.StartNew();
@@ -78,7 +102,7 @@ public sealed class RestoreDatabaseActivity(BlobVault vault, Targets targets, Ti
                     {
                         checkedSums = true;
                         ThrowUnlessOk(await reader.FinishAsync(ct), null);
-                    }), cancellationToken);
+                    }, Selection: selection), cancellationToken);
             }
             catch (Exception e) when (!checkedSums && e is InvalidDataException or EngineException { Kind: FailureKind.Failed })
             {
@@ -94,8 +118,8 @@ public sealed class RestoreDatabaseActivity(BlobVault vault, Targets targets, Ti
             }
 
             var restored = await destination.Engine.ReadStatsAsync(destination.Connection, cancellationToken);
-            var (equal, detail) = StatsComparison.Compare(backup.Manifest.SourceStats.Counts, restored.Counts);
-            string summary = $"restored into {destination.Description}: {detail}";
+            var (equal, detail) = RestoredCounts.Compare(destination.Engine, backup.Manifest.SourceStats, restored, selection);
+            string summary = $"restored into {destination.Description}: {detail}{(safetyId is null ? "" : $"; safety backup {safetyId}")}";
             var record = new CheckRecord(backup.Id.Value, CheckKind, (equal ? RestoreRecordOutcome.Restored : RestoreRecordOutcome.CountsDiffer).ToString(), summary,
                 startedAt, time.GetUtcNow(), restored.Counts);
             var metadata = new Dictionary<string, string> { ["destination"] = destination.Name };
@@ -105,8 +129,36 @@ public sealed class RestoreDatabaseActivity(BlobVault vault, Targets targets, Ti
             }
 
             await backup.RecordAsync(vault, record, cancellationToken, metadata);
-            return new RestoreDatabaseOutput(backup.Id.Value, destination.Name, equal, summary, clock.Elapsed.TotalSeconds);
+            return new RestoreDatabaseOutput(backup.Id.Value, destination.Name, equal, summary, clock.Elapsed.TotalSeconds, SafetyBackupId: safetyId);
         });
+    }
+
+    /// <summary>
+    /// Backs the destination up as its target (a normal backup, listed in its catalog) before it is replaced; null when
+    /// the destination does not exist yet. A failure stops the restore before it starts, the destination unchanged.
+    /// </summary>
+    private async Task<string?> SafetyBackupAsync(ResolvedTarget destination, string? safetyBackupId, Action<string>? notice, CancellationToken cancellationToken)
+    {
+        if (!await destination.Engine.DestinationExistsAsync(destination.Connection, cancellationToken))
+        {
+            notice?.Invoke($"no safety backup: {destination.Description} does not exist yet, so there is nothing to replace");
+            return null;
+        }
+
+        BackupDatabaseOutput safety;
+        try
+        {
+            safety = await _safetyBackup.RunAsync(new BackupDatabaseInput(destination.Name, safetyBackupId), null, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var kind = e is EngineException engine ? engine.Kind : e is BackupConfigurationException ? FailureKind.Configuration : FailureKind.Failed;
+            throw new EngineException(kind,
+                $"safety backup of '{destination.Name}' failed, so nothing was restored and the destination is unchanged: {e.Message} (fix that, or pass --no-safety-backup to replace without one)", e);
+        }
+
+        notice?.Invoke($"safety backup of '{destination.Name}' ({destination.Description}) taken before replacing it: {safety.BackupId}");
+        return safety.BackupId;
     }
 
     private static void ThrowUnlessOk(VerificationResult checksums, Exception? inner)

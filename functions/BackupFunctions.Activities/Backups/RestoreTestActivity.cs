@@ -27,6 +27,9 @@ public sealed class RestoreTestActivity(BlobVault vault, Targets targets, TimePr
 
     public const string CheckKind = "restore-test";
 
+    /// <summary>What run reports and status say of a target whose RestoreTest:Enabled is false.</summary>
+    public const string DisabledDetail = "restore test disabled (RestoreTest:Enabled is false)";
+
     public async Task<RestoreTestOutput> RunAsync(string backupId, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         var backup = await StoredBackup.GetAsync(vault, targets, backupId, cancellationToken);

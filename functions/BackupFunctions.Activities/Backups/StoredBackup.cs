@@ -38,7 +38,7 @@ internal sealed record StoredBackup(BackupId Id, BackupManifest Manifest, IDatab
     /// <summary>A reader over the data blob; null when the data blob is missing.</summary>
     public async Task<BackupReader?> OpenAsync(BlobVault vault, EncryptionKeys keys, CancellationToken cancellationToken)
     {
-        byte[]? key = Manifest.Encryption is { } e ? await keys.GetAsync(e.KeyId, cancellationToken) : null;
+        byte[]? key = Manifest.Encryption is { } e ? await keys.DataKeyOfAsync(e, Id.Value, cancellationToken) : null;
         var download = await vault.OpenReadAsync(Manifest.Blobs.Data, cancellationToken);
         return download is null ? null : new BackupReader(Manifest, download, key);
     }

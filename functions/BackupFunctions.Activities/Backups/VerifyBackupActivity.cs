@@ -68,6 +68,12 @@ public sealed class VerifyBackupActivity(BlobVault vault, Targets targets, TimeP
         {
             return await StoredChecksumOnlyAsync(backup, e.Message, cancellationToken);
         }
+        catch (Engines.EngineException e) when (e.Kind == Engines.FailureKind.Corrupt && backup.Manifest.Encryption is not null)
+        {
+            // The wrapped data key does not unwrap: the stored bytes may be intact, but nothing can read them.
+            var stored = await StoredChecksumOnlyAsync(backup, e.Message, cancellationToken);
+            return stored.Status != VerificationStatus.Ok ? stored : new VerificationResult(VerificationStatus.StructureInvalid, e.Message);
+        }
 
         await using var reader = opened;
         if (reader is null)

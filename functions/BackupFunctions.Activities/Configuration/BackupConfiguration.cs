@@ -10,7 +10,7 @@ namespace BackupFunctions.Activities.Configuration;
 public static class BackupConfiguration
 {
     /// <summary>Engines this build can back up.</summary>
-    public static IReadOnlyList<string> SupportedEngines { get; } = ["postgres", "redis", "neo4j", FileTargetRules.Engine];
+    public static IReadOnlyList<string> SupportedEngines { get; } = ["postgres", "redis", "neo4j", "qdrant", FileTargetRules.Engine];
 
     /// <summary>
     /// Binds <see cref="BackupOptions"/> and validates it; throws <see cref="BackupConfigurationException"/>
@@ -134,13 +134,19 @@ public static class BackupConfiguration
 
         foreach (var (id, key) in options.EncryptionKeys)
         {
-            if ((key.KeyFile is null) == (key.KeySecret is null))
+            string at = $"{b}:EncryptionKeys:{id}";
+            int kinds = new[] { key.KeyFile, key.KeySecret, key.PublicKeyFile ?? key.PrivateKeyFile, key.KeyVaultKey }.Count(v => v is not null);
+            if (kinds != 1)
             {
-                problems.Add($"{b}:EncryptionKeys:{id}: set exactly one of KeyFile or KeySecret");
+                problems.Add($"{at}: set exactly one of KeyFile, KeySecret, PublicKeyFile (with PrivateKeyFile where backups are read) or KeyVaultKey");
             }
             else if (key.KeySecret is not null && options.KeyVaultUri is null)
             {
-                problems.Add($"{b}:EncryptionKeys:{id}:KeySecret needs Backup:KeyVaultUri");
+                problems.Add($"{at}:KeySecret needs Backup:KeyVaultUri");
+            }
+            else if (key.KeyVaultKey is not null && !EnvelopeKeys.IsKeyVaultKeyUri(key.KeyVaultKey))
+            {
+                problems.Add($"{at}:KeyVaultKey '{key.KeyVaultKey}' is not a Key Vault key URL (https://VAULT.vault.azure.net/keys/NAME)");
             }
         }
 
@@ -186,7 +192,7 @@ public static class BackupConfiguration
             }
 
             CheckConnection(problems, $"{key}", target.Connection, target.ConnectionSecret, options.KeyVaultUri, required: true);
-            if (target.RestoreTest is not null)
+            if (target.RestoreTest is { Enabled: true })
             {
                 CheckConnection(problems, $"{key}:RestoreTest", target.RestoreTest.Connection, target.RestoreTest.ConnectionSecret, options.KeyVaultUri, required: true);
             }
@@ -201,6 +207,7 @@ public static class BackupConfiguration
                 problems.Add($"{key}:Schedule {targetSchedule}");
             }
 
+            CheckQdrant(problems, key, target, options.KeyVaultUri);
             if (target.Strategy is not null && !Engines.Redis.RedisEngine.Strategies.Contains(target.Strategy.Trim().ToLowerInvariant()))
             {
                 problems.Add($"{key}:Strategy '{target.Strategy}' is unknown (use {string.Join(", ", Engines.Redis.RedisEngine.Strategies)}; Redis targets only)");
@@ -245,6 +252,46 @@ public static class BackupConfiguration
         else if (!hasConnection && required)
         {
             problems.Add($"{key}:Connection is missing (or set ConnectionSecret with Backup:KeyVaultUri)");
+        }
+    }
+
+    /// <summary>A Qdrant target: an http(s) URL (its RestoreTest too), ApiKey or ApiKeySecret, named Collections; those keys only on Qdrant targets.</summary>
+    private static void CheckQdrant(List<string> problems, string key, TargetOptions target, string? keyVaultUri)
+    {
+        bool qdrant = string.Equals(target.Engine?.Trim(), "qdrant", StringComparison.OrdinalIgnoreCase);
+        if (!qdrant)
+        {
+            foreach (var (setting, value) in new (string, object?)[] { ("ApiKey", target.ApiKey), ("ApiKeySecret", target.ApiKeySecret), ("Collections", target.Collections) })
+            {
+                if (value is not null)
+                {
+                    problems.Add($"{key}:{setting} is a Qdrant setting (remove it, or set Engine to qdrant)");
+                }
+            }
+
+            return;
+        }
+
+        foreach (var (where, connection) in new[] { (key, target.Connection), ($"{key}:RestoreTest", target.RestoreTest?.Connection) })
+        {
+            if (!string.IsNullOrWhiteSpace(connection) && Engines.Qdrant.QdrantConnection.Problem(connection) is { } problem)
+            {
+                problems.Add($"{where}:Connection: {problem}");
+            }
+        }
+
+        if (target.ApiKey is not null && target.ApiKeySecret is not null)
+        {
+            problems.Add($"{key}: set ApiKey or ApiKeySecret, not both");
+        }
+        else if (target.ApiKeySecret is not null && keyVaultUri is null)
+        {
+            problems.Add($"{key}:ApiKeySecret needs Backup:KeyVaultUri (set it, or give ApiKey instead)");
+        }
+
+        if (target.Collections is { } collections && collections.Any(c => string.IsNullOrWhiteSpace(c) || c.Contains('/', StringComparison.Ordinal)))
+        {
+            problems.Add($"{key}:Collections has an empty name or one with '/' (list Qdrant collection names, or leave it unset for all)");
         }
     }
 

@@ -101,7 +101,7 @@ public sealed class StorageOptions
 /// <summary>One database to back up.</summary>
 public sealed class TargetOptions
 {
-    /// <summary>postgres, redis, neo4j or files.</summary>
+    /// <summary>postgres, redis, neo4j, qdrant or files.</summary>
     public string Engine { get; set; } = "";
 
     /// <summary>The engine's connection string (local/dev form). Never together with ConnectionSecret.</summary>
@@ -112,6 +112,15 @@ public sealed class TargetOptions
 
     /// <summary>Database name, for engines whose connection does not carry one (Neo4j).</summary>
     public string? Database { get; set; }
+
+    /// <summary>Qdrant only: the API key sent in the api-key header (local/dev form). Never together with ApiKeySecret.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Qdrant only: name of a Key Vault secret holding the API key.</summary>
+    public string? ApiKeySecret { get; set; }
+
+    /// <summary>Qdrant only: the collections to back up; every collection when unset.</summary>
+    public List<string>? Collections { get; set; }
 
     /// <summary>Redis only: auto (default: replication, falling back to keyspace), replication or keyspace.</summary>
     public string? Strategy { get; set; }
@@ -156,17 +165,40 @@ public sealed class TargetEncryptionOptions
     public string KeyId { get; set; } = "";
 }
 
-/// <summary>Where a 256-bit key (base64) comes from: a local file, or a Key Vault secret.</summary>
+/// <summary>
+/// One encryption key id. Symmetric: a 256-bit key (base64) from a local file or a Key Vault secret. Envelope
+/// (each backup gets a fresh data key, stored only wrapped): an RSA key pair as PEM files, where a host that backs
+/// up needs only the public key and a host that restores the private one; or a Key Vault RSA key, wrapped here
+/// with its public key and unwrapped by Key Vault.
+/// </summary>
 public sealed class EncryptionKeyOptions
 {
     public string? KeyFile { get; set; }
 
     public string? KeySecret { get; set; }
+
+    /// <summary>PEM file of an RSA public key (3072 bits or more): backs up and verifies stored bytes, cannot read backups.</summary>
+    public string? PublicKeyFile { get; set; }
+
+    /// <summary>PEM file of the RSA private key: unwraps data keys (restore, restore test, full verify).</summary>
+    public string? PrivateKeyFile { get; set; }
+
+    /// <summary>https://VAULT.vault.azure.net/keys/NAME[/VERSION]: an RSA key in Key Vault (wrapKey is local; unwrapKey needs the Key Vault permission).</summary>
+    public string? KeyVaultKey { get; set; }
+
+    /// <summary>True for the RSA envelope kinds, whose backups record a wrapped data key.</summary>
+    public bool IsEnvelope => PublicKeyFile is not null || PrivateKeyFile is not null || KeyVaultKey is not null;
 }
 
 /// <summary>The scratch server of restore tests.</summary>
 public sealed class RestoreTestOptions
 {
+    /// <summary>
+    /// False for a target whose backups this host cannot read (e.g. envelope-encrypted with only the public key here):
+    /// no restore test runs, and status shows "restore test disabled" as a warning, never as ok.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
     public string? Connection { get; set; }
 
     public string? ConnectionSecret { get; set; }

@@ -18,6 +18,8 @@ public sealed class SecretResolver
     public static TimeSpan DefaultTtl { get; } = TimeSpan.FromMinutes(5);
 
     private readonly SecretClient _client;
+    private readonly TokenCredential _credential;
+    private readonly SecretClientOptions _options;
     private readonly Uri _vault;
     private readonly TimeProvider _time;
     private readonly TimeSpan _ttl;
@@ -26,6 +28,8 @@ public sealed class SecretResolver
     public SecretResolver(Uri vault, TokenCredential credential, SecretClientOptions options, TimeProvider time, TimeSpan ttl)
     {
         _vault = vault;
+        _credential = credential;
+        _options = options;
         _client = new SecretClient(vault, credential, options);
         _time = time;
         _ttl = ttl;
@@ -43,6 +47,9 @@ public sealed class SecretResolver
         clientOptions.Retry.MaxRetries = 3;
         return new SecretResolver(new Uri(options.KeyVaultUri), new DefaultAzureCredential(), clientOptions, time, DefaultTtl);
     }
+
+    /// <summary>A client for Key Vault keys with this resolver's credential and transport (the managed identity on Azure).</summary>
+    public KeyVaultKeyClient KeyClient() => new(_credential, _options);
 
     /// <summary>The secret's current value. <paramref name="key"/> is the configuration key that named it, for messages.</summary>
     public async Task<string> GetAsync(string name, string key, CancellationToken cancellationToken)

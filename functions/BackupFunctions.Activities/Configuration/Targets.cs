@@ -3,6 +3,7 @@ using BackupFunctions.Engines;
 using BackupFunctions.Engines.Files;
 using BackupFunctions.Engines.Neo4j;
 using BackupFunctions.Engines.Postgres;
+using BackupFunctions.Engines.Qdrant;
 using BackupFunctions.Engines.Redis;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -15,6 +16,9 @@ namespace BackupFunctions.Activities.Configuration;
 /// </summary>
 public sealed class Targets(BackupOptions options, SecretResolver? secrets, TimeProvider time, ILoggerFactory? loggers = null)
 {
+    /// <summary>Restore destinations given as a connection on the command line: this process only, never scheduled or listed as targets.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TargetOptions> _destinations = new(StringComparer.Ordinal);
+
     /// <summary>Client-side encryption keys by id.</summary>
     public EncryptionKeys Keys => new(options, secrets);
 
@@ -27,10 +31,14 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
         var target = Resolve(name);
         var o = target.Options;
         string connection = o.Connection ?? await SecretAsync(o.ConnectionSecret!, $"Backup:Targets:{name}:ConnectionSecret", cancellationToken);
-        string? restoreTest = o.RestoreTest is null ? null
+        string? restoreTest = o.RestoreTest is null or { Connection: null, ConnectionSecret: null } ? null
             : o.RestoreTest.Connection ?? await SecretAsync(o.RestoreTest.ConnectionSecret!, $"Backup:Targets:{name}:RestoreTest:ConnectionSecret", cancellationToken);
         return target with { Connection = connection, RestoreTestConnection = restoreTest };
     }
+
+    /// <summary>A Qdrant target's API key: ApiKey, else ApiKeySecret read from Key Vault (cached briefly), else none.</summary>
+    private async Task<string?> ApiKeyAsync(TargetOptions target, string name, CancellationToken cancellationToken) =>
+        target.ApiKey ?? (target.ApiKeySecret is null ? null : await SecretAsync(target.ApiKeySecret, $"Backup:Targets:{name}:ApiKeySecret", cancellationToken));
 
     private Task<string> SecretAsync(string secretName, string key, CancellationToken cancellationToken) =>
         secrets?.GetAsync(secretName, key, cancellationToken)
@@ -43,7 +51,7 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
     /// </summary>
     public ResolvedTarget Resolve(string name)
     {
-        if (!options.Targets.TryGetValue(name, out var target))
+        if (!options.Targets.TryGetValue(name, out var target) && !_destinations.TryGetValue(name, out target))
         {
             string known = options.Targets.Count == 0 ? "none" : string.Join(", ", options.Targets.Keys.Order(StringComparer.Ordinal));
             throw new BackupConfigurationException($"unknown target '{name}' (configured targets: {known})");
@@ -59,12 +67,17 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
     /// </summary>
     public IDatabaseEngine EngineFor(string engineName, string targetName)
     {
-        options.Targets.TryGetValue(targetName, out var target);
+        if (!options.Targets.TryGetValue(targetName, out var target))
+        {
+            _destinations.TryGetValue(targetName, out target);
+        }
+
         return engineName switch
         {
             "postgres" => new PostgresEngine(target?.ToolsDirectory, time),
             "redis" => new RedisEngine(target?.Strategy, time),
             "neo4j" => new Neo4jEngine(target?.Database),
+            "qdrant" => new QdrantEngine(target?.Collections, target is null ? null : ct => ApiKeyAsync(target, targetName, ct)),
             FileTargetRules.Engine => new FilesEngine(FileSettings(target), (loggers ?? NullLoggerFactory.Instance).CreateLogger<FilesEngine>()),
             _ => throw new BackupConfigurationException($"backups of engine '{engineName}' cannot be read by this build"),
         };
@@ -76,6 +89,24 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
             target.CommandTimeout ?? FileSetSettings.DefaultCommandTimeout);
 
     private static string? Blank(string? command) => string.IsNullOrWhiteSpace(command) ? null : command;
+
+    /// <summary>
+    /// Registers a restore destination given as a connection (<c>restore --to-connection</c>) for this process only,
+    /// as target <paramref name="name"/>: activities running here resolve it like a configured one, while its
+    /// connection stays in memory (never in an orchestration input, a record or a message). Not in <see cref="Names"/>.
+    /// </summary>
+    public void AddDestination(string name, TargetOptions target)
+    {
+        if (options.Targets.ContainsKey(name))
+        {
+            throw new BackupConfigurationException($"--to-connection names the same place as configured target '{name}' (use --to {name})");
+        }
+
+        _destinations[name] = target;
+    }
+
+    /// <summary>True for a configured target (false for a destination added by <see cref="AddDestination"/>).</summary>
+    public bool IsConfigured(string name) => options.Targets.ContainsKey(name);
 
     /// <summary>Every configured target name, in a stable order.</summary>
     public IReadOnlyList<string> Names => options.Targets.Keys.Order(StringComparer.Ordinal).ToList();

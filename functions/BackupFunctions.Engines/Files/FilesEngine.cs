@@ -194,6 +194,10 @@ public sealed class FilesEngine : IDatabaseEngine
         }
     }
 
+    /// <summary>A directory not there yet has nothing for a safety backup to save.</summary>
+    public Task<bool> DestinationExistsAsync(string connection, CancellationToken cancellationToken) =>
+        Task.FromResult(Directory.Exists(Root(connection)));
+
     public Task<SourceStats> ReadStatsAsync(string connection, CancellationToken cancellationToken) =>
         Task.FromResult(FileTree.Count(FileTree.Walk(Root(connection), _selection)).ToStats());
 

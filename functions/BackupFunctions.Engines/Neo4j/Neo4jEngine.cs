@@ -44,6 +44,11 @@ public sealed class Neo4jEngine : IDatabaseEngine
 
     public async Task RestoreAsync(Stream dump, string destinationConnection, RestoreOptions options, CancellationToken cancellationToken)
     {
+        if (options.Selected?.Unsupported(this) is { } unsupported)
+        {
+            throw new EngineException(FailureKind.Configuration, unsupported);
+        }
+
         var target = Parse(destinationConnection);
         using var client = new Neo4jHttpClient(target, _handler);
         await Neo4jImporter.RestoreAsync(target, client, dump, options, cancellationToken);

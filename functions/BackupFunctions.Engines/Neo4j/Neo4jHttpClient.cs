@@ -92,7 +92,7 @@ public sealed class Neo4jHttpClient : IDisposable
         };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(TypedMediaType));
         using var response = await SendAsync(request, cancellationToken);
-        var json = await ReadJsonAsync(response, cancellationToken);
+        var json = await HttpJson.ReadAsync(response, cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound && FirstError(json) is null && _queryApi is null)
         {
             return null;
@@ -120,7 +120,7 @@ public sealed class Neo4jHttpClient : IDisposable
         };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         using var response = await SendAsync(request, cancellationToken);
-        var json = await ReadJsonAsync(response, cancellationToken);
+        var json = await HttpJson.ReadAsync(response, cancellationToken);
         ThrowOnError(response, json);
         var result = json?["results"]?.AsArray().FirstOrDefault()
             ?? throw new Neo4jQueryException("Neo.ClientError.Request.Invalid", "the tx/commit answer has no result");
@@ -141,19 +141,6 @@ public sealed class Neo4jHttpClient : IDisposable
                 s.SocketErrorCode == SocketError.ConnectionRefused
                     ? $"connection refused at {_connection.BaseUri.Host}:{_connection.BaseUri.Port} (is Neo4j running, with its HTTP connector there?)"
                     : $"cannot reach Neo4j at {_connection.BaseUri.Host}:{_connection.BaseUri.Port}: {s.SocketErrorCode}", e);
-        }
-    }
-
-    private static async Task<JsonNode?> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        string text = await response.Content.ReadAsStringAsync(cancellationToken);
-        try
-        {
-            return text.Length == 0 ? null : JsonNode.Parse(text);
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
         }
     }
 

@@ -160,15 +160,28 @@ public sealed class PostgresEngine : IDatabaseEngine
 
         await using var adminConn = await admin.OpenAsync(cancellationToken);
         bool exists = (await Scalar(adminConn, "SELECT 1 FROM pg_database WHERE datname = @p", cancellationToken, database)) is not null;
-        if (exists && !options.Replace)
+        var selection = options.Selected;
+        if (selection is { DataOnly: true } && !exists)
+        {
+            throw new EngineException(FailureKind.NotFound,
+                $"--data-only restores rows into existing tables, and database '{database}' does not exist on {dest.Host}:{dest.Port} (restore without --data-only to create it)");
+        }
+
+        bool occupied = false;
+        if (exists && (!options.Replace || selection is not null))
         {
             await using var probe = await dest.OpenAsync(cancellationToken);
-            if (await PostgresStats.HasUserObjectsAsync(probe, cancellationToken))
-            {
-                throw new EngineException(FailureKind.Refused,
-                    $"database '{database}' on {dest.Host}:{dest.Port} is not empty; pass --replace to replace it (it is replaced only after the restore has succeeded)");
-            }
+            occupied = await PostgresStats.HasUserObjectsAsync(probe, cancellationToken);
         }
+
+        if (occupied && !options.Replace && selection is null)
+        {
+            throw new EngineException(FailureKind.Refused,
+                $"database '{database}' on {dest.Host}:{dest.Port} is not empty; pass --replace to replace it (it is replaced only after the restore has succeeded)");
+        }
+
+        // A selection into a database that holds objects joins them (PostgresSelection); anything else is swapped in whole.
+        bool copyInto = selection is not null && (occupied || selection.DataOnly);
 
         // Restore into a staging database and swap it in only on success, so a failed or corrupt
         // restore leaves the destination exactly as it was.
@@ -184,6 +197,12 @@ public sealed class PostgresEngine : IDatabaseEngine
             {
                 // A scratch server need not have the source's roles.
                 args.AddRange(["--no-owner", "--no-privileges"]);
+            }
+
+            if (selection is not null)
+            {
+                args.AddRange(PostgresSelection.StagingArguments(selection));
+                await PostgresSelection.PrepareStagingAsync(stagingConn, selection, cancellationToken);
             }
 
             await using (var tool = ToolProcess.Start("pg_restore", _toolsDirectory, args, stagingConn.ToolEnvironment(), redirectInput: true, cancellationToken))
@@ -206,6 +225,12 @@ public sealed class PostgresEngine : IDatabaseEngine
             if (options.VerifyBeforeSwap is not null)
             {
                 await options.VerifyBeforeSwap(cancellationToken);
+            }
+
+            if (copyInto)
+            {
+                await PostgresSelection.CopyIntoAsync(stagingConn, dest, selection!, options.Replace, _toolsDirectory, cancellationToken);
+                return; // the staging database is dropped below
             }
 
             if (exists)
@@ -237,6 +262,32 @@ public sealed class PostgresEngine : IDatabaseEngine
                     System.Diagnostics.Trace.TraceWarning($"could not drop staging database {staging}: {e.Message}");
                 }
             }
+        }
+    }
+
+    public IReadOnlyList<RestoreFilter> RestoreFilters => PostgresSelection.Filters;
+
+    public SourceStats? ExpectedAfterRestore(SourceStats backup, RestoreSelection selection) =>
+        selection.IsEmpty ? backup : PostgresSelection.Expected(backup, selection);
+
+    /// <summary>Whether the database exists (a restore creates it when it does not).</summary>
+    public async Task<bool> DestinationExistsAsync(string connection, CancellationToken cancellationToken)
+    {
+        var pg = PostgresConnection.Parse(connection);
+        if (pg.Database is null)
+        {
+            return true; // RestoreAsync says what is wrong with it
+        }
+
+        var admin = pg.WithDatabase(pg.Database == "postgres" ? "template1" : "postgres");
+        try
+        {
+            await using var conn = await admin.OpenAsync(cancellationToken);
+            return (await Scalar(conn, "SELECT 1 FROM pg_database WHERE datname = @p", cancellationToken, pg.Database)) is not null;
+        }
+        catch (Exception e) when (PostgresConnection.IsConnectionError(e))
+        {
+            throw pg.Translate(e);
         }
     }
 
@@ -332,17 +383,17 @@ public sealed class PostgresEngine : IDatabaseEngine
     /// CPU than async reads here (each 64 KiB async pipe read is an epoll wake-up on the thread
     /// pool), which matters on a 2-core machine where pg_dump, compression and upload compete.
     /// </summary>
-    private static Task OnDedicatedThread(Action copy, CancellationToken cancellationToken) =>
+    internal static Task OnDedicatedThread(Action copy, CancellationToken cancellationToken) =>
         Task.Factory.StartNew(copy, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-    private static async Task<string> ReadAllAsync(Stream stream, CancellationToken cancellationToken)
+    internal static async Task<string> ReadAllAsync(Stream stream, CancellationToken cancellationToken)
     {
         using var reader = new StreamReader(stream, Encoding.UTF8);
         return await reader.ReadToEndAsync(cancellationToken);
     }
 
     /// <summary>The useful part of a tool's stderr on one line: its error lines, else its last line.</summary>
-    private static string Summarise(string stderr)
+    internal static string Summarise(string stderr)
     {
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var errors = lines.Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase) || l.Contains("FATAL", StringComparison.Ordinal)).ToList();
@@ -351,9 +402,9 @@ public sealed class PostgresEngine : IDatabaseEngine
         return text.Length == 0 ? "(no error output)" : text.Length > 600 ? text[..600] + "..." : text;
     }
 
-    private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    internal static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
-    private static async Task<object?> Scalar(NpgsqlConnection conn, string sql, CancellationToken cancellationToken, string? parameter = null)
+    internal static async Task<object?> Scalar(NpgsqlConnection conn, string sql, CancellationToken cancellationToken, string? parameter = null)
     {
         await using var cmd = new NpgsqlCommand(sql, conn);
         if (parameter is not null)
@@ -364,7 +415,7 @@ public sealed class PostgresEngine : IDatabaseEngine
         return await cmd.ExecuteScalarAsync(cancellationToken);
     }
 
-    private static async Task Execute(NpgsqlConnection conn, string sql, CancellationToken cancellationToken)
+    internal static async Task Execute(NpgsqlConnection conn, string sql, CancellationToken cancellationToken)
     {
         await using var cmd = new NpgsqlCommand(sql, conn);
         await cmd.ExecuteNonQueryAsync(cancellationToken);

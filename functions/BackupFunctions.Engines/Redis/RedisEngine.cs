@@ -253,6 +253,11 @@ public sealed class RedisEngine : IDatabaseEngine
         }
     }
 
+    public IReadOnlyList<RestoreFilter> RestoreFilters => RedisSelection.Filters;
+
+    public SourceStats? ExpectedAfterRestore(SourceStats backup, RestoreSelection selection) =>
+        selection.IsEmpty ? backup : RedisSelection.Expected(backup, selection);
+
     /// <summary>Keys per database and type, for databases at or above the connection's defaultDatabase (named relative to it).</summary>
     public async Task<SourceStats> ReadStatsAsync(string connection, CancellationToken cancellationToken)
     {

@@ -56,8 +56,14 @@ internal sealed class RedisRestorer(RedisClient redis, RestoreOptions options, T
         {
             int? source = null;
             long testTtlFloor = time.GetUtcNow().Add(TestTtlFloor).ToUnixTimeMilliseconds();
+            var selection = options.Selected;
             await foreach (var entry in channel.Reader.ReadAllAsync(cancellationToken))
             {
+                if (!RedisSelection.Selects(selection, entry))
+                {
+                    continue; // read for the checksums, not restored
+                }
+
                 if (entry.Database != source)
                 {
                     await DrainAsync();
@@ -140,6 +146,13 @@ internal sealed class RedisRestorer(RedisClient redis, RestoreOptions options, T
         }
 
         int writeTo = destination;
+        if (busy.Contains(destination) && options.Selected?.Match is { } pattern)
+        {
+            // Restoring matching keys among others (or replacing only those) is not done: it could not be undone as one step.
+            throw new EngineException(FailureKind.Refused,
+                $"db {destination} on {redis.Endpoint.Address} is not empty: --match '{pattern}' restores only into an empty database (give --to-connection with an empty one, e.g. defaultDatabase=)");
+        }
+
         if (busy.Contains(destination))
         {
             if (!options.Replace)

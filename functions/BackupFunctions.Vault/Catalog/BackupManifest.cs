@@ -50,8 +50,13 @@ public sealed record BackupManifest
     }
 }
 
-/// <summary>Client-side encryption details: the algorithm and the id of the key, never the key.</summary>
-public sealed record EncryptionInfo(string Alg, string KeyId);
+/// <summary>
+/// Client-side encryption details: the algorithm and the id of the key, never the key. Envelope keys add the
+/// data key wrapped with RSA (<paramref name="KeyWrap"/> "RSA-OAEP-256", base64 <paramref name="WrappedKey"/>) and
+/// which RSA key wrapped it (<paramref name="WrappingKey"/>: a Key Vault key version URL, or "sha256:" and the
+/// fingerprint of a PEM public key); all three are null for symmetric keys.
+/// </summary>
+public sealed record EncryptionInfo(string Alg, string KeyId, string? KeyWrap = null, string? WrappedKey = null, string? WrappingKey = null);
 
 /// <summary>Names of the backup's blobs.</summary>
 public sealed record ManifestBlobs(string Data, string Manifest);

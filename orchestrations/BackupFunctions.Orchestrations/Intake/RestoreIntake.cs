@@ -172,7 +172,7 @@ public sealed class RestoreIntake(BackupRuntime runtime, IOrchestrationClient cl
         if (path.StartsWith("$.", StringComparison.Ordinal) && e.InnerException is InvalidOperationException inner)
         {
             string field = path[2..].Split('.', '[')[0];
-            string expected = field.ToLowerInvariant() is "latest" or "replace" ? "true or false" : "a string";
+            string expected = field.ToLowerInvariant() is "latest" or "replace" or "safetybackup" ? "true or false" : "a string";
             return $"'{field}' must be {expected} ({inner.Message.Split(". ")[0].TrimEnd('.')})";
         }
 

@@ -112,7 +112,7 @@ public class SecretCanaryTests(ITestOutputHelper output)
         }
     }
 
-    private static void Check(List<string> leaks, string canary, string where, string text)
+    internal static void Check(List<string> leaks, string canary, string where, string text)
     {
         if (text.Contains(canary, StringComparison.Ordinal))
         {
@@ -121,7 +121,7 @@ public class SecretCanaryTests(ITestOutputHelper output)
     }
 
     /// <summary>Every blob's metadata and content (decompressed when its name says .br or .gz); returns how many were searched.</summary>
-    private static async Task<int> CheckContainerAsync(List<string> leaks, string canary, BlobContainerClient container)
+    internal static async Task<int> CheckContainerAsync(List<string> leaks, string canary, BlobContainerClient container)
     {
         int count = 0;
         await foreach (var blob in container.GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, null, CancellationToken.None))
@@ -140,7 +140,7 @@ public class SecretCanaryTests(ITestOutputHelper output)
     }
 
     /// <summary>The task hub's tables (every property), queues (peeked) and blob containers; returns how many records were searched.</summary>
-    private static async Task<int> CheckTaskHubAsync(List<string> leaks, string canary, string hub)
+    internal static async Task<int> CheckTaskHubAsync(List<string> leaks, string canary, string hub)
     {
         int count = 0;
         var tables = new TableServiceClient(TestServers.Storage);

@@ -35,6 +35,50 @@ public class BackupConfigurationTests
     }
 
     [Fact]
+    public void Bind_QdrantTarget_TakesApiKeyAndCollections()
+    {
+        var options = Bind(("Backup:Targets:vectors:Engine", "qdrant"), ("Backup:Targets:vectors:Connection", "http://127.0.0.1:6333"),
+            ("Backup:Targets:vectors:ApiKey", "k"), ("Backup:Targets:vectors:Collections:0", "docs"), ("Backup:Targets:vectors:Collections:1", "images"));
+
+        Assert.Equal(["docs", "images"], options.Targets["vectors"].Collections!);
+        Assert.Equal("k", options.Targets["vectors"].ApiKey);
+    }
+
+    [Theory]
+    [InlineData("Backup:Targets:vectors:Connection", "127.0.0.1:6333", "Backup:Targets:vectors:Connection: the Qdrant connection needs an http(s) URL")]
+    [InlineData("Backup:Targets:vectors:Connection", "http://user:pw@127.0.0.1:6333", "put the API key in ApiKey or ApiKeySecret, not in the URL")]
+    [InlineData("Backup:Targets:vectors:RestoreTest:Connection", "tcp://127.0.0.1:6334", "Backup:Targets:vectors:RestoreTest:Connection: the Qdrant connection needs an http(s) URL")]
+    [InlineData("Backup:Targets:vectors:ApiKeySecret", "qdrant-key", "Backup:Targets:vectors: set ApiKey or ApiKeySecret, not both")]
+    [InlineData("Backup:Targets:vectors:Collections:0", "a/b", "Backup:Targets:vectors:Collections has an empty name or one with '/'")]
+    public void Bind_InvalidQdrantTarget_NamesTheKeyToFix(string key, string value, string expected)
+    {
+        string message = Error(("Backup:Targets:vectors:Engine", "qdrant"), ("Backup:Targets:vectors:Connection", "http://127.0.0.1:6333"),
+            ("Backup:Targets:vectors:ApiKey", "k"), (key, value));
+
+        Assert.Contains(expected, message, StringComparison.Ordinal);
+        Assert.DoesNotContain("pw@", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ApiKey")]
+    [InlineData("ApiKeySecret")]
+    [InlineData("Collections:0")]
+    public void Bind_QdrantSettingOnAnotherEngine_IsRefused(string setting)
+    {
+        string message = Error(("Backup:Targets:orders:Engine", "postgres"), ("Backup:Targets:orders:Connection", Conn), ($"Backup:Targets:orders:{setting}", "x"));
+
+        Assert.Contains($"Backup:Targets:orders:{setting.Split(':')[0]} is a Qdrant setting (remove it, or set Engine to qdrant)", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bind_QdrantApiKeySecretWithoutKeyVault_SaysWhatItNeeds()
+    {
+        string message = Error(("Backup:Targets:vectors:Engine", "qdrant"), ("Backup:Targets:vectors:Connection", "http://127.0.0.1:6333"), ("Backup:Targets:vectors:ApiKeySecret", "qdrant-key"));
+
+        Assert.Contains("Backup:Targets:vectors:ApiKeySecret needs Backup:KeyVaultUri", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bind_NoTargets_NamesTheKeyAndTheEnvironmentForm()
     {
         string message = Error();
@@ -45,7 +89,7 @@ public class BackupConfigurationTests
 
     [Theory]
     [InlineData("Backup:Targets:orders:Engine", "mysql", "Backup:Targets:orders:Engine 'mysql' is not supported")]
-    [InlineData("Backup:Targets:orders:Compression", "zstd", "Backup:Targets:orders:Compression 'zstd' is unknown")]
+    [InlineData("Backup:Targets:orders:Compression", "lz4", "Backup:Targets:orders:Compression 'lz4' is unknown (use zstd, brotli, gzip or none)")]
     [InlineData("Backup:Storage:Container", "Bad_Name", "Backup:Storage:Container 'Bad_Name' is not a valid container name")]
     [InlineData("Backup:MaxParallelTargets", "0", "Backup:MaxParallelTargets must be at least 1")]
     [InlineData("Backup:Storage:RunningLease", "00:00:10", "Backup:Storage:RunningLease must be between 00:00:15 and 00:01:00")]

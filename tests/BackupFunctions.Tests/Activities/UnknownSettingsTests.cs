@@ -83,8 +83,8 @@ public class UnknownSettingsTests
     {
         string message = Error(("Backup:Targets:orders:Frobnicate", "yes"));
 
-        Assert.Equal("Backup:Targets:orders:Frobnicate is not a known setting (valid here: CommandTimeout, Compression, Connection, ConnectionSecret, Database, Encryption, " +
-                     "Engine, Exclude, Include, PostCommand, PreCommand, RestoreTest, Retention, Schedule, Strategy, ToolsDirectory)", message);
+        Assert.Equal("Backup:Targets:orders:Frobnicate is not a known setting (valid here: ApiKey, ApiKeySecret, Collections, CommandTimeout, Compression, Connection, ConnectionSecret, Database, " +
+                     "Encryption, Engine, Exclude, Include, PostCommand, PreCommand, RestoreTest, Retention, Schedule, Strategy, ToolsDirectory)", message);
     }
 
     [Fact]
@@ -98,11 +98,11 @@ public class UnknownSettingsTests
     [Fact]
     public void Bind_UnknownKeysAndInvalidValues_AreReportedTogether()
     {
-        string message = Error(("Backup:Targets:orders:Retension:KeepLast", "1"), ("Backup:Schedulle", "0 0 3 * * *"), ("Backup:Targets:orders:Compression", "zstd"));
+        string message = Error(("Backup:Targets:orders:Retension:KeepLast", "1"), ("Backup:Schedulle", "0 0 3 * * *"), ("Backup:Targets:orders:Compression", "lz4"));
 
         Assert.Contains("Backup:Targets:orders:Retension is not a known setting (did you mean Retention?)", message, StringComparison.Ordinal);
         Assert.Contains("Backup:Schedulle is not a known setting (did you mean Schedule?)", message, StringComparison.Ordinal);
-        Assert.Contains("Backup:Targets:orders:Compression 'zstd' is unknown", message, StringComparison.Ordinal);
+        Assert.Contains("Backup:Targets:orders:Compression 'lz4' is unknown (use zstd, brotli, gzip or none)", message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -20,6 +20,7 @@ internal static class RunReportText
         {
             true => $"restore test passed in {t.RestoreTestSeconds:F1} s",
             false => "restore test FAILED",
+            null when t.RestoreTestDetail == Activities.Backups.RestoreTestActivity.DisabledDetail => "restore test disabled",
             null => "restore test not run",
         };
         string outcome = t.Succeeded ? "" : "; FAILED";

@@ -1,26 +1,65 @@
 using System.CommandLine;
 using BackupFunctions.Activities.Backups;
+using BackupFunctions.Activities.Configuration;
+using BackupFunctions.Activities.Restores;
+using BackupFunctions.Engines;
 using BackupFunctions.Local.Cli.Rendering;
 
 namespace BackupFunctions.Local.Cli.Verbs;
 
-/// <summary><c>backupfn restore</c>: restore one backup into a configured target; a non-empty one only with --replace.</summary>
+/// <summary>
+/// <c>backupfn restore</c>: restore one backup (or part of it) into a configured target or into any place given as a
+/// connection; a non-empty destination only with --replace, which first takes a safety backup of it.
+/// </summary>
 internal static class RestoreVerb
 {
     public static VerbDefinition Define()
     {
         var id = new Argument<string>("id") { Description = "Backup id to restore" };
-        var to = new Option<string>("--to") { Description = "Configured target to restore into", Required = true };
-        var replace = new Option<bool>("--replace") { Description = "Replace a non-empty destination (only after the restore has succeeded)" };
-        return new VerbDefinition("restore", "Restore a backup into a configured target; refuses a non-empty one without --replace",
-            (s, r, ct) => RunAsync(s, r.GetValue(id)!, r.GetValue(to)!, r.GetValue(replace), ct),
-            [id, to, replace]);
+        var to = new Option<string>("--to") { Description = "Configured target to restore into" };
+        var toConnection = new Option<string>("--to-connection") { Description = "Restore into this connection (server/database, Redis instance, ...) instead of a configured target" };
+        var replace = new Option<bool>("--replace") { Description = "Replace a non-empty destination (only after the restore has succeeded; a safety backup of it is taken first)" };
+        var noSafety = new Option<bool>("--no-safety-backup") { Description = "With --replace: do not back the destination up before replacing it" };
+        var tables = new Option<string[]>("--table") { Description = "PostgreSQL: restore only this table (repeatable; pg_restore --table)", Arity = ArgumentArity.ZeroOrMore };
+        var schemas = new Option<string[]>("--schema") { Description = "PostgreSQL: restore only objects in this schema (repeatable; pg_restore --schema)", Arity = ArgumentArity.ZeroOrMore };
+        var schemaOnly = new Option<bool>("--schema-only") { Description = "PostgreSQL: restore definitions only, no rows" };
+        var dataOnly = new Option<bool>("--data-only") { Description = "PostgreSQL: restore rows only, into existing tables" };
+        var database = new Option<int?>("--db") { Description = "Redis: restore only database N of the backup" };
+        var match = new Option<string>("--match") { Description = "Redis: restore only keys matching this glob pattern" };
+        return new VerbDefinition("restore",
+            "Restore a backup into a configured target (--to) or a connection (--to-connection); refuses a non-empty one without --replace",
+            (s, r, ct) =>
+            {
+                var selection = new RestoreSelection(r.GetValue(tables), r.GetValue(schemas), r.GetValue(schemaOnly), r.GetValue(dataOnly),
+                    r.GetValue(database), r.GetValue(match));
+                return RunAsync(s, r.GetValue(id)!, r.GetValue(to), r.GetValue(toConnection), r.GetValue(replace), !r.GetValue(noSafety), selection, ct);
+            },
+            [id, to, toConnection, replace, noSafety, tables, schemas, schemaOnly, dataOnly, database, match]);
     }
 
-    private static async Task<int> RunAsync(CliSession s, string backupId, string destination, bool replace, CancellationToken ct)
+    private static async Task<int> RunAsync(CliSession s, string backupId, string? to, string? toConnection, bool replace, bool safetyBackup,
+        RestoreSelection selection, CancellationToken ct)
     {
-        var output = await ProgressDisplay.RunAsync(s, $"restore {backupId}",
-            progress => s.Runtime.RestoreDatabaseActivity().RunAsync(new RestoreDatabaseInput(backupId, destination, replace), progress, ct));
+        if ((to is null) == (toConnection is null))
+        {
+            throw new BackupConfigurationException("give the destination with --to TARGET (a configured target) or --to-connection CONNECTION, one of them");
+        }
+
+        if (!safetyBackup && !replace)
+        {
+            throw new BackupConfigurationException("--no-safety-backup only applies with --replace (nothing is replaced without it)");
+        }
+
+        string destination = to ?? await RestoreDestinations.AddAsync(s.Runtime.Vault, s.Runtime.Targets, backupId, toConnection!, ct);
+        if (replace && !safetyBackup)
+        {
+            await s.Error.WriteLineAsync($"backupfn restore: --no-safety-backup: '{destination}' is replaced without a backup of what it holds now");
+        }
+
+        var input = new RestoreDatabaseInput(backupId, destination, replace, SafetyBackup: safetyBackup, Selection: selection.IsEmpty ? null : selection);
+        // The safety backup's id is told (stderr) before anything is restored, so it is known even if the restore then fails.
+        var output = await ProgressDisplay.RunManyAsync(s, sinks => s.Runtime.RestoreDatabaseActivity()
+            .RunAsync(input, sinks.For($"restore {backupId}"), ct, notice: line => sinks.Notice("backupfn restore", line)));
         if (s.Json)
         {
             s.WriteJson(output);

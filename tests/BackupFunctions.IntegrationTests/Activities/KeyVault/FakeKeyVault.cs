@@ -19,6 +19,10 @@ namespace BackupFunctions.IntegrationTests.Activities.KeyVault;
 /// token, GET /secrets/{name}[/{version}] returning {value, id, attributes}, and the service's error
 /// bodies for 404 SecretNotFound and 403 Forbidden. It proves our client code against the wire
 /// format, not what the real service would decide.
+/// Keys (envelope encryption), after the keys REST reference (api-version 7.5): GET /keys/{name}[/{version}]
+/// returning {key: {kid, kty, key_ops, n, e}, attributes} (the public part only), and
+/// POST /keys/{name}/{version}/unwrapkey with {alg: "RSA-OAEP-256", value: base64url} returning {kid, value};
+/// 403 Forbidden when the identity lacks the operation, 400 BadParameter when the value does not decrypt.
 /// </summary>
 internal sealed class FakeKeyVault : IAsyncDisposable
 {
@@ -34,6 +38,17 @@ internal sealed class FakeKeyVault : IAsyncDisposable
     public ConcurrentDictionary<string, string> Secrets { get; } = new(StringComparer.OrdinalIgnoreCase);
     public ConcurrentDictionary<string, bool> Forbidden { get; } = new(StringComparer.OrdinalIgnoreCase);
     public int SecretReads;
+
+    /// <summary>RSA keys by name (one version each, "v1"); the fake holds the private part, as Key Vault does.</summary>
+    public ConcurrentDictionary<string, RSA> Keys { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Operations ("get", "unwrapKey") refused with 403, as RBAC would without the role.</summary>
+    public ConcurrentDictionary<string, bool> ForbiddenKeyOperations { get; } = new(StringComparer.Ordinal);
+
+    public int KeyReads;
+
+    private static readonly string[] KeyOperations = ["wrapKey", "unwrapKey"];
+    public int Unwraps;
 
     public Uri Uri => new(_app.Urls.First() + "/");
 
@@ -53,17 +68,17 @@ internal sealed class FakeKeyVault : IAsyncDisposable
         var app = builder.Build();
         var fake = new FakeKeyVault(app, certificate);
         app.MapGet("/secrets/{name}/{version?}", (string name, HttpContext http) => fake.Serve(name, http));
+        app.MapGet("/keys/{name}/{version?}", (string name, HttpContext http) => fake.ServeKey(name, http));
+        app.MapPost("/keys/{name}/{version}/unwrapkey", (string name, string version, HttpContext http) => fake.UnwrapAsync(name, version, http));
         await app.StartAsync();
         return fake;
     }
 
     private IResult Serve(string name, HttpContext http)
     {
-        if (!http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal))
+        if (Challenge(http) is { } challenge)
         {
-            http.Response.Headers.WWWAuthenticate =
-                "Bearer authorization=\"https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000\", resource=\"https://vault.azure.net\"";
-            return Results.Json(new { error = new { code = "Unauthorized", message = "AKV10000: Request is missing a Bearer or PoP token." } }, statusCode: 401);
+            return challenge;
         }
 
         Interlocked.Increment(ref SecretReads);
@@ -86,6 +101,78 @@ internal sealed class FakeKeyVault : IAsyncDisposable
             tags = new { },
         });
     }
+
+    private static IResult? Challenge(HttpContext http)
+    {
+        if (http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        http.Response.Headers.WWWAuthenticate =
+            "Bearer authorization=\"https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000\", resource=\"https://vault.azure.net\"";
+        return Results.Json(new { error = new { code = "Unauthorized", message = "AKV10000: Request is missing a Bearer or PoP token." } }, statusCode: 401);
+    }
+
+    private IResult? KeyRefusal(string name, string operation)
+    {
+        if (ForbiddenKeyOperations.ContainsKey(operation))
+        {
+            return Results.Json(new { error = new { code = "Forbidden", message = $"The user, group or application does not have keys {operation} permission on key vault.", innererror = new { code = "ForbiddenByRbac" } } }, statusCode: 403);
+        }
+
+        return Keys.ContainsKey(name) ? null
+            : Results.Json(new { error = new { code = "KeyNotFound", message = $"A key with (name/id) {name} was not found in this key vault." } }, statusCode: 404);
+    }
+
+    private IResult ServeKey(string name, HttpContext http)
+    {
+        if ((Challenge(http) ?? KeyRefusal(name, "get")) is { } refused)
+        {
+            return refused;
+        }
+
+        Interlocked.Increment(ref KeyReads);
+        var p = Keys[name].ExportParameters(includePrivateParameters: false);
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        return Results.Json(new
+        {
+            key = new { kid = $"{Uri}keys/{name}/v1", kty = "RSA", key_ops = KeyOperations, n = Base64Url(p.Modulus!), e = Base64Url(p.Exponent!) },
+            attributes = new { enabled = true, created = now, updated = now, recoveryLevel = "Recoverable+Purgeable" },
+            tags = new { },
+        });
+    }
+
+    private async Task<IResult> UnwrapAsync(string name, string version, HttpContext http)
+    {
+        if ((Challenge(http) ?? KeyRefusal(name, "unwrapKey")) is { } refused)
+        {
+            return refused;
+        }
+
+        Interlocked.Increment(ref Unwraps);
+        var body = await System.Text.Json.JsonDocument.ParseAsync(http.Request.Body);
+        string alg = body.RootElement.GetProperty("alg").GetString()!;
+        string value = body.RootElement.GetProperty("value").GetString()!;
+        if (alg != "RSA-OAEP-256" || version != "v1")
+        {
+            return Results.Json(new { error = new { code = "BadParameter", message = $"unsupported alg {alg} or version {version}" } }, statusCode: 400);
+        }
+
+        try
+        {
+            string padded = value.Replace('-', '+').Replace('_', '/');
+            byte[] wrapped = Convert.FromBase64String(padded.PadRight(padded.Length + ((4 - (padded.Length % 4)) % 4), '='));
+            byte[] key = Keys[name].Decrypt(wrapped, RSAEncryptionPadding.OaepSHA256);
+            return Results.Json(new { kid = $"{Uri}keys/{name}/v1", value = Base64Url(key) });
+        }
+        catch (CryptographicException)
+        {
+            return Results.Json(new { error = new { code = "BadParameter", message = "Decryption failed." } }, statusCode: 400);
+        }
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     /// <summary>Client options that trust exactly this fake's certificate and skip the vault-domain check.</summary>
     public SecretClientOptions ClientOptions()

@@ -11,7 +11,7 @@ internal sealed class CliRunner : IAsyncDisposable
 
     /// <param name="runningLease">Backup:Storage:RunningLease; tests of a crashed backup lower it to Azure's minimum, 15 s.</param>
     public CliRunner(Dictionary<string, object> targets, string? container = null, string immutability = "BestEffort", string? storage = null,
-        string runningLease = "00:01:00", string? webhookUrl = null)
+        string runningLease = "00:01:00", string? webhookUrl = null, object? encryptionKeys = null)
     {
         Container = container ?? $"it-{Guid.NewGuid():N}";
         var backup = new Dictionary<string, object>
@@ -20,6 +20,11 @@ internal sealed class CliRunner : IAsyncDisposable
             ["Targets"] = targets,
             ["Local"] = new { TaskHub = new { Name = TaskHub, WorkItemTimeout = "00:00:10" } },
         };
+        if (encryptionKeys is not null)
+        {
+            backup["EncryptionKeys"] = encryptionKeys;
+        }
+
         if (webhookUrl is not null)
         {
             backup["Notifications"] = new { WebhookUrl = webhookUrl };
