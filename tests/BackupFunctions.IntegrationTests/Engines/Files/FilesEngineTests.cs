@@ -82,6 +82,22 @@ public class FilesEngineTests
     }
 
     [Fact]
+    public async Task CancelledDuringPreCommand_KillsIt_RunsPostCommand_EndsAsACancellation()
+    {
+        using var sample = FileTreeSample.Create();
+        string marker = sample.NewPath("post ran");
+        string late = sample.NewPath("pre finished");
+        var engine = new FilesEngine(FileSetSettings.Everything with { PreCommand = $"sleep 30; touch \"{late}\"", PostCommand = $"touch \"{marker}\"" });
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        var thrown = await Record.ExceptionAsync(() => engine.DumpAsync(sample.Source, Stream.Null, cancel.Token));
+
+        Assert.IsAssignableFrom<OperationCanceledException>(thrown);
+        Assert.True(File.Exists(marker), "PostCommand did not run after the cancellation");
+        Assert.False(File.Exists(late));
+    }
+
+    [Fact]
     public async Task PostCommandFailure_KeepsTheBackup_WithAWarning()
     {
         using var sample = FileTreeSample.Create();
