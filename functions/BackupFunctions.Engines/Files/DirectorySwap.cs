@@ -15,7 +15,10 @@ internal static class DirectorySwap
         return staging;
     }
 
-    /// <summary>Puts <paramref name="staging"/> where <paramref name="destination"/> is; the old one is moved aside first and removed after, or moved back if the swap fails.</summary>
+    /// <summary>
+    /// Puts <paramref name="staging"/> where <paramref name="destination"/> is; the old one is moved aside first and removed
+    /// after (what cannot be removed stays as .NAME.replaced-*), or moved back if the swap fails.
+    /// </summary>
     public static void Swap(string staging, string destination)
     {
         if (!Directory.Exists(destination))
@@ -37,7 +40,14 @@ internal static class DirectorySwap
             throw;
         }
 
-        DeleteTree(old);
+        try
+        {
+            DeleteTree(old);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The restore is done; what could not be removed of the old tree stays beside it, named .NAME.replaced-*.
+        }
     }
 
     /// <summary>Removes a directory tree without following links; read-only directories in it are made writable first.</summary>

@@ -128,7 +128,17 @@ public sealed class FilesEngine : IDatabaseEngine
     internal static async Task<IReadOnlyDictionary<string, string>> RestoreIntoAsync(Stream dump, string destination, RestoreOptions options, CancellationToken cancellationToken)
     {
         RefuseUnlessRestorable(destination, options.Replace);
-        string staging = DirectorySwap.CreateBeside(destination, "restoring");
+        string staging;
+        try
+        {
+            staging = DirectorySwap.CreateBeside(destination, "restoring");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new EngineException(FailureKind.Configuration,
+                $"cannot create a staging directory beside '{destination}': permission denied (a restore stages beside its destination; make the parent writable)", e);
+        }
+
         try
         {
             var extractor = new FileSetExtractor(staging);
@@ -155,7 +165,16 @@ public sealed class FilesEngine : IDatabaseEngine
             }
 
             RefuseUnlessRestorable(destination, options.Replace); // it may have filled meanwhile
-            DirectorySwap.Swap(staging, destination);
+            try
+            {
+                DirectorySwap.Swap(staging, destination);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new EngineException(FailureKind.Failed,
+                    $"restore into '{destination}' could not swap the restored tree in, nothing changed: {e.Message} (is it a mount point? restore into a directory under it)", e);
+            }
+
             return contents.StoredSums;
         }
         finally
