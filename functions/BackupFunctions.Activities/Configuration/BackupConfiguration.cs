@@ -164,6 +164,11 @@ public static class BackupConfiguration
             problems.Add($"{b}:Notifications:WebhookUrlSecret needs Backup:KeyVaultUri");
         }
 
+        if (n.PingUrl is not null && (!Uri.TryCreate(n.PingUrl, UriKind.Absolute, out var ping) || (ping.Scheme != Uri.UriSchemeHttps && ping.Scheme != Uri.UriSchemeHttp)))
+        {
+            problems.Add($"{b}:Notifications:PingUrl is not an http(s) URL (use the check's ping URL, e.g. https://hc-ping.com/UUID)");
+        }
+
         if (options.MaxParallelTargets < 1)
         {
             problems.Add($"{b}:MaxParallelTargets must be at least 1");
@@ -217,6 +222,14 @@ public static class BackupConfiguration
             if (Compression.Parse(target.Compression) is null)
             {
                 problems.Add($"{key}:Compression '{target.Compression}' is unknown (use zstd, brotli, gzip or none)");
+            }
+
+            foreach (var (objective, value) in new[] { ("Rpo", target.Objectives?.Rpo), ("Rto", target.Objectives?.Rto) })
+            {
+                if (value is { } v && v <= TimeSpan.Zero)
+                {
+                    problems.Add($"{key}:Objectives:{objective} must be a positive duration such as 01:00:00, not {v}");
+                }
             }
 
             var r = target.Retention ?? new RetentionOptions();

@@ -37,6 +37,12 @@ public sealed class NotificationOptions
 
     /// <summary>Name of a Key Vault secret holding the webhook URL, instead of WebhookUrl.</summary>
     public string? WebhookUrlSecret { get; set; }
+
+    /// <summary>
+    /// A dead-man's-switch URL (healthchecks.io style): requested after every successful run, and at
+    /// PingUrl + "/fail" after a failed one. It may hold a token: it is logged as scheme://host/… only.
+    /// </summary>
+    public string? PingUrl { get; set; }
 }
 
 /// <summary>Settings of `backupfn serve` only (the Azure app uses function keys / Entra ID).</summary>
@@ -157,6 +163,20 @@ public sealed class TargetOptions
 
     /// <summary>Client-side encryption of this target's backups; null for none.</summary>
     public TargetEncryptionOptions? Encryption { get; set; }
+
+    /// <summary>Recovery point and time objectives that health, status and the reports measure; null for none.</summary>
+    public RecoveryObjectiveOptions? Objectives { get; set; }
+}
+
+/// <summary>
+/// A target's recovery objectives: <see cref="Rpo"/>, the most data (as time) it may lose, and
+/// <see cref="Rto"/>, the longest a restore may take. Either may be unset.
+/// </summary>
+public sealed class RecoveryObjectiveOptions
+{
+    public TimeSpan? Rpo { get; set; }
+
+    public TimeSpan? Rto { get; set; }
 }
 
 /// <summary>Which key encrypts a target's new backups (an id in Backup:EncryptionKeys).</summary>

@@ -113,4 +113,20 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
 
     /// <summary>The cron schedule of a configured target: its own, else Backup:Schedule.</summary>
     public string ScheduleOf(string name) => options.Targets[name].Schedule ?? options.Schedule;
+
+    /// <summary>
+    /// A restore destination given as a Key Vault secret holding its connection string (a queued
+    /// restore request's destinationSecret), read by <paramref name="engineName"/>'s engine; named
+    /// <paramref name="name"/> in records. Needs Backup:KeyVaultUri.
+    /// </summary>
+    public async Task<Backups.ResolvedTarget> ResolveSecretDestinationAsync(string secretName, string name, string engineName, CancellationToken cancellationToken)
+    {
+        string connection = await (secrets?.GetAsync(secretName, "restore request 'destinationSecret'", cancellationToken)
+            ?? throw new BackupConfigurationException($"restore request 'destinationSecret' '{secretName}' needs Backup:KeyVaultUri on the host that restores (set it, or name a configured target in 'destination')"));
+        return new Backups.ResolvedTarget(name, new TargetOptions { Engine = engineName }, EngineFor(engineName, name), connection, null);
+    }
+
+    /// <summary>The target's recovery objectives; null when it has none.</summary>
+    public RecoveryObjectiveOptions? ObjectivesOf(string name) =>
+        options.Targets[name].Objectives is { } o && (o.Rpo is not null || o.Rto is not null) ? o : null;
 }

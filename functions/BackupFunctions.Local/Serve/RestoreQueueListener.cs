@@ -81,7 +81,7 @@ public sealed partial class RestoreQueueListener(
         var done = await engine.WaitAsync(instance, cancellationToken, TimeSpan.FromMilliseconds(200));
         var outcome = done.SerializedOutput is { } output
             ? JsonSerializer.Deserialize<RestoreOutcome>(output, TaskJson.Options)!
-            : new RestoreOutcome(RestoreStatus.Failed, request!.BackupId, request.Destination, $"restore orchestration ended {done.State}: {done.FailureMessage}");
+            : new RestoreOutcome(RestoreStatus.Failed, request!.BackupId, request.DestinationName, $"restore orchestration ended {done.State}: {done.FailureMessage}");
 
         switch (outcome.Status)
         {

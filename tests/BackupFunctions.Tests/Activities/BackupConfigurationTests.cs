@@ -95,6 +95,9 @@ public class BackupConfigurationTests
     [InlineData("Backup:Storage:RunningLease", "00:00:10", "Backup:Storage:RunningLease must be between 00:00:15 and 00:01:00")]
     [InlineData("Backup:Storage:RunningLease", "00:02:00", "Backup:Storage:RunningLease must be between 00:00:15 and 00:01:00")]
     [InlineData("Backup:Targets:orders:ConnectionSecret", "orders-conn", "set Connection or ConnectionSecret, not both")]
+    [InlineData("Backup:Targets:orders:Objectives:Rpo", "-01:00:00", "Backup:Targets:orders:Objectives:Rpo must be a positive duration")]
+    [InlineData("Backup:Targets:orders:Objectives:Rto", "00:00:00", "Backup:Targets:orders:Objectives:Rto must be a positive duration")]
+    [InlineData("Backup:Notifications:PingUrl", "hc-ping.com/abc", "Backup:Notifications:PingUrl is not an http(s) URL")]
     public void Bind_InvalidValue_NamesTheKeyToFix(string key, string value, string expected)
     {
         string message = Error(("Backup:Targets:orders:Engine", "postgres"), ("Backup:Targets:orders:Connection", Conn), (key, value));
