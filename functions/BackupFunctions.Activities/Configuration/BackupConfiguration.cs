@@ -10,7 +10,7 @@ namespace BackupFunctions.Activities.Configuration;
 public static class BackupConfiguration
 {
     /// <summary>Engines this build can back up.</summary>
-    public static IReadOnlyList<string> SupportedEngines { get; } = ["postgres", "redis", "neo4j", "qdrant", FileTargetRules.Engine];
+    public static IReadOnlyList<string> SupportedEngines { get; } = ["postgres", "redis", "neo4j", "qdrant", "sqlite", FileTargetRules.Engine];
 
     /// <summary>
     /// Binds <see cref="BackupOptions"/> and validates it; throws <see cref="BackupConfigurationException"/>
@@ -218,6 +218,7 @@ public static class BackupConfiguration
                 problems.Add($"{key}:Strategy '{target.Strategy}' is unknown (use {string.Join(", ", Engines.Redis.RedisEngine.Strategies)}; Redis targets only)");
             }
 
+            CheckSqlite(problems, key, target);
             problems.AddRange(FileTargetRules.Problems(key, target));
             if (Compression.Parse(target.Compression) is null)
             {
@@ -245,6 +246,35 @@ public static class BackupConfiguration
         }
 
         return problems;
+    }
+
+    /// <summary>A SQLite target: a usable connection string, no RestoreTest, an existing TempDirectory; TempDirectory only on SQLite targets.</summary>
+    private static void CheckSqlite(List<string> problems, string key, TargetOptions target)
+    {
+        if (!string.Equals(target.Engine?.Trim(), "sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            if (target.TempDirectory is not null)
+            {
+                problems.Add($"{key}:TempDirectory is a SQLite setting (remove it, or set Engine to sqlite)");
+            }
+
+            return;
+        }
+
+        if (!string.IsNullOrWhiteSpace(target.Connection) && Engines.Sqlite.SqliteFile.Problem(target.Connection) is { } problem)
+        {
+            problems.Add($"{key}:Connection: {problem}");
+        }
+
+        if (target.RestoreTest is not null)
+        {
+            problems.Add($"{key}:RestoreTest is not used by sqlite targets: a restore test restores into a scratch file under TempDirectory (remove RestoreTest)");
+        }
+
+        if (!string.IsNullOrWhiteSpace(target.TempDirectory) && !Directory.Exists(target.TempDirectory))
+        {
+            problems.Add($"{key}:TempDirectory '{target.TempDirectory}' does not exist (create it, or leave it unset for the system temp directory)");
+        }
     }
 
     private static void CheckConnection(List<string> problems, string key, string? connection, string? secret, string? keyVaultUri, bool required)

@@ -107,7 +107,7 @@ public sealed class StorageOptions
 /// <summary>One database to back up.</summary>
 public sealed class TargetOptions
 {
-    /// <summary>postgres, redis, neo4j, qdrant or files.</summary>
+    /// <summary>postgres, redis, neo4j, qdrant, sqlite or files.</summary>
     public string Engine { get; set; } = "";
 
     /// <summary>The engine's connection string (local/dev form). Never together with ConnectionSecret.</summary>
@@ -139,6 +139,9 @@ public sealed class TargetOptions
 
     /// <summary>Folder of the engine's command-line tools (pg_dump, pg_restore); PATH when unset.</summary>
     public string? ToolsDirectory { get; set; }
+
+    /// <summary>SQLite only: folder of the temporary database copies (backup, verify, restore test); the system temp directory when unset.</summary>
+    public string? TempDirectory { get; set; }
 
     /// <summary>Server on which restore tests create their scratch database.</summary>
     public RestoreTestOptions? RestoreTest { get; set; }

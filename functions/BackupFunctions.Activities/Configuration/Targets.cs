@@ -5,6 +5,7 @@ using BackupFunctions.Engines.Neo4j;
 using BackupFunctions.Engines.Postgres;
 using BackupFunctions.Engines.Qdrant;
 using BackupFunctions.Engines.Redis;
+using BackupFunctions.Engines.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -63,7 +64,7 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
 
     /// <summary>
     /// The engine that reads a stored backup: the one of its target when that is still configured
-    /// (so its ToolsDirectory applies), else the engine named by the manifest.
+    /// (so its ToolsDirectory or TempDirectory applies), else the engine named by the manifest.
     /// </summary>
     public IDatabaseEngine EngineFor(string engineName, string targetName)
     {
@@ -78,6 +79,7 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
             "redis" => new RedisEngine(target?.Strategy, time),
             "neo4j" => new Neo4jEngine(target?.Database),
             "qdrant" => new QdrantEngine(target?.Collections, target is null ? null : ct => ApiKeyAsync(target, targetName, ct)),
+            "sqlite" => new SqliteEngine(target?.TempDirectory),
             FileTargetRules.Engine => new FilesEngine(FileSettings(target), (loggers ?? NullLoggerFactory.Instance).CreateLogger<FilesEngine>()),
             _ => throw new BackupConfigurationException($"backups of engine '{engineName}' cannot be read by this build"),
         };
