@@ -10,7 +10,7 @@ namespace BackupFunctions.Activities.Configuration;
 public static class BackupConfiguration
 {
     /// <summary>Engines this build can back up.</summary>
-    public static IReadOnlyList<string> SupportedEngines { get; } = ["postgres", "redis", "neo4j", "qdrant", "sqlite"];
+    public static IReadOnlyList<string> SupportedEngines { get; } = ["postgres", "redis", "neo4j", "qdrant", "sqlite", FileTargetRules.Engine];
 
     /// <summary>
     /// Binds <see cref="BackupOptions"/> and validates it; throws <see cref="BackupConfigurationException"/>
@@ -219,6 +219,7 @@ public static class BackupConfiguration
             }
 
             CheckSqlite(problems, key, target);
+            problems.AddRange(FileTargetRules.Problems(key, target));
             if (Compression.Parse(target.Compression) is null)
             {
                 problems.Add($"{key}:Compression '{target.Compression}' is unknown (use zstd, brotli, gzip or none)");

@@ -107,7 +107,7 @@ public sealed class StorageOptions
 /// <summary>One database to back up.</summary>
 public sealed class TargetOptions
 {
-    /// <summary>postgres, redis, neo4j, qdrant or sqlite.</summary>
+    /// <summary>postgres, redis, neo4j, qdrant, sqlite or files.</summary>
     public string Engine { get; set; } = "";
 
     /// <summary>The engine's connection string (local/dev form). Never together with ConnectionSecret.</summary>
@@ -145,6 +145,21 @@ public sealed class TargetOptions
 
     /// <summary>Server on which restore tests create their scratch database.</summary>
     public RestoreTestOptions? RestoreTest { get; set; }
+
+    /// <summary>Files only: glob patterns (relative to the directory) of what to back up; everything when unset.</summary>
+    public List<string>? Include { get; set; }
+
+    /// <summary>Files only: glob patterns of what to leave out; an excluded directory is skipped whole.</summary>
+    public List<string>? Exclude { get; set; }
+
+    /// <summary>Files only: a /bin/sh command run before the dump (e.g. to pause the writer); its failure fails the backup.</summary>
+    public string? PreCommand { get; set; }
+
+    /// <summary>Files only: a /bin/sh command run after the dump on every path (e.g. to resume the writer).</summary>
+    public string? PostCommand { get; set; }
+
+    /// <summary>Files only: how long PreCommand and PostCommand may each run before they are killed (default 5 minutes).</summary>
+    public TimeSpan? CommandTimeout { get; set; }
 
     /// <summary>Null when the target has no Retention section: the defaults of <see cref="RetentionOptions"/> apply, and backup and prune say so.</summary>
     public RetentionOptions? Retention { get; set; }

@@ -1,10 +1,13 @@
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.Engines;
+using BackupFunctions.Engines.Files;
 using BackupFunctions.Engines.Neo4j;
 using BackupFunctions.Engines.Postgres;
 using BackupFunctions.Engines.Qdrant;
 using BackupFunctions.Engines.Redis;
 using BackupFunctions.Engines.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BackupFunctions.Activities.Configuration;
 
@@ -12,7 +15,7 @@ namespace BackupFunctions.Activities.Configuration;
 /// The configured targets: each by name with its engine and connections (resolved from Key Vault
 /// when given as secrets), the engine that reads a stored backup, and the encryption keys.
 /// </summary>
-public sealed class Targets(BackupOptions options, SecretResolver? secrets, TimeProvider time)
+public sealed class Targets(BackupOptions options, SecretResolver? secrets, TimeProvider time, ILoggerFactory? loggers = null)
 {
     /// <summary>Restore destinations given as a connection on the command line: this process only, never scheduled or listed as targets.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TargetOptions> _destinations = new(StringComparer.Ordinal);
@@ -77,9 +80,17 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
             "neo4j" => new Neo4jEngine(target?.Database),
             "qdrant" => new QdrantEngine(target?.Collections, target is null ? null : ct => ApiKeyAsync(target, targetName, ct)),
             "sqlite" => new SqliteEngine(target?.TempDirectory),
+            FileTargetRules.Engine => new FilesEngine(FileSettings(target), (loggers ?? NullLoggerFactory.Instance).CreateLogger<FilesEngine>()),
             _ => throw new BackupConfigurationException($"backups of engine '{engineName}' cannot be read by this build"),
         };
     }
+
+    /// <summary>A files target's selection and commands; everything and none when the target is gone (reading a stored backup needs neither).</summary>
+    public static FileSetSettings FileSettings(TargetOptions? target) => target is null ? FileSetSettings.Everything
+        : new FileSetSettings(target.Include ?? [], target.Exclude ?? [], Blank(target.PreCommand), Blank(target.PostCommand),
+            target.CommandTimeout ?? FileSetSettings.DefaultCommandTimeout);
+
+    private static string? Blank(string? command) => string.IsNullOrWhiteSpace(command) ? null : command;
 
     /// <summary>
     /// Registers a restore destination given as a connection (<c>restore --to-connection</c>) for this process only,
