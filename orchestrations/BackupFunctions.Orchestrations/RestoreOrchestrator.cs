@@ -1,6 +1,8 @@
 using BackupFunctions.Activities.Backups;
 using Microsoft.DurableTask;
 
+using BackupFunctions.Orchestrations.Intake;
+
 namespace BackupFunctions.Orchestrations;
 
 /// <summary>
@@ -11,8 +13,12 @@ namespace BackupFunctions.Orchestrations;
 /// id: a redelivered message does not restore twice. With <see cref="Replace"/>,
 /// <see cref="SafetyBackup"/> (true unless the message says false) backs the destination up first.
 /// </summary>
+/// <param name="InsertedOn">When the message was queued, and <paramref name="DequeueCount"/> its delivery: set by the intake (never taken
+/// from the message), they name and fill the outcome record.</param>
+/// <param name="RecordFailure">Set by a host whose queue trigger does not wait for the outcome (the Azure app): the orchestration
+/// then records a final failure too (as Rejected or Failed). serve waits, poisons the message and records "Poisoned" itself.</param>
 public sealed record RestoreRequest(string? BackupId, string? Target, bool Latest, string? Destination, bool Replace, string? RequestedBy, string? RequestId = null,
-    bool SafetyBackup = true, string? DestinationSecret = null)
+    bool SafetyBackup = true, string? DestinationSecret = null, DateTimeOffset? InsertedOn = null, long DequeueCount = 0, bool RecordFailure = false)
 {
     /// <summary>Why the request cannot be run as given; null when it is well-formed.</summary>
     public string? Problem()
@@ -99,6 +105,34 @@ public sealed record RestoreOutcome(RestoreStatus Status, string? BackupId, stri
 public sealed class RestoreOrchestrator : TaskOrchestrator<RestoreRequest, RestoreOutcome>
 {
     public override async Task<RestoreOutcome> RunAsync(TaskOrchestrationContext context, RestoreRequest request)
+    {
+        var outcome = await RestoreAsync(context, request);
+        if (request.RequestId is { } requestId && (IsRestored(outcome) || (request.RecordFailure && IsFinalFailure(outcome))))
+        {
+            // The outcome record `request-restore --wait` reads, written here so every host has it (the Azure queue
+            // trigger returns once the orchestration starts). Write-once: a host that also records it changes nothing.
+            try
+            {
+                await context.CallActivityAsync<string>(TaskNames.Activities.RecordRestore,
+                    new RecordRestoreInput(requestId, outcome.Status, outcome.Detail, outcome.BackupId, request.InsertedOn, request.DequeueCount),
+                    RetryPolicies.Options(RetryPolicies.RecordRestore));
+            }
+            catch (TaskFailedException e)
+            {
+                // The restore's outcome stands; only its record for `--wait` is missing (the host's own record may still land).
+                Logs.RestoreFailed(context.CreateReplaySafeLogger<RestoreOrchestrator>(), requestId, "outcome record not written: " + OrchestrationFailures.Describe(e));
+            }
+        }
+
+        return outcome;
+    }
+
+    private static bool IsRestored(RestoreOutcome outcome) => outcome.Status is RestoreStatus.Restored or RestoreStatus.AlreadyRestored;
+
+    /// <summary>Failed in a way a redelivery cannot change (a transient failure may still be retried by a redelivery, so it is not recorded).</summary>
+    private static bool IsFinalFailure(RestoreOutcome outcome) => outcome.Status is RestoreStatus.Rejected || outcome is { Status: RestoreStatus.Failed, Permanent: true };
+
+    private static async Task<RestoreOutcome> RestoreAsync(TaskOrchestrationContext context, RestoreRequest request)
     {
         var log = context.CreateReplaySafeLogger<RestoreOrchestrator>();
         if (request.Problem() is { } problem)

@@ -207,12 +207,16 @@ public sealed class RestoreIntake(BackupRuntime runtime, IOrchestrationClient cl
         bytes > MaxMessageBytes ? $"message is {bytes} bytes; a restore request is at most {MaxMessageBytes} bytes" : null;
 
     /// <summary>Starts the Restore orchestration of a valid request, or joins the one already active for it; returns its instance id.</summary>
-    public async Task<string> StartAsync(RestoreRequest request, string requestId, CancellationToken cancellationToken)
+    /// <param name="recordFailure">True where the host does not wait for the outcome (the Azure queue trigger): the orchestration records final failures too.</param>
+    public async Task<string> StartAsync(RestoreRequest request, string requestId, DateTimeOffset? insertedOn, long dequeueCount, bool recordFailure,
+        CancellationToken cancellationToken)
     {
         string instanceId = InstanceId(requestId);
         try
         {
-            await client.StartAsync(TaskNames.Orchestrators.Restore, instanceId, request with { RequestId = requestId }, StartRule.UnlessActive, cancellationToken);
+            await client.StartAsync(TaskNames.Orchestrators.Restore, instanceId,
+                request with { RequestId = requestId, InsertedOn = insertedOn, DequeueCount = dequeueCount, RecordFailure = recordFailure },
+                StartRule.UnlessActive, cancellationToken);
         }
         catch (InstanceExistsException)
         {
@@ -255,8 +259,13 @@ public sealed class RestoreIntake(BackupRuntime runtime, IOrchestrationClient cl
     }
 
     /// <summary>Records the outcome as runs/{yyyy}/{MM}/{dd}/restore-{requestId}.json (once: a later delivery finds it written).</summary>
-    public async Task RecordAsync(string requestId, RestoreStatus status, string detail, string? backupId, DateTimeOffset? insertedOn, long dequeueCount,
-        CancellationToken cancellationToken)
+    public Task RecordAsync(string requestId, RestoreStatus status, string detail, string? backupId, DateTimeOffset? insertedOn, long dequeueCount,
+        CancellationToken cancellationToken) =>
+        RecordAsync(runtime, requestId, status, detail, backupId, insertedOn, dequeueCount, cancellationToken);
+
+    /// <summary>As <see cref="RecordAsync(string, RestoreStatus, string, string?, DateTimeOffset?, long, CancellationToken)"/>, for the RecordRestore activity.</summary>
+    public static async Task RecordAsync(BackupRuntime runtime, string requestId, RestoreStatus status, string detail, string? backupId, DateTimeOffset? insertedOn,
+        long dequeueCount, CancellationToken cancellationToken)
     {
         var at = runtime.Time.GetUtcNow();
         string blob = RecordBlob(requestId, insertedOn ?? at);
