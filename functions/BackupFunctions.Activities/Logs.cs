@@ -24,4 +24,10 @@ internal static partial class Logs
     /// <summary>Every execution, so a re-run after a crash (activities run at least once) is visible in the logs.</summary>
     [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Activity {Activity} of {InstanceId} started in process {ProcessId}")]
     public static partial void ActivityStarted(ILogger logger, string activity, string instanceId, int processId);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "Dead-man ping sent to {Url} ({Outcome}): HTTP {Status}")]
+    public static partial void PingSent(ILogger logger, string url, string outcome, int status);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Dead-man ping to {Url} ({Outcome}) not delivered: {Problem}")]
+    public static partial void PingUndelivered(ILogger logger, string url, string outcome, string problem);
 }

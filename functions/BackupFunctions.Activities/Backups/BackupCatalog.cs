@@ -4,8 +4,9 @@ using BackupFunctions.Vault.Storage;
 
 namespace BackupFunctions.Activities.Backups;
 
-/// <summary>One listed backup with the outcome of its latest checks.</summary>
-public sealed record CatalogEntry(BackupManifest Manifest, VerificationStatus? LastVerify, RestoreTestOutcome? LastRestoreTest)
+/// <summary>One listed backup with the outcome of its latest checks, and every check as listed (oldest first; not serialized).</summary>
+public sealed record CatalogEntry(BackupManifest Manifest, VerificationStatus? LastVerify, RestoreTestOutcome? LastRestoreTest,
+    [property: System.Text.Json.Serialization.JsonIgnore] IReadOnlyList<CheckSummary>? Checks = null)
 {
     /// <summary>The anomaly guard's verdict; null when it has not run on this backup (disabled, or an older version).</summary>
     public AnomalyOutcome? LastAnomaly { get; init; }
@@ -50,7 +51,7 @@ public sealed class BackupCatalog(BlobVault vault, Targets targets)
             var anomaly = checks.LastOrDefault(c => c.Kind == CheckAnomalyActivity.CheckKind);
             entries.Add(new CatalogEntry(m,
                 Outcome<VerificationStatus>(checks.LastOrDefault(c => c.Kind == VerifyBackupActivity.CheckKind)?.Outcome),
-                Outcome<RestoreTestOutcome>(checks.LastOrDefault(c => c.Kind == RestoreTestActivity.CheckKind)?.Outcome))
+                Outcome<RestoreTestOutcome>(checks.LastOrDefault(c => c.Kind == RestoreTestActivity.CheckKind)?.Outcome), checks)
             {
                 LastAnomaly = Outcome<AnomalyOutcome>(anomaly?.Outcome),
                 AnomalyCheckBlob = anomaly?.BlobName,

@@ -21,7 +21,7 @@ public sealed class BackupRuntime
         Vault = vault;
         Time = time;
         Loggers = loggers;
-        Targets = new Targets(options, secrets, time);
+        Targets = new Targets(options, secrets, time, loggers);
     }
 
     public BackupOptions Options { get; }

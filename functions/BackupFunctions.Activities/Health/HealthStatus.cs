@@ -27,6 +27,13 @@ public enum HealthStatus
     Missing,
 
     /// <summary>
+    /// Backed up and verified, but short of the target's recovery objectives (RPO or RTO). A warning,
+    /// not an alert: exit 0, HTTP 200, announced once as a notification of kind "warning".
+    /// </summary>
+    [JsonStringEnumMemberName("warning")]
+    Warning,
+
+    /// <summary>
     /// A backup of the target is an unacknowledged suspect of the anomaly guard (its size or counts moved beyond
     /// the thresholds): an alert (exit 3, HTTP 503, a notification), and pruning of the target is frozen
     /// until an operator accepts it (backupfn ack ID, POST /api/backups/{id}/ack).
@@ -37,19 +44,20 @@ public enum HealthStatus
 
 public static class HealthStatusWords
 {
-    /// <summary>The word the contract uses ("ok", "pending", "late", "failing", "suspect", "missing").</summary>
+    /// <summary>The word the contract uses ("ok", "pending", "late", "failing", "missing", "warning", "suspect").</summary>
     public static string Word(this HealthStatus status) => status switch
     {
         HealthStatus.Ok => "ok",
         HealthStatus.Pending => "pending",
         HealthStatus.Late => "late",
         HealthStatus.Failing => "failing",
+        HealthStatus.Warning => "warning",
         HealthStatus.Suspect => "suspect",
         _ => "missing",
     };
 
     /// <summary>Late, failing, suspect or missing: what monitoring alerts on (exit 3, HTTP 503, a notification).</summary>
-    public static bool IsBad(this HealthStatus status) => status is not (HealthStatus.Ok or HealthStatus.Pending);
+    public static bool IsBad(this HealthStatus status) => status is not (HealthStatus.Ok or HealthStatus.Pending or HealthStatus.Warning);
 
     /// <summary>Reads a word written by <see cref="Word"/>; null when it is none of them.</summary>
     public static HealthStatus? Parse(string? word) => word switch
@@ -58,6 +66,7 @@ public static class HealthStatusWords
         "pending" => HealthStatus.Pending,
         "late" => HealthStatus.Late,
         "failing" => HealthStatus.Failing,
+        "warning" => HealthStatus.Warning,
         "suspect" => HealthStatus.Suspect,
         "missing" or "none" => HealthStatus.Missing, // "none": the word before "missing" replaced it
         _ => null,

@@ -26,10 +26,12 @@ public static class BackupCli
             VerifyVerb.Define(shared),
             RestoreTestVerb.Define(shared),
             RestoreVerb.Define(),
+            RequestRestoreVerb.Define(),
             PruneVerb.Define(shared),
             StatusVerb.Define(),
             HoldVerb.Define(),
             AckVerb.Define(),
+            ReportVerb.Define(shared),
             ServeVerb.Define(shared),
         ];
         foreach (var verb in verbs)

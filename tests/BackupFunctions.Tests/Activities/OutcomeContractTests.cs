@@ -17,6 +17,7 @@ public class OutcomeContractTests
     [InlineData(HealthStatus.Failing, "failing")]
     [InlineData(HealthStatus.Missing, "missing")]
     [InlineData(HealthStatus.Suspect, "suspect")]
+    [InlineData(HealthStatus.Warning, "warning")]
     public void HealthStatus_IsTheLowerCaseWord_InJsonAndOnScreen(HealthStatus status, string word)
     {
         var summary = HealthSummary.Of([new TargetHealth("orders", status, null, null, null, null, null, "r")]);
@@ -36,6 +37,8 @@ public class OutcomeContractTests
         Assert.Equal(HealthStatus.Suspect, HealthSummary.Of([T(HealthStatus.Missing), T(HealthStatus.Suspect), T(HealthStatus.Late)]).Status);
         Assert.Equal(HealthStatus.Late, HealthSummary.Of([T(HealthStatus.Ok), T(HealthStatus.Late)]).Status);
         Assert.Equal(HealthStatus.Late, HealthSummary.Of([T(HealthStatus.Pending), T(HealthStatus.Late)]).Status);
+        Assert.Equal(HealthStatus.Late, HealthSummary.Of([T(HealthStatus.Warning), T(HealthStatus.Late)]).Status);
+        Assert.Equal(HealthStatus.Warning, HealthSummary.Of([T(HealthStatus.Pending), T(HealthStatus.Warning), T(HealthStatus.Ok)]).Status);
         Assert.Equal(HealthStatus.Pending, HealthSummary.Of([T(HealthStatus.Ok), T(HealthStatus.Pending)]).Status);
         Assert.Equal(HealthStatus.Ok, HealthSummary.Of([T(HealthStatus.Ok), T(HealthStatus.Ok)]).Status);
         Assert.Equal([HealthStatus.Late, HealthStatus.Failing, HealthStatus.Missing, HealthStatus.Suspect], Enum.GetValues<HealthStatus>().Where(s => s.IsBad()));

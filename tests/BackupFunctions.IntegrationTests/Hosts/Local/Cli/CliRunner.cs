@@ -12,7 +12,7 @@ internal sealed class CliRunner : IAsyncDisposable
     /// <param name="minRetentionDays">Storage:Immutability:MinRetentionDays; prune tests that must remove fresh backups set 0.</param>
     /// <param name="runningLease">Backup:Storage:RunningLease; tests of a crashed backup lower it to Azure's minimum, 15 s.</param>
     public CliRunner(Dictionary<string, object> targets, string? container = null, string immutability = "BestEffort", string? storage = null,
-        string runningLease = "00:01:00", string? webhookUrl = null, object? encryptionKeys = null, int minRetentionDays = 7)
+        string runningLease = "00:01:00", string? webhookUrl = null, string? pingUrl = null, object? encryptionKeys = null, int minRetentionDays = 7)
     {
         Container = container ?? $"it-{Guid.NewGuid():N}";
         var backup = new Dictionary<string, object>
@@ -26,9 +26,20 @@ internal sealed class CliRunner : IAsyncDisposable
             backup["EncryptionKeys"] = encryptionKeys;
         }
 
-        if (webhookUrl is not null)
+        if (webhookUrl is not null || pingUrl is not null)
         {
-            backup["Notifications"] = new { WebhookUrl = webhookUrl };
+            var notifications = new Dictionary<string, string>();
+            if (webhookUrl is not null)
+            {
+                notifications["WebhookUrl"] = webhookUrl;
+            }
+
+            if (pingUrl is not null)
+            {
+                notifications["PingUrl"] = pingUrl;
+            }
+
+            backup["Notifications"] = notifications;
         }
 
         File.WriteAllText(_configFile, JsonSerializer.Serialize(new { Backup = backup }));
