@@ -11,7 +11,7 @@ namespace BackupFunctions.Local.Cli.Verbs;
 internal static class StatusVerb
 {
     public static VerbDefinition Define() =>
-        new("status", "Per target: last good backup, its age against the schedule, last restore test, ok/pending/late/failing/suspect/missing; exit 3 when any is late, failing, suspect or missing",
+        new("status", "Per target: last good backup, its age against the schedule, last restore test, ok/pending/warning/late/failing/suspect/missing; exit 3 when any is late, failing, suspect or missing",
             (s, r, ct) => RunAsync(s, ct),
             []);
 
