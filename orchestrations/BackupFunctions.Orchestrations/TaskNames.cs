@@ -19,12 +19,13 @@ public static class TaskNames
     {
         public const string BackupDatabase = nameof(BackupDatabase);
         public const string VerifyBackup = nameof(VerifyBackup);
+        public const string CopyBackup = nameof(CopyBackup);
         public const string RestoreTest = nameof(RestoreTest);
         public const string PruneBackups = nameof(PruneBackups);
         public const string RestoreDatabase = nameof(RestoreDatabase);
         public const string WriteRunReport = nameof(WriteRunReport);
         public const string Notify = nameof(Notify);
 
-        public static IReadOnlyList<string> All { get; } = [BackupDatabase, VerifyBackup, RestoreTest, PruneBackups, RestoreDatabase, WriteRunReport, Notify];
+        public static IReadOnlyList<string> All { get; } = [BackupDatabase, VerifyBackup, CopyBackup, RestoreTest, PruneBackups, RestoreDatabase, WriteRunReport, Notify];
     }
 }

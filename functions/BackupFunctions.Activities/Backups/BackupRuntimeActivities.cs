@@ -14,6 +14,9 @@ public static class BackupRuntimeActivities
     public static VerifyBackupActivity VerifyBackupActivity(this BackupRuntime runtime, ActivityEnvironment? environment = null) =>
         new(runtime.Vault, runtime.Targets, runtime.Time, runtime.Loggers, environment);
 
+    public static CopyBackupActivity CopyBackupActivity(this BackupRuntime runtime, ActivityEnvironment? environment = null) =>
+        new(runtime.Vault, runtime.Copies, runtime.Targets, runtime.Time, runtime.Loggers, environment);
+
     public static RestoreTestActivity RestoreTestActivity(this BackupRuntime runtime, ActivityEnvironment? environment = null) =>
         new(runtime.Vault, runtime.Targets, runtime.Time, runtime.Loggers, environment);
 

@@ -1,3 +1,5 @@
+using BackupFunctions.Activities.Backups;
+
 namespace BackupFunctions.Activities.Runs;
 
 /// <summary>What happened to one target in a run. Small and serializable: names and numbers, never data.</summary>
@@ -17,6 +19,9 @@ public sealed record TargetReport
     public bool? RestoreTestPassed { get; init; }
     public string? RestoreTestDetail { get; init; }
     public double RestoreTestSeconds { get; init; }
+    /// <summary>The backup as each copy vault holds it (Backup:Copies): re-read SHA-256, how it was copied; empty without copies.</summary>
+    public IReadOnlyList<CopyResult> Copies { get; init; } = [];
+
     public IReadOnlyList<string> Pruned { get; init; } = [];
     public string? PruneNote { get; init; }
 
