@@ -23,8 +23,9 @@ internal static class RunReportText
             null when t.RestoreTestDetail == Activities.Backups.RestoreTestActivity.DisabledDetail => "restore test disabled",
             null => "restore test not run",
         };
+        string copies = string.Concat(t.Copies.Select(c => $"; copied to {c.Vault} ({c.Method}, SHA-256 re-read)"));
         string outcome = t.Succeeded ? "" : "; FAILED";
-        return $"{backup}; {verify}; {test}{outcome}";
+        return $"{backup}; {verify}{copies}; {test}{outcome}";
     }
 
     /// <summary>How many targets succeeded and where the run's report blob is.</summary>

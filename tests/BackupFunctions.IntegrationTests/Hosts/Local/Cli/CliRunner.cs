@@ -10,16 +10,38 @@ internal sealed class CliRunner : IAsyncDisposable
     private readonly string _configFile = Path.Combine(Path.GetTempPath(), $"backupfn-it-{Guid.NewGuid():N}.json");
 
     /// <param name="runningLease">Backup:Storage:RunningLease; tests of a crashed backup lower it to Azure's minimum, 15 s.</param>
+    /// <param name="copies">Backup:Copies by name, each a fresh Azurite container (see <see cref="CopyContainers"/>) with the given Retention (null: none).</param>
     public CliRunner(Dictionary<string, object> targets, string? container = null, string immutability = "BestEffort", string? storage = null,
-        string runningLease = "00:01:00", string? webhookUrl = null, object? encryptionKeys = null)
+        string runningLease = "00:01:00", string? webhookUrl = null, object? encryptionKeys = null, IReadOnlyDictionary<string, object?>? copies = null,
+        int minRetentionDays = 7)
     {
         Container = container ?? $"it-{Guid.NewGuid():N}";
         var backup = new Dictionary<string, object>
         {
-            ["Storage"] = new { Connection = storage ?? TestServers.Storage, Container, Immutability = new { Mode = immutability, MinRetentionDays = 7 }, RunningLease = runningLease },
+            ["Storage"] = new { Connection = storage ?? TestServers.Storage, Container, Immutability = new { Mode = immutability, MinRetentionDays = minRetentionDays }, RunningLease = runningLease },
             ["Targets"] = targets,
             ["Local"] = new { TaskHub = new { Name = TaskHub, WorkItemTimeout = "00:00:10" } },
         };
+        if (copies is not null)
+        {
+            CopyContainers = copies.Keys.ToDictionary(name => name, _ => $"it-{Guid.NewGuid():N}");
+            backup["Copies"] = copies.ToDictionary(c => c.Key, c =>
+            {
+                var copy = new Dictionary<string, object>
+                {
+                    ["Connection"] = TestServers.Storage,
+                    ["Container"] = CopyContainers[c.Key],
+                    ["Immutability"] = new { Mode = "BestEffort", MinRetentionDays = 0 },
+                };
+                if (c.Value is { } retention)
+                {
+                    copy["Retention"] = retention;
+                }
+
+                return copy;
+            });
+        }
+
         if (encryptionKeys is not null)
         {
             backup["EncryptionKeys"] = encryptionKeys;
@@ -34,6 +56,9 @@ internal sealed class CliRunner : IAsyncDisposable
     }
 
     public string Container { get; }
+
+    /// <summary>The Azurite container of each copy vault, by copy name; empty without copies.</summary>
+    public IReadOnlyDictionary<string, string> CopyContainers { get; } = new Dictionary<string, string>();
 
     public string ConfigFile => _configFile;
 
@@ -55,6 +80,10 @@ internal sealed class CliRunner : IAsyncDisposable
         File.Delete(_configFile);
         var container = new Azure.Storage.Blobs.BlobContainerClient(TestServers.Storage, Container);
         await container.DeleteIfExistsAsync();
+        foreach (string copy in CopyContainers.Values)
+        {
+            await new Azure.Storage.Blobs.BlobContainerClient(TestServers.Storage, copy).DeleteIfExistsAsync();
+        }
         await TaskHubs.DeleteAsync(TaskHub);
     }
 }
