@@ -24,4 +24,11 @@ internal static partial class Logs
     /// <summary>Every execution, so a re-run after a crash (activities run at least once) is visible in the logs.</summary>
     [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Activity {Activity} of {InstanceId} started in process {ProcessId}")]
     public static partial void ActivityStarted(ILogger logger, string activity, string instanceId, int processId);
+
+    // 2040-2049: copy vaults (Backup:Copies).
+    [LoggerMessage(EventId = 2040, Level = LogLevel.Information, Message = "Copied {BackupId} into copy {Vault} ({Method}); SHA-256 re-read there: {Sha256}")]
+    public static partial void BackupCopied(ILogger logger, string backupId, string vault, BackupFunctions.Vault.Storage.BlobCopyMethod method, string sha256);
+
+    [LoggerMessage(EventId = 2041, Level = LogLevel.Warning, Message = "{Operation} of {BackupId} reads copy {Vault}: {Warning}")]
+    public static partial void ReadFromCopy(ILogger logger, string operation, string backupId, string vault, string warning);
 }

@@ -25,6 +25,8 @@ public sealed class CopyBackupActivity(BlobVault primary, IReadOnlyDictionary<st
 {
     public const string CheckKind = "copy";
 
+    private readonly ILogger _logger = loggers.CreateLogger<CopyBackupActivity>();
+
     protected override Task<CopyBackupOutput> ExecuteAsync(string input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         RunAsync(input, cancellationToken);
 
@@ -87,6 +89,7 @@ public sealed class CopyBackupActivity(BlobVault primary, IReadOnlyDictionary<st
         var metadata = new Dictionary<string, string> { ["vault"] = name, ["sha256"] = sha, ["method"] = method.ToString() };
         string blob = await RecordOnceAsync(backup, primary, record, metadata, name, cancellationToken);
         await RecordOnceAsync(backup, copy, record, metadata, name, cancellationToken);
+        Logs.BackupCopied(_logger, backup.Id.Value, name, method, sha);
         return new CopyResult(name, method, sha, immutability.Status, detail, blob);
     }
 

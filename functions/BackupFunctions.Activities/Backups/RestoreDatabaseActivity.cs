@@ -40,6 +40,7 @@ public sealed class RestoreDatabaseActivity(BlobVault vault, Targets targets, Ti
     IReadOnlyDictionary<string, BlobVault>? copies = null)
     : BackupActivity<RestoreDatabaseInput, RestoreDatabaseOutput>(loggers, environment)
 {
+    private readonly ILogger _logger = loggers.CreateLogger<RestoreDatabaseActivity>();
     private readonly IReadOnlyDictionary<string, BlobVault> _copies = copies ?? new Dictionary<string, BlobVault>();
 
     protected override Task<RestoreDatabaseOutput> ExecuteAsync(RestoreDatabaseInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
@@ -113,6 +114,11 @@ public sealed class RestoreDatabaseActivity(BlobVault vault, Targets targets, Ti
             {
                 source = await fallback.AfterFailureAsync(backup, cancellationToken) ?? throw corrupt;
                 await RestoreFromAsync(backup, source.Vault, destination, input.Replace, selection, progress, cancellationToken);
+            }
+
+            if (source.Warning is not null)
+            {
+                Logs.ReadFromCopy(_logger, "restore", backup.Id.Value, source.Copy!, source.Warning);
             }
 
             var restored = await destination.Engine.ReadStatsAsync(destination.Connection, cancellationToken);

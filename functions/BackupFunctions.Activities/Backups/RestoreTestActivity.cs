@@ -22,6 +22,7 @@ public sealed class RestoreTestActivity(BlobVault vault, Targets targets, TimePr
     IReadOnlyDictionary<string, BlobVault>? copies = null)
     : BackupActivity<string, RestoreTestOutput>(loggers, environment)
 {
+    private readonly ILogger _logger = loggers.CreateLogger<RestoreTestActivity>();
     private readonly CopyFallback _fallback = new(vault, copies ?? new Dictionary<string, BlobVault>());
 
     protected override Task<RestoreTestOutput> ExecuteAsync(string input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
@@ -56,6 +57,7 @@ public sealed class RestoreTestActivity(BlobVault vault, Targets targets, TimePr
 
         if (source.Warning is not null)
         {
+            Logs.ReadFromCopy(_logger, "restore test", backup.Id.Value, source.Copy!, source.Warning);
             detail = $"{source.Warning}; {detail}";
         }
 
