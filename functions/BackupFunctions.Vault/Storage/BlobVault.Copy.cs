@@ -1,4 +1,5 @@
 using Azure;
+using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Sas;
 using BackupFunctions.Vault.Pipeline;
@@ -29,7 +30,8 @@ public sealed partial class BlobVault
     /// <summary>
     /// Copies <paramref name="blobName"/> from <paramref name="source"/> into this vault under the same name, create-only:
     /// a blob already there is never overwritten (<see cref="BlobCopyMethod.AlreadyPresent"/>; the caller compares bytes).
-    /// Server-side when the source can sign a SAS (a shared-key account, Azurite), else streamed. Safe to retry.
+    /// Server-side when the source can sign a SAS (a shared-key account, Azurite) and the copy's store accepts to read it,
+    /// else streamed (an identity-only source; a store that cannot reach the source, such as another Azurite). Safe to retry.
     /// </summary>
     public async Task<BlobCopyMethod> CopyFromAsync(BlobVault source, string blobName, CancellationToken cancellationToken)
     {
@@ -38,10 +40,8 @@ public sealed partial class BlobVault
         var createOnly = new BlobRequestConditions { IfNoneMatch = ETag.All };
         try
         {
-            if (from.CanGenerateSasUri)
+            if (from.CanGenerateSasUri && await StartServerSideCopyAsync(from, to, createOnly, cancellationToken) is { } copy)
             {
-                var sas = from.GenerateSasUri(BlobSasPermissions.Read, _time.GetUtcNow().Add(CopySasLifetime));
-                var copy = await to.StartCopyFromUriAsync(sas, new BlobCopyFromUriOptions { DestinationConditions = createOnly }, cancellationToken);
                 await copy.WaitForCompletionAsync(cancellationToken);
                 return BlobCopyMethod.ServerSide;
             }
@@ -60,6 +60,24 @@ public sealed partial class BlobVault
         catch (RequestFailedException e) when (e.Status is 409 or 412)
         {
             return BlobCopyMethod.AlreadyPresent;
+        }
+    }
+
+    /// <summary>
+    /// Starts Copy Blob from a read-only SAS of the source; null when the copy's store refuses to read it (it cannot reach the
+    /// source, or does not accept its SAS), so the caller streams instead. A refused start leaves nothing in the copy.
+    /// </summary>
+    private async Task<CopyFromUriOperation?> StartServerSideCopyAsync(BlobClient from, BlobClient to, BlobRequestConditions createOnly, CancellationToken cancellationToken)
+    {
+        var sas = from.GenerateSasUri(BlobSasPermissions.Read, _time.GetUtcNow().Add(CopySasLifetime));
+        try
+        {
+            return await to.StartCopyFromUriAsync(sas, new BlobCopyFromUriOptions { DestinationConditions = createOnly }, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status is 400 or 401 or 403 or 404)
+        {
+            Logs.ServerSideCopyRefused(_logger, to.Name, e.Status, e.ErrorCode ?? "");
+            return null;
         }
     }
 

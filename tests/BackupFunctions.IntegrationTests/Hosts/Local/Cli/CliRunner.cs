@@ -11,10 +11,12 @@ internal sealed class CliRunner : IAsyncDisposable
 
     /// <param name="runningLease">Backup:Storage:RunningLease; tests of a crashed backup lower it to Azure's minimum, 15 s.</param>
     /// <param name="copies">Backup:Copies by name, each a fresh Azurite container (see <see cref="CopyContainers"/>) with the given Retention (null: none).</param>
+    /// <param name="copyStorage">The copies' storage connection (another Azurite: another account); the shared Azurite when null.</param>
     public CliRunner(Dictionary<string, object> targets, string? container = null, string immutability = "BestEffort", string? storage = null,
         string runningLease = "00:01:00", string? webhookUrl = null, object? encryptionKeys = null, IReadOnlyDictionary<string, object?>? copies = null,
-        int minRetentionDays = 7)
+        int minRetentionDays = 7, string? copyStorage = null)
     {
+        CopyStorage = copyStorage ?? TestServers.Storage;
         Container = container ?? $"it-{Guid.NewGuid():N}";
         var backup = new Dictionary<string, object>
         {
@@ -29,7 +31,7 @@ internal sealed class CliRunner : IAsyncDisposable
             {
                 var copy = new Dictionary<string, object>
                 {
-                    ["Connection"] = TestServers.Storage,
+                    ["Connection"] = CopyStorage,
                     ["Container"] = CopyContainers[c.Key],
                     ["Immutability"] = new { Mode = "BestEffort", MinRetentionDays = 0 },
                 };
@@ -60,6 +62,9 @@ internal sealed class CliRunner : IAsyncDisposable
     /// <summary>The Azurite container of each copy vault, by copy name; empty without copies.</summary>
     public IReadOnlyDictionary<string, string> CopyContainers { get; } = new Dictionary<string, string>();
 
+    /// <summary>The storage connection of the copy vaults.</summary>
+    public string CopyStorage { get; }
+
     public string ConfigFile => _configFile;
 
     /// <summary>This runner's own task hub, so parallel tests never run each other's orchestrations.</summary>
@@ -82,7 +87,7 @@ internal sealed class CliRunner : IAsyncDisposable
         await container.DeleteIfExistsAsync();
         foreach (string copy in CopyContainers.Values)
         {
-            await new Azure.Storage.Blobs.BlobContainerClient(TestServers.Storage, copy).DeleteIfExistsAsync();
+            await new Azure.Storage.Blobs.BlobContainerClient(CopyStorage, copy).DeleteIfExistsAsync();
         }
         await TaskHubs.DeleteAsync(TaskHub);
     }

@@ -69,6 +69,34 @@ public class CopyVaultTests
         Assert.Equal("offsite", (await SingleCheckAsync(copy, manifest.Id, "restore")).Metadata["source"]);
     }
 
+    /// <summary>The copy in another storage endpoint (an Azurite of its own, standing for another account: its store cannot read the primary), so it is streamed.</summary>
+    [Fact]
+    public async Task Backup_CopyOnAnotherStorageEndpoint_IsCopiedAndRestorableAfterThePrimaryBlobIsDeleted()
+    {
+        await using var azurite = await AzuriteProcess.StartAsync();
+        await using var source = await TestDatabase.CreateAsync("copy_far", Table);
+        await using var destination = TestDatabase.Named("copy_far_dst");
+        await using var cli = new CliRunner(new()
+        {
+            ["orders"] = CliRunner.Postgres(source.Connection),
+            ["orders-copy"] = CliRunner.Postgres(destination.Connection),
+        }, copies: Offsite, copyStorage: azurite.Storage);
+
+        var backup = await cli.RunAsync("backup", "--target", "orders");
+        Assert.True(backup.Exit == 0, backup.Err);
+        // The source can sign a SAS, but the other Azurite cannot reach it: the refused server-side copy becomes a streamed one.
+        Assert.Contains("copied to offsite (Streamed, SHA-256 re-read)", backup.Out, StringComparison.Ordinal);
+        var (primary, copy) = Containers(cli);
+        var manifest = await SingleManifestAsync(primary);
+        Assert.Equal(await BytesAsync(primary, manifest.Blobs.Data), await BytesAsync(copy, manifest.Blobs.Data));
+
+        await primary.GetBlobClient(manifest.Blobs.Data).DeleteAsync();
+        var restore = await cli.RunAsync("restore", manifest.Id, "--to", "orders-copy");
+        Assert.True(restore.Exit == 0, restore.Err);
+        Assert.Contains("from copy 'offsite' instead", restore.Err, StringComparison.Ordinal);
+        Assert.Equal(500, await TestServers.ScalarAsync<long>(destination.Name, "SELECT count(*) FROM orders"));
+    }
+
     [Fact]
     public async Task UnknownVaultName_ExitsTwoWithOneLineListingTheCopies()
     {
@@ -188,7 +216,7 @@ public class CopyVaultTests
     private static BackupId Id(string text) => BackupId.TryParse(text, out var id) ? id : throw new ArgumentException($"not a backup id: {text}");
 
     private static (BlobContainerClient Primary, BlobContainerClient Copy) Containers(CliRunner cli) =>
-        (new BlobContainerClient(TestServers.Storage, cli.Container), new BlobContainerClient(TestServers.Storage, cli.CopyContainers["offsite"]));
+        (new BlobContainerClient(TestServers.Storage, cli.Container), new BlobContainerClient(cli.CopyStorage, cli.CopyContainers["offsite"]));
 
     private static async Task<byte[]> BytesAsync(BlobContainerClient container, string blob) =>
         (await container.GetBlobClient(blob).DownloadContentAsync()).Value.Content.ToArray();
