@@ -6,7 +6,7 @@ using Microsoft.DurableTask;
 namespace BackupFunctions.Orchestrations;
 
 /// <summary>
-/// One target: BackupDatabase → VerifyBackup → CopyBackup (into each Backup:Copies vault) → RestoreTest → PruneBackups. Prune runs only after a
+/// One target: BackupDatabase → VerifyBackup → RestoreTest → PruneBackups. Prune runs only after a
 /// verified backup. Never throws: any failure becomes a Failed report, so one target cannot stop
 /// the others. The backup id derives from the context (time + replay-safe GUID), so a retried or
 /// replayed BackupDatabase reuses it and finds its own finished work.
@@ -44,6 +44,7 @@ public sealed class TargetBackupOrchestrator : TaskOrchestrator<TargetBackupInpu
                 return report with { Error = $"verification failed: {verify.Status}: {verify.Detail}" };
             }
 
+            // Only a verified backup goes into the copy vaults (Backup:Copies); none configured: an empty list.
             context.SetCustomStatus(new { input.Target, stage = "copy" });
             var copies = await context.CallActivityAsync<CopyBackupOutput>(TaskNames.Activities.CopyBackup, backup.BackupId,
                 RetryPolicies.Options(RetryPolicies.CopyBackup, input.Retry));

@@ -38,6 +38,10 @@ public class CopyVaultTests
         Assert.Contains("copied to offsite (ServerSide, SHA-256 re-read)", backup.Out, StringComparison.Ordinal);
         var (primary, copy) = Containers(cli);
         var manifest = await SingleManifestAsync(primary);
+        string reportBlob = System.Text.RegularExpressions.Regex.Match(backup.Out, @"report (runs/\S+\.json)").Groups[1].Value;
+        var reported = Assert.Single(JsonDocument.Parse(await BytesAsync(primary, reportBlob)).RootElement.GetProperty("targets")[0].GetProperty("copies").EnumerateArray());
+        Assert.Equal("offsite", reported.GetProperty("vault").GetString());
+        Assert.Equal(manifest.Sha256Stored, reported.GetProperty("sha256").GetString());
 
         Assert.Equal(await BytesAsync(primary, manifest.Blobs.Data), await BytesAsync(copy, manifest.Blobs.Data));
         string manifestBlob = BlobLayout.Manifest(Id(manifest.Id));
