@@ -138,7 +138,7 @@ public sealed class PruneBackupsActivity(BlobVault vault, Targets targets, Immut
                       (running ? "; a backup of this target is running: nothing is removed" : "") +
                       (staleRemoved.Count > 0 ? $"; {staleRemoved.Count} running marker(s) of backups that no longer run {(input.DryRun ? "would be" : "were")} cleared" : "") +
                       (input.DryRun ? "; dry run: nothing removed" : "") +
-                      string.Concat(copies.Select(c => $"; copy '{c.Vault}': {c.Removed.Count} {(input.DryRun ? "would be" : "")} removed, {c.Kept.Count} kept".Replace("  ", " ", StringComparison.Ordinal)));
+                      string.Concat(copies.Select(c => $"; copy '{c.Vault}': {c.Removed.Count} {(input.DryRun ? "would be removed" : "removed")}, {c.Kept.Count} kept"));
         return new PruneBackupsOutput(input.Target, removed, decisions.Where(d => d.Keep).Select(d => d.BackupId).ToList(), note)
         {
             Decisions = decisions,

@@ -215,6 +215,9 @@ public class CopyVaultTests
         var plan = await cli.RunAsync("prune", "--vault", "offsite", "--dry-run");
         Assert.True(plan.Exit == 0, plan.Err);
         Assert.Contains("policy last 3", plan.Out, StringComparison.Ordinal);
+        var both = await cli.RunAsync("prune", "--dry-run");
+        Assert.Contains("policy last 1", both.Out, StringComparison.Ordinal);
+        Assert.Contains("copy 'offsite': 0 would be removed, 3 kept", both.Out, StringComparison.Ordinal);
     }
 
     private static BackupId Id(string text) => BackupId.TryParse(text, out var id) ? id : throw new ArgumentException($"not a backup id: {text}");
