@@ -19,13 +19,16 @@
 #        ready_ms (hub + worker), first_activity_ms (scheduled -> first activity) and stop_ms (worker stop)
 #   one warm-up run of each first (reported as the first run on a new hub), then interleaved rounds
 #   (max(--runs, 5)); goal: ready + first activity + stop <= 1.5 s (medians); new - old wall time shown too.
-# Usage: scripts/bench.sh [--runs N] [--no-3g] [--skip-pg] [--skip-redis] [--skip-engine] [--only-engine]
+# Codecs (--only-codecs, or with the PostgreSQL part): each data set dumped once to a file (pg_dump -Fc -Z0), then
+#   SHA-256 + one codec variant into nothing, interleaved: brotli q1, gzip fastest, zstd levels 1-3, zstd 1 on 2 threads;
+#   on bench_1g (mixed, realistic) and bench_noise_1g (random-looking: scripts/bench-noise.sql). Time, MB/s, CPU, ratio.
+# Usage: scripts/bench.sh [--runs N] [--no-3g] [--skip-pg] [--skip-redis] [--skip-engine] [--only-engine] [--only-codecs]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 source "$root/scripts/env.sh"
-runs=3; big=1; pg=1; redis=1; engine=1
-usage="usage: scripts/bench.sh [--runs N] [--no-3g] [--skip-pg] [--skip-redis] [--skip-engine] [--only-engine]"
+runs=3; big=1; pg=1; redis=1; engine=1; codecs=1
+usage="usage: scripts/bench.sh [--runs N] [--no-3g] [--skip-pg] [--skip-redis] [--skip-engine] [--only-engine] [--only-codecs]"
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "$usage" >&2; exit 2; }; runs="$2"; shift 2 ;;
@@ -33,14 +36,15 @@ while [ $# -gt 0 ]; do
     --skip-pg) pg=0; shift ;;
     --skip-redis) redis=0; shift ;;
     --skip-engine) engine=0; shift ;;
-    --only-engine) pg=0; redis=0; engine=1; shift ;;
+    --only-engine) pg=0; redis=0; engine=1; codecs=0; shift ;;
+    --only-codecs) pg=0; redis=0; engine=0; codecs=1; shift ;;
     *) echo "$usage" >&2; exit 2 ;;
   esac
 done
 
 bash "$root/scripts/setup.sh" >/dev/null
 dotnet build functions/BackupFunctions.Local -c Release --nologo -v quiet >/dev/null
-if [ "$pg" = 1 ] || [ "$redis" = 1 ]; then
+if [ "$pg" = 1 ] || [ "$redis" = 1 ] || [ "$codecs" = 1 ]; then
   dotnet build tests/BackupFunctions.Bench -c Release --nologo -v quiet >/dev/null
 fi
 backupfn="$root/functions/BackupFunctions.Local/bin/Release/net10.0/backupfn"
@@ -59,9 +63,16 @@ ensure_db() { # name rows
   psql -d postgres -qc "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"
   psql -d "$1" -q -v rows="$2" -v ON_ERROR_STOP=1 -f "$root/scripts/bench-data.sql"
 }
-if [ "$pg" = 1 ]; then
+if [ "$pg" = 1 ] || [ "$codecs" = 1 ]; then
   ensure_db bench_1g 1700000
-  [ "$big" = 1 ] && ensure_db bench_3g 5200000
+fi
+if [ "$pg" = 1 ] && [ "$big" = 1 ]; then
+  ensure_db bench_3g 5200000
+fi
+if [ "$codecs" = 1 ] && [ "$(psql -d bench_noise_1g -Atc "SELECT count(*) >= 3000000 FROM noise" 2>/dev/null)" != t ]; then
+  echo "bench: generating bench_noise_1g (3 M random-looking rows; takes minutes once, then reused)"
+  psql -d postgres -qc "DROP DATABASE IF EXISTS bench_noise_1g" -c "CREATE DATABASE bench_noise_1g"
+  psql -d bench_noise_1g -q -v rows=3000000 -v ON_ERROR_STOP=1 -f "$root/scripts/bench-noise.sql"
 fi
 redis_port=6391
 
@@ -293,6 +304,37 @@ JSON
   for t in $(curl -s -H 'Accept: application/json;odata=nometadata' "$table/Tables?$sas" | grep -o '"TableName":"[^"]*"' | cut -d'"' -f4 | grep -i "^$hub" || true); do
     curl -s -o /dev/null -X DELETE -H 'Accept: application/json;odata=nometadata' "$table/Tables('$t')?$sas" || true
   done
+fi
+
+if [ "$codecs" = 1 ]; then
+variants="brotli gzip zstd-1 zstd-2 zstd-3 zstd-1-mt2"
+for db in bench_1g bench_noise_1g; do
+  pg_dump -d "$db" -Fc -Z0 -f "$work/$db.dump"
+  cat "$work/$db.dump" > /dev/null # into the page cache: every variant reads it from memory
+  for i in $(seq 1 "$runs"); do
+    for v in $variants; do
+      timed "codec_${db}_$v" sh -c "'$benchtool' codec $v < '$work/$db.dump'"
+      grep -o 'stored=[0-9]*' "$work/stdout" | cut -d= -f2 >> "$out/codec_stored_${db}_$v"
+      grep -o 'cpu=[0-9.]*' "$work/stdout" | cut -d= -f2 >> "$out/codec_cpu_${db}_$v"
+    done
+  done
+  echo "bench: codecs on $db done"
+done
+{
+echo "== Codecs, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, medians of $runs (SHA-256 + codec, file in page cache, no upload) =="
+for db in bench_1g bench_noise_1g; do
+  raw=$(stat -c %s "$work/$db.dump")
+  brotli=$(median "codec_${db}_brotli")
+  echo "$db: pg_dump -Fc -Z0 = $raw bytes"
+  printf '  %-12s %8s %10s %8s %12s %10s\n' variant seconds "MB/s" "cpu s" "stored %" "vs brotli"
+  for v in $variants; do
+    t=$(median "codec_${db}_$v")
+    printf '  %-12s %8s %10s %8s %12s %10s\n' "$v" "$t" "$(awk -v r="$raw" -v t="$t" 'BEGIN { printf "%.0f", r / t / 1e6 }')" \
+      "$(median "codec_cpu_${db}_$v")" "$(awk -v s="$(median "codec_stored_${db}_$v")" -v r="$raw" 'BEGIN { printf "%.1f", 100 * s / r }')" "$(ratio "$t" "$brotli")"
+  done
+done
+} | tee "$out/codecs.txt"
+rm -f "$work"/bench_1g.dump "$work"/bench_noise_1g.dump
 fi
 
 # The bench container is scratch: drop it so Azurite's disk does not grow run after run.

@@ -25,6 +25,12 @@ internal static partial class Logs
     [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Activity {Activity} of {InstanceId} started in process {ProcessId}")]
     public static partial void ActivityStarted(ILogger logger, string activity, string instanceId, int processId);
 
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "Dead-man ping sent to {Url} ({Outcome}): HTTP {Status}")]
+    public static partial void PingSent(ILogger logger, string url, string outcome, int status);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Dead-man ping to {Url} ({Outcome}) not delivered: {Problem}")]
+    public static partial void PingUndelivered(ILogger logger, string url, string outcome, string problem);
+
     // 2040-2049: copy vaults (Backup:Copies).
     [LoggerMessage(EventId = 2040, Level = LogLevel.Information, Message = "Copied {BackupId} into copy {Vault} ({Method}); SHA-256 re-read there: {Sha256}")]
     public static partial void BackupCopied(ILogger logger, string backupId, string vault, BackupFunctions.Vault.Storage.BlobCopyMethod method, string sha256);

@@ -31,6 +31,7 @@ var host = new HostBuilder()
         services.AddTransient(sp => sp.GetRequiredService<BackupRuntime>().RestoreDatabaseActivity());
         services.AddTransient(sp => sp.GetRequiredService<BackupRuntime>().WriteRunReportActivity());
         services.AddTransient(sp => sp.GetRequiredService<BackupRuntime>().NotifyActivity());
+        services.AddTransient(sp => new BackupFunctions.Orchestrations.Intake.RecordRestoreActivity(sp.GetRequiredService<BackupRuntime>()));
 
         // The BackupFunctions meter and traces (README "Observability") go to Application Insights
         // through OpenTelemetry; the exporter is attached only when the connection string is set,

@@ -41,6 +41,20 @@ public sealed class EngineException : Exception
 
     public FailureKind Kind { get; }
 
+    /// <summary>The message of the <see cref="EngineException"/> <paramref name="check"/> throws, or null when it throws none (configuration validation).</summary>
+    public static string? MessageOf(Action check)
+    {
+        try
+        {
+            check();
+            return null;
+        }
+        catch (EngineException e)
+        {
+            return e.Message;
+        }
+    }
+
     /// <summary>True when the same call may succeed later (server unreachable, tool failed mid-way).</summary>
     public bool IsTransient => Kind is FailureKind.Unavailable or FailureKind.Failed;
 }

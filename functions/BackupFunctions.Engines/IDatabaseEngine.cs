@@ -21,8 +21,9 @@ public interface IDatabaseEngine
     Task<long?> EstimateSizeAsync(string connection, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Streams a consistent dump into <paramref name="destination"/> (no temporary file) and returns
-    /// statistics taken in the same snapshot. Does not dispose <paramref name="destination"/>.
+    /// Streams a consistent dump into <paramref name="destination"/> (no temporary file, unless the engine's only
+    /// consistent copy is a file: SQLite, see its README) and returns statistics taken in the same snapshot.
+    /// Does not dispose <paramref name="destination"/>.
     /// </summary>
     Task<DumpResult> DumpAsync(string connection, Stream destination, CancellationToken cancellationToken);
 

@@ -42,6 +42,9 @@ public static class RetryPolicies
 
     public static RetrySchedule WriteRunReport { get; } = new(5, TimeSpan.FromSeconds(5), 2.0, TimeSpan.FromMinutes(1));
 
+    /// <summary>The outcome record of a queued restore: one small blob, as a run report.</summary>
+    public static RetrySchedule RecordRestore { get; } = WriteRunReport;
+
     /// <summary>The webhook itself is retried inside the activity; this covers storage and Key Vault.</summary>
     public static RetrySchedule Notify { get; } = new(3, TimeSpan.FromSeconds(10), 2.0, TimeSpan.FromMinutes(1));
 
@@ -55,6 +58,7 @@ public static class RetryPolicies
         TaskNames.Activities.PruneBackups => PruneBackups,
         TaskNames.Activities.RestoreDatabase => RestoreDatabase,
         TaskNames.Activities.WriteRunReport => WriteRunReport,
+        TaskNames.Activities.RecordRestore => RecordRestore,
         TaskNames.Activities.Notify => Notify,
         _ => null,
     };

@@ -24,8 +24,9 @@ public static class TaskNames
         public const string PruneBackups = nameof(PruneBackups);
         public const string RestoreDatabase = nameof(RestoreDatabase);
         public const string WriteRunReport = nameof(WriteRunReport);
+        public const string RecordRestore = nameof(RecordRestore);
         public const string Notify = nameof(Notify);
 
-        public static IReadOnlyList<string> All { get; } = [BackupDatabase, VerifyBackup, CopyBackup, RestoreTest, PruneBackups, RestoreDatabase, WriteRunReport, Notify];
+        public static IReadOnlyList<string> All { get; } = [BackupDatabase, VerifyBackup, CopyBackup, RestoreTest, PruneBackups, RestoreDatabase, WriteRunReport, Notify, RecordRestore];
     }
 }

@@ -15,6 +15,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 //   backup-only CONFIG TARGET     the backup stage alone (BackupDatabase activity: dump -> pipeline -> Azurite),
 //                                 without the verify and restore-test that `backupfn backup` runs after it
 //   redis-dump-null CONNECTION    the Redis replication dump (SYNC, RDB walk for counts and CRC64) into nothing
+//   codec VARIANT                 stdin -> SHA-256 -> one codec variant -> count (brotli, gzip, zstd-L, zstd-L-mtN)
 //   delete-container              drop the bench container (BENCH_CONTAINER)
 string storage = Environment.GetEnvironmentVariable("BENCH_STORAGE") ?? "UseDevelopmentStorage=true";
 string containerName = Environment.GetEnvironmentVariable("BENCH_CONTAINER") ?? "bench";
@@ -37,6 +38,23 @@ switch (args.ElementAtOrDefault(0))
             Console.WriteLine(FormattableString.Invariant($"pipeline-null seconds={clock.Elapsed.TotalSeconds:F2} raw={r.RawBytes} stored={r.StoredBytes}"));
         }
 
+        break;
+
+    case "codec":
+        // codec VARIANT < FILE: SHA-256 of the raw bytes, then one compressor variant into a counter (no pipeline, no
+        // upload): brotli (q1), gzip (fastest), zstd-L (level L), zstd-L-mtN (level L on N zstd worker threads).
+        var counter = new CountingNullStream();
+        long rawBytes;
+        await using (var compressor = CodecVariant(args[1], counter))
+        {
+            await using var hashing = new HashingStream(compressor, leaveOpen: true);
+            await Console.OpenStandardInput().CopyToAsync(hashing, 256 * 1024);
+            hashing.FinishHash();
+            rawBytes = hashing.BytesCount;
+        }
+
+        double cpuSeconds = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+        Console.WriteLine(FormattableString.Invariant($"codec seconds={clock.Elapsed.TotalSeconds:F2} raw={rawBytes} stored={counter.Bytes} cpu={cpuSeconds:F2}"));
         break;
 
     case "upload-only":
@@ -80,6 +98,18 @@ switch (args.ElementAtOrDefault(0))
 }
 
 return 0;
+
+static Stream CodecVariant(string variant, Stream output)
+{
+    string[] parts = variant.Split('-');
+    return parts switch
+    {
+        ["zstd", var level] => Compression.Zstd(output, int.Parse(level, CultureInfo.InvariantCulture), workers: 0),
+        ["zstd", var level, var mt] when mt.StartsWith("mt", StringComparison.Ordinal) =>
+            Compression.Zstd(output, int.Parse(level, CultureInfo.InvariantCulture), int.Parse(mt[2..], CultureInfo.InvariantCulture)),
+        _ => Compression.Compressor(Compression.Parse(variant) ?? throw new ArgumentException($"unknown codec variant {variant}"), output),
+    };
+}
 
 /// <summary>Accepts blocks and forgets them: measures everything in the pipeline but the upload.</summary>
 internal sealed class NullSink : IBlockSink

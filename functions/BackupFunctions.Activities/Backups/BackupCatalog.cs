@@ -4,8 +4,9 @@ using BackupFunctions.Vault.Storage;
 
 namespace BackupFunctions.Activities.Backups;
 
-/// <summary>One listed backup with the outcome of its latest checks.</summary>
-public sealed record CatalogEntry(BackupManifest Manifest, VerificationStatus? LastVerify, RestoreTestOutcome? LastRestoreTest);
+/// <summary>One listed backup with the outcome of its latest checks, and every check as listed (oldest first; not serialized).</summary>
+public sealed record CatalogEntry(BackupManifest Manifest, VerificationStatus? LastVerify, RestoreTestOutcome? LastRestoreTest,
+    [property: System.Text.Json.Serialization.JsonIgnore] IReadOnlyList<CheckSummary>? Checks = null);
 
 /// <summary>Queries over the vault's manifests: only backups with a manifest exist.</summary>
 public sealed class BackupCatalog(BlobVault vault, Targets targets)
@@ -25,7 +26,7 @@ public sealed class BackupCatalog(BlobVault vault, Targets targets)
             var checks = BackupId.TryParse(m.Id, out var id) ? await vault.ListChecksAsync(id, cancellationToken) : [];
             entries.Add(new CatalogEntry(m,
                 Outcome<VerificationStatus>(checks.LastOrDefault(c => c.Kind == VerifyBackupActivity.CheckKind)?.Outcome),
-                Outcome<RestoreTestOutcome>(checks.LastOrDefault(c => c.Kind == RestoreTestActivity.CheckKind)?.Outcome)));
+                Outcome<RestoreTestOutcome>(checks.LastOrDefault(c => c.Kind == RestoreTestActivity.CheckKind)?.Outcome), checks));
         }
 
         return entries;

@@ -22,7 +22,7 @@ public sealed class BackupRuntime
         Vault = vault;
         Time = time;
         Loggers = loggers;
-        Targets = new Targets(options, secrets, time);
+        Targets = new Targets(options, secrets, time, loggers);
         Copies = copies ?? new Dictionary<string, BlobVault>(StringComparer.Ordinal);
         Immutability = options.Storage.Immutability;
     }

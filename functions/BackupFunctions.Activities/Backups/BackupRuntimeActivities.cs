@@ -33,7 +33,7 @@ public static class BackupRuntimeActivities
         new(runtime.Vault, runtime.Targets, runtime.Time, runtime.Loggers, environment, runtime.Copies);
 
     public static WriteRunReportActivity WriteRunReportActivity(this BackupRuntime runtime, ActivityEnvironment? environment = null) =>
-        new(runtime.Vault, runtime.Loggers, environment);
+        new(runtime.Vault, runtime.Loggers, environment, runtime.Targets, runtime.Time);
 
     public static NotifyActivity NotifyActivity(this BackupRuntime runtime, ActivityEnvironment? environment = null) =>
         new(runtime.Vault, runtime.HealthCheck(), runtime.Options.Notifications, runtime.Secrets, runtime.Time, runtime.Loggers, environment);

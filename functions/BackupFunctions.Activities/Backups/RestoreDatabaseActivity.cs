@@ -9,16 +9,22 @@ namespace BackupFunctions.Activities.Backups;
 
 /// <summary>
 /// Input of a restore: which backup (an id, or the latest of <paramref name="Target"/>), into which
-/// target (a configured one, or one this process added for <c>--to-connection</c>), and whether a non-empty
-/// destination may be replaced. <paramref name="RequestId"/> (a queue message id) makes a redelivered
-/// request a no-op. With <paramref name="Replace"/> and <paramref name="SafetyBackup"/>, the destination is
-/// first backed up (as <paramref name="SafetyBackupId"/> when given, so a retried attempt reuses it).
+/// target (a configured one, one this process added for <c>--to-connection</c>, or with
+/// <paramref name="DestinationSecret"/> the database whose connection string that Key Vault secret holds), and
+/// whether a non-empty destination may be replaced. <paramref name="RequestId"/> (a queue message id) makes a
+/// redelivered request a no-op. With <paramref name="Replace"/> and <paramref name="SafetyBackup"/>, the destination
+/// is first backed up (as <paramref name="SafetyBackupId"/> when given, so a retried attempt reuses it).
 /// <paramref name="Selection"/> restores part of the backup. <paramref name="From"/> names a copy vault (Backup:Copies) to read the
 /// backup from instead of the primary; null reads the primary, falling back to a verified copy when its data is missing or corrupt.
 /// </summary>
 public sealed record RestoreDatabaseInput(string? BackupId, string Destination, bool Replace,
     string? Target = null, bool Latest = false, string? RequestId = null, string? RequestedBy = null,
-    bool SafetyBackup = true, string? SafetyBackupId = null, RestoreSelection? Selection = null, string? From = null);
+    bool SafetyBackup = true, string? SafetyBackupId = null, RestoreSelection? Selection = null, string? DestinationSecret = null,
+    string? From = null)
+{
+    /// <summary>How a secret destination is named in records and messages: "secret:NAME" (the name, never the value).</summary>
+    public static string SecretDestination(string secretName) => "secret:" + secretName;
+}
 
 /// <summary>
 /// What a restore did, and whether the restored counts match the backup's; AlreadyDone for a redelivered request;
@@ -46,7 +52,8 @@ public sealed class RestoreDatabaseActivity(BlobVault vault, Targets targets, Ti
     protected override Task<RestoreDatabaseOutput> ExecuteAsync(RestoreDatabaseInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         RunAsync(input, progress, cancellationToken);
 
-    protected override string? ProgressLabel(RestoreDatabaseInput input) => $"{input.Destination} restore";
+    protected override string? ProgressLabel(RestoreDatabaseInput input) =>
+        $"{(input.DestinationSecret is { } secret ? RestoreDatabaseInput.SecretDestination(secret) : input.Destination)} restore";
 
     public const string CheckKind = "restore";
 
@@ -77,7 +84,9 @@ public sealed class RestoreDatabaseActivity(BlobVault vault, Targets targets, Ti
             ThrowUnlessOk(new VerificationResult(VerificationStatus.StructureInvalid, inconsistency), null);
         }
 
-        var destination = await targets.ResolveAsync(input.Destination, cancellationToken);
+        var destination = input.DestinationSecret is { } secret
+            ? await targets.ResolveSecretDestinationAsync(secret, RestoreDatabaseInput.SecretDestination(secret), backup.Manifest.Engine, cancellationToken)
+            : await targets.ResolveAsync(input.Destination, cancellationToken);
         if (destination.Engine.Name != backup.Manifest.Engine)
         {
             throw new BackupConfigurationException(

@@ -70,7 +70,8 @@ internal sealed record StoredBackup(BackupId Id, BackupManifest Manifest, IDatab
         IReadOnlyDictionary<string, string>? extraMetadata = null, string? blobKind = null)
     {
         string blob = BlobLayout.Check(Id, record.CompletedAt, blobKind ?? record.Kind);
-        var metadata = new Dictionary<string, string> { ["kind"] = record.Kind, ["outcome"] = record.Outcome, ["backupid"] = Id.Value };
+        var metadata = new Dictionary<string, string> { ["kind"] = record.Kind, ["outcome"] = record.Outcome, ["backupid"] = Id.Value,
+            [CheckDurations.MetadataKey] = CheckDurations.Format(record) };
         foreach (var (key, value) in extraMetadata ?? new Dictionary<string, string>())
         {
             metadata[key] = value;

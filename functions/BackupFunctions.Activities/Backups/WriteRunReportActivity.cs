@@ -8,9 +8,11 @@ namespace BackupFunctions.Activities.Backups;
 /// <summary>
 /// Writes a run report as runs/{yyyy}/{MM}/{dd}/{runId}.json and, beside it, {runId}.html (the same
 /// report as a page, with each target's stored size over time from the catalog), both create-only.
-/// Runs at least once: a retry that finds its own report already written succeeds.
+/// Runs at least once: a retry that finds its own report already written succeeds. With
+/// <paramref name="targets"/>, the report also carries each target's recovery objectives achieved.
 /// </summary>
-public sealed class WriteRunReportActivity(BlobVault vault, ILoggerFactory loggers, ActivityEnvironment? environment = null)
+public sealed class WriteRunReportActivity(BlobVault vault, ILoggerFactory loggers, ActivityEnvironment? environment = null,
+    Configuration.Targets? targets = null, TimeProvider? time = null)
     : BackupActivity<RunReport, string>(loggers, environment)
 {
     protected override Task<string> ExecuteAsync(RunReport input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
@@ -19,6 +21,7 @@ public sealed class WriteRunReportActivity(BlobVault vault, ILoggerFactory logge
     /// <summary>Writes the report and returns its blob name.</summary>
     public async Task<string> RunAsync(RunReport report, CancellationToken cancellationToken)
     {
+        report = await WithObjectivesAsync(report, cancellationToken);
         string runId = report.RunId;
         string blob = BlobLayout.RunReport(runId, new DateTimeOffset(DateTime.SpecifyKind(report.StartedAt, DateTimeKind.Utc)));
         await vault.EnsureContainerAsync(cancellationToken);
@@ -38,6 +41,26 @@ public sealed class WriteRunReportActivity(BlobVault vault, ILoggerFactory logge
 
         await WriteAsync(Path.ChangeExtension(blob, ".html"), runId, BinaryData.FromString(RunReportHtml.Render(report, history)), "text/html; charset=utf-8", cancellationToken);
         return blob;
+    }
+
+    private async Task<RunReport> WithObjectivesAsync(RunReport report, CancellationToken cancellationToken)
+    {
+        if (targets is null)
+        {
+            return report;
+        }
+
+        var objectives = new Dictionary<string, Health.ObjectivesReport>(StringComparer.Ordinal);
+        var now = (time ?? TimeProvider.System).GetUtcNow();
+        foreach (string target in report.Targets.Select(t => t.Target).Distinct(StringComparer.Ordinal).Where(t => targets.Names.Contains(t)))
+        {
+            if (targets.ObjectivesOf(target) is { } wanted)
+            {
+                objectives[target] = Health.ObjectivesReport.Evaluate(wanted, await new BackupCatalog(vault, targets).ListAsync(target, cancellationToken), now);
+            }
+        }
+
+        return objectives.Count == 0 ? report : report with { Objectives = objectives };
     }
 
     private async Task WriteAsync(string blob, string runId, BinaryData content, string contentType, CancellationToken cancellationToken)

@@ -10,7 +10,7 @@ namespace BackupFunctions.Activities.Configuration;
 public static class BackupConfiguration
 {
     /// <summary>Engines this build can back up.</summary>
-    public static IReadOnlyList<string> SupportedEngines { get; } = ["postgres", "redis", "neo4j", "qdrant"];
+    public static IReadOnlyList<string> SupportedEngines { get; } = ["postgres", "redis", "neo4j", "qdrant", "sqlite", FileTargetRules.Engine];
 
     /// <summary>
     /// Binds <see cref="BackupOptions"/> and validates it; throws <see cref="BackupConfigurationException"/>
@@ -166,6 +166,11 @@ public static class BackupConfiguration
             problems.Add($"{b}:Notifications:WebhookUrlSecret needs Backup:KeyVaultUri");
         }
 
+        if (n.PingUrl is not null && (!Uri.TryCreate(n.PingUrl, UriKind.Absolute, out var ping) || (ping.Scheme != Uri.UriSchemeHttps && ping.Scheme != Uri.UriSchemeHttp)))
+        {
+            problems.Add($"{b}:Notifications:PingUrl is not an http(s) URL (use the check's ping URL, e.g. https://hc-ping.com/UUID)");
+        }
+
         if (options.MaxParallelTargets < 1)
         {
             problems.Add($"{b}:MaxParallelTargets must be at least 1");
@@ -215,9 +220,19 @@ public static class BackupConfiguration
                 problems.Add($"{key}:Strategy '{target.Strategy}' is unknown (use {string.Join(", ", Engines.Redis.RedisEngine.Strategies)}; Redis targets only)");
             }
 
+            CheckSqlite(problems, key, target);
+            problems.AddRange(FileTargetRules.Problems(key, target));
             if (Compression.Parse(target.Compression) is null)
             {
                 problems.Add($"{key}:Compression '{target.Compression}' is unknown (use zstd, brotli, gzip or none)");
+            }
+
+            foreach (var (objective, value) in new[] { ("Rpo", target.Objectives?.Rpo), ("Rto", target.Objectives?.Rto) })
+            {
+                if (value is { } v && v <= TimeSpan.Zero)
+                {
+                    problems.Add($"{key}:Objectives:{objective} must be a positive duration such as 01:00:00, not {v}");
+                }
             }
 
             CheckRetention(problems, key, target.Retention ?? new RetentionOptions());
@@ -237,6 +252,35 @@ public static class BackupConfiguration
         if (r.TimeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(r.TimeZone, out _))
         {
             problems.Add($"{key}:Retention:TimeZone '{r.TimeZone}' is not a known time zone (use an IANA id such as Europe/Berlin, or leave it unset for UTC)");
+        }
+    }
+
+    /// <summary>A SQLite target: a usable connection string, no RestoreTest, an existing TempDirectory; TempDirectory only on SQLite targets.</summary>
+    private static void CheckSqlite(List<string> problems, string key, TargetOptions target)
+    {
+        if (!string.Equals(target.Engine?.Trim(), "sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            if (target.TempDirectory is not null)
+            {
+                problems.Add($"{key}:TempDirectory is a SQLite setting (remove it, or set Engine to sqlite)");
+            }
+
+            return;
+        }
+
+        if (!string.IsNullOrWhiteSpace(target.Connection) && Engines.Sqlite.SqliteFile.Problem(target.Connection) is { } problem)
+        {
+            problems.Add($"{key}:Connection: {problem}");
+        }
+
+        if (target.RestoreTest is not null)
+        {
+            problems.Add($"{key}:RestoreTest is not used by sqlite targets: a restore test restores into a scratch file under TempDirectory (remove RestoreTest)");
+        }
+
+        if (!string.IsNullOrWhiteSpace(target.TempDirectory) && !Directory.Exists(target.TempDirectory))
+        {
+            problems.Add($"{key}:TempDirectory '{target.TempDirectory}' does not exist (create it, or leave it unset for the system temp directory)");
         }
     }
 

@@ -40,6 +40,12 @@ public sealed class NotificationOptions
 
     /// <summary>Name of a Key Vault secret holding the webhook URL, instead of WebhookUrl.</summary>
     public string? WebhookUrlSecret { get; set; }
+
+    /// <summary>
+    /// A dead-man's-switch URL (healthchecks.io style): requested after every successful run, and at
+    /// PingUrl + "/fail" after a failed one. It may hold a token: it is logged as scheme://host/… only.
+    /// </summary>
+    public string? PingUrl { get; set; }
 }
 
 /// <summary>Settings of `backupfn serve` only (the Azure app uses function keys / Entra ID).</summary>
@@ -121,7 +127,7 @@ public sealed class CopyOptions
 /// <summary>One database to back up.</summary>
 public sealed class TargetOptions
 {
-    /// <summary>postgres, redis, neo4j or qdrant.</summary>
+    /// <summary>postgres, redis, neo4j, qdrant, sqlite or files.</summary>
     public string Engine { get; set; } = "";
 
     /// <summary>The engine's connection string (local/dev form). Never together with ConnectionSecret.</summary>
@@ -154,14 +160,46 @@ public sealed class TargetOptions
     /// <summary>Folder of the engine's command-line tools (pg_dump, pg_restore); PATH when unset.</summary>
     public string? ToolsDirectory { get; set; }
 
+    /// <summary>SQLite only: folder of the temporary database copies (backup, verify, restore test); the system temp directory when unset.</summary>
+    public string? TempDirectory { get; set; }
+
     /// <summary>Server on which restore tests create their scratch database.</summary>
     public RestoreTestOptions? RestoreTest { get; set; }
+
+    /// <summary>Files only: glob patterns (relative to the directory) of what to back up; everything when unset.</summary>
+    public List<string>? Include { get; set; }
+
+    /// <summary>Files only: glob patterns of what to leave out; an excluded directory is skipped whole.</summary>
+    public List<string>? Exclude { get; set; }
+
+    /// <summary>Files only: a /bin/sh command run before the dump (e.g. to pause the writer); its failure fails the backup.</summary>
+    public string? PreCommand { get; set; }
+
+    /// <summary>Files only: a /bin/sh command run after the dump on every path (e.g. to resume the writer).</summary>
+    public string? PostCommand { get; set; }
+
+    /// <summary>Files only: how long PreCommand and PostCommand may each run before they are killed (default 5 minutes).</summary>
+    public TimeSpan? CommandTimeout { get; set; }
 
     /// <summary>Null when the target has no Retention section: the defaults of <see cref="RetentionOptions"/> apply, and backup and prune say so.</summary>
     public RetentionOptions? Retention { get; set; }
 
     /// <summary>Client-side encryption of this target's backups; null for none.</summary>
     public TargetEncryptionOptions? Encryption { get; set; }
+
+    /// <summary>Recovery point and time objectives that health, status and the reports measure; null for none.</summary>
+    public RecoveryObjectiveOptions? Objectives { get; set; }
+}
+
+/// <summary>
+/// A target's recovery objectives: <see cref="Rpo"/>, the most data (as time) it may lose, and
+/// <see cref="Rto"/>, the longest a restore may take. Either may be unset.
+/// </summary>
+public sealed class RecoveryObjectiveOptions
+{
+    public TimeSpan? Rpo { get; set; }
+
+    public TimeSpan? Rto { get; set; }
 }
 
 /// <summary>Which key encrypts a target's new backups (an id in Backup:EncryptionKeys).</summary>

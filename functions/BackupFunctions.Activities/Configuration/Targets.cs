@@ -1,9 +1,13 @@
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.Engines;
+using BackupFunctions.Engines.Files;
 using BackupFunctions.Engines.Neo4j;
 using BackupFunctions.Engines.Postgres;
 using BackupFunctions.Engines.Qdrant;
 using BackupFunctions.Engines.Redis;
+using BackupFunctions.Engines.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BackupFunctions.Activities.Configuration;
 
@@ -11,7 +15,7 @@ namespace BackupFunctions.Activities.Configuration;
 /// The configured targets: each by name with its engine and connections (resolved from Key Vault
 /// when given as secrets), the engine that reads a stored backup, and the encryption keys.
 /// </summary>
-public sealed class Targets(BackupOptions options, SecretResolver? secrets, TimeProvider time)
+public sealed class Targets(BackupOptions options, SecretResolver? secrets, TimeProvider time, ILoggerFactory? loggers = null)
 {
     /// <summary>Restore destinations given as a connection on the command line: this process only, never scheduled or listed as targets.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TargetOptions> _destinations = new(StringComparer.Ordinal);
@@ -60,7 +64,7 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
 
     /// <summary>
     /// The engine that reads a stored backup: the one of its target when that is still configured
-    /// (so its ToolsDirectory applies), else the engine named by the manifest.
+    /// (so its ToolsDirectory or TempDirectory applies), else the engine named by the manifest.
     /// </summary>
     public IDatabaseEngine EngineFor(string engineName, string targetName)
     {
@@ -75,9 +79,18 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
             "redis" => new RedisEngine(target?.Strategy, time),
             "neo4j" => new Neo4jEngine(target?.Database),
             "qdrant" => new QdrantEngine(target?.Collections, target is null ? null : ct => ApiKeyAsync(target, targetName, ct)),
+            "sqlite" => new SqliteEngine(target?.TempDirectory),
+            FileTargetRules.Engine => new FilesEngine(FileSettings(target), (loggers ?? NullLoggerFactory.Instance).CreateLogger<FilesEngine>()),
             _ => throw new BackupConfigurationException($"backups of engine '{engineName}' cannot be read by this build"),
         };
     }
+
+    /// <summary>A files target's selection and commands; everything and none when the target is gone (reading a stored backup needs neither).</summary>
+    public static FileSetSettings FileSettings(TargetOptions? target) => target is null ? FileSetSettings.Everything
+        : new FileSetSettings(target.Include ?? [], target.Exclude ?? [], Blank(target.PreCommand), Blank(target.PostCommand),
+            target.CommandTimeout ?? FileSetSettings.DefaultCommandTimeout);
+
+    private static string? Blank(string? command) => string.IsNullOrWhiteSpace(command) ? null : command;
 
     /// <summary>
     /// Registers a restore destination given as a connection (<c>restore --to-connection</c>) for this process only,
@@ -102,4 +115,23 @@ public sealed class Targets(BackupOptions options, SecretResolver? secrets, Time
 
     /// <summary>The cron schedule of a configured target: its own, else Backup:Schedule.</summary>
     public string ScheduleOf(string name) => options.Targets[name].Schedule ?? options.Schedule;
+
+    /// <summary>
+    /// A restore destination given as a Key Vault secret holding its connection string (a queued
+    /// restore request's destinationSecret), read by <paramref name="engineName"/>'s engine; named
+    /// <paramref name="name"/> in records. Needs Backup:KeyVaultUri.
+    /// </summary>
+    public async Task<Backups.ResolvedTarget> ResolveSecretDestinationAsync(string secretName, string name, string engineName, CancellationToken cancellationToken)
+    {
+        string connection = await (secrets?.GetAsync(secretName, "restore request 'destinationSecret'", cancellationToken)
+            ?? throw new BackupConfigurationException($"restore request 'destinationSecret' '{secretName}' needs Backup:KeyVaultUri on the host that restores (set it, or name a configured target in 'destination')"));
+        return new Backups.ResolvedTarget(name, new TargetOptions { Engine = engineName }, EngineFor(engineName, name), connection, null);
+    }
+
+    /// <summary>True when the target's RestoreTest:Enabled is false: health shows it as a warning, never ok.</summary>
+    public bool RestoreTestDisabled(string name) => options.Targets[name].RestoreTest is { Enabled: false };
+
+    /// <summary>The target's recovery objectives; null when it has none.</summary>
+    public RecoveryObjectiveOptions? ObjectivesOf(string name) =>
+        options.Targets[name].Objectives is { } o && (o.Rpo is not null || o.Rto is not null) ? o : null;
 }

@@ -14,15 +14,17 @@ public sealed record TargetHealth(
     double? AgeHours,
     string? LastPassedRestoreTest,
     DateTimeOffset? DueAt,
-    string Reason);
+    string Reason,
+    ObjectivesReport? Objectives = null);
 
-/// <summary>The health of every target and the overall status (failing, then missing, then late, then pending, else ok): GET /api/health on both hosts.</summary>
+/// <summary>The health of every target and the overall status (failing, then missing, then late, then warning, then pending, else ok): GET /api/health on both hosts.</summary>
 public sealed record HealthSummary(HealthStatus Status, IReadOnlyList<TargetHealth> Targets)
 {
     public static HealthSummary Of(IReadOnlyList<TargetHealth> targets) =>
         new(targets.Any(t => t.Status == HealthStatus.Failing) ? HealthStatus.Failing
             : targets.Any(t => t.Status == HealthStatus.Missing) ? HealthStatus.Missing
             : targets.Any(t => t.Status == HealthStatus.Late) ? HealthStatus.Late
+            : targets.Any(t => t.Status == HealthStatus.Warning) ? HealthStatus.Warning
             : targets.Any(t => t.Status == HealthStatus.Pending) ? HealthStatus.Pending
             : HealthStatus.Ok, targets);
 }
@@ -35,9 +37,10 @@ public sealed record HealthSummary(HealthStatus Status, IReadOnlyList<TargetHeal
 /// <item><b>missing</b>: never backed up (and no run of it failed).</item>
 /// <item><b>pending</b>: no verified backup yet, and the newest is younger than the grace: its verify is due.</item>
 /// <item><b>late</b>: no verified backup since the last scheduled time, once the grace has passed.</item>
+/// <item><b>warning</b>: otherwise ok, but the target's recovery objectives (RPO, RTO) are not met.</item>
 /// <item><b>ok</b>: otherwise.</item>
 /// </list>
-/// Every state but ok and pending is an alert (exit 3, HTTP 503, a notification). This is how
+/// Every state but ok, warning and pending is an alert (exit 3, HTTP 503, a notification). This is how
 /// silently stopped backups become visible.
 /// </summary>
 public sealed class HealthCheck(BackupCatalog catalog, RunHistory runs, Targets targets, TimeProvider time)
@@ -86,7 +89,19 @@ public sealed class HealthCheck(BackupCatalog catalog, RunHistory runs, Targets 
                     (HealthStatus.Late, $"no good backup since the run due at {d:u} (schedule \"{schedule}\")"),
                 _ => (HealthStatus.Ok, $"last good backup {age:F1} h ago"),
             };
-            results.Add(new TargetHealth(target, status, good?.Manifest.Id, good?.Manifest.CompletedAt, age, restored, due, reason));
+            var wanted = targets.ObjectivesOf(target);
+            var objectives = wanted is null ? null : ObjectivesReport.Evaluate(wanted, entries, now);
+            if (status == HealthStatus.Ok && objectives is { Breached: true })
+            {
+                (status, reason) = (HealthStatus.Warning, "objectives not met: " + string.Join("; ", objectives.Breaches));
+            }
+            else if (status == HealthStatus.Ok && targets.RestoreTestDisabled(target))
+            {
+                // No restore proof is ever "ok": the backups verify, but nothing shows they restore.
+                (status, reason) = (HealthStatus.Warning, $"restore test disabled (RestoreTest:Enabled is false); {reason}");
+            }
+
+            results.Add(new TargetHealth(target, status, good?.Manifest.Id, good?.Manifest.CompletedAt, age, restored, due, reason, objectives));
             Telemetry.BackupTelemetry.HealthEvaluated(target, status.Word(), age);
         }
 

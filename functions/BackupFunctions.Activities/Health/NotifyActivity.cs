@@ -13,7 +13,7 @@ using Polly.Retry;
 
 namespace BackupFunctions.Activities.Health;
 
-/// <summary>After a run (with its report) or on a health check (without one).</summary>
+/// <summary>After a run (with its report: also the dead-man ping) or on a health check (without one).</summary>
 public sealed record NotifyInput(RunReport? Run);
 
 /// <summary>One message sent (or that could not be delivered).</summary>
@@ -22,7 +22,8 @@ public sealed record Notification(string Target, string Kind, string Text, bool 
 public sealed record NotifyOutput(IReadOnlyList<Notification> Notifications);
 
 /// <summary>
-/// Sends a webhook when a target starts failing, becomes late, or recovers: only on a change, so a
+/// Sends a webhook when a target starts failing, becomes late, misses its recovery objectives
+/// (warning), or recovers: only on a change, so a
 /// target that stays failing is not announced every hour. The last announced state per target is
 /// kept as create-only blobs under notifications/ (one per change). A target is failing when its run
 /// failed or its newest backup failed verify or restore test, late when the schedule passed without
@@ -43,6 +44,12 @@ public sealed partial class NotifyActivity(BlobVault vault, HealthCheck health, 
 
     public async Task<NotifyOutput> RunAsync(NotifyInput input, CancellationToken cancellationToken)
     {
+        if (input.Run is { } finished)
+        {
+            // First, so a webhook or storage problem below cannot keep the monitor from hearing of the run.
+            await new DeadManPing(notifications.PingUrl, _logger).SendAsync(finished.Succeeded, cancellationToken);
+        }
+
         string? url = await WebhookUrlAsync(cancellationToken);
         if (url is null)
         {
@@ -74,7 +81,8 @@ public sealed partial class NotifyActivity(BlobVault vault, HealthCheck health, 
             {
                 HealthStatus.Failing or HealthStatus.Missing => "failure", // no good backup at all is the worst case
                 HealthStatus.Late => "late",
-                HealthStatus.Ok when before.IsBad() => "recovery",
+                HealthStatus.Warning => "warning", // objectives missed: announced once, like the others
+                HealthStatus.Ok when before.IsBad() || before == HealthStatus.Warning => "recovery",
                 _ => null,
             };
             if (kind is not null)
@@ -137,6 +145,7 @@ public sealed partial class NotifyActivity(BlobVault vault, HealthCheck health, 
         "failure" => $"Backup of '{health.Target}' is {state.Word()}: {reason}" + (run is null ? "" : $" (run {run.RunId})")
             + (health.LastGoodBackup is null ? "; there is no good backup" : $"; last good backup {health.LastGoodBackup}, {health.AgeHours:F1} h old"),
         "late" => $"Backup of '{health.Target}' is late: {reason}" + (health.LastGoodBackup is null ? "" : $"; last good backup {health.LastGoodBackup}, {health.AgeHours:F1} h old"),
+        "warning" => $"Backup of '{health.Target}' misses its recovery objectives: {string.Join("; ", health.Objectives?.Breaches ?? [reason])}",
         _ => $"Backup of '{health.Target}' has recovered: last good backup {health.LastGoodBackup}" + (health.LastPassedRestoreTest is null ? "" : $", last passed restore test {health.LastPassedRestoreTest}"),
     };
 
@@ -151,7 +160,7 @@ public sealed partial class NotifyActivity(BlobVault vault, HealthCheck health, 
         ["@context"] = "https://schema.org/extensions",
         ["summary"] = $"backupfn: {target} {kind}",
         ["title"] = $"backupfn: {target} — {kind}",
-        ["themeColor"] = kind switch { "failure" => "D70000", "late" => "FFA500", _ => "2DC72D" },
+        ["themeColor"] = kind switch { "failure" => "D70000", "late" => "FFA500", "warning" => "E3C000", _ => "2DC72D" },
         ["sections"] = new JsonArray(new JsonObject
         {
             ["facts"] = new JsonArray(

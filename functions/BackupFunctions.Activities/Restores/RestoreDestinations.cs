@@ -74,6 +74,7 @@ public static class RestoreDestinations
             Database = source?.Database,
             Strategy = source?.Strategy,
             ToolsDirectory = source?.ToolsDirectory,
+            TempDirectory = source?.TempDirectory,
             Compression = source?.Compression ?? new TargetOptions().Compression,
             Encryption = source?.Encryption,
         });

@@ -37,6 +37,12 @@ public sealed record TargetReport
 /// <summary>The report of one BackupAll run: written as runs/{yyyy}/{MM}/{dd}/{runId}.json, returned by status queries, printed by the CLI.</summary>
 public sealed record RunReport(string RunId, string Trigger, DateTime StartedAt, DateTime CompletedAt, RunState Status, IReadOnlyList<TargetReport> Targets)
 {
+    /// <summary>
+    /// Recovery objectives achieved, per target that has any, as measured when the report was written
+    /// (absent from reports of targets without objectives, and from the orchestration's own output).
+    /// </summary>
+    public IReadOnlyDictionary<string, Health.ObjectivesReport>? Objectives { get; init; }
+
     public bool Succeeded => Status == RunState.Completed;
 }
 

@@ -26,15 +26,7 @@ public static class RunReportHtml
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><title>backupfn run {E(report.RunId)}</title>
             <style>
-            body {"{"} font: 14px/1.4 "DejaVu Sans", Arial, sans-serif; margin: 24px; color: #111827; background: #fff; {"}"}
-            h1 {"{"} font-size: 20px; margin: 0 0 4px; {"}"}
-            .status-ok {"{"} color: #15803d; {"}"} .status-failed {"{"} color: #b91c1c; {"}"}
-            table {"{"} border-collapse: collapse; margin: 16px 0; {"}"}
-            th, td {"{"} border: 1px solid #d1d5db; padding: 6px 10px; text-align: left; vertical-align: top; {"}"}
-            th {"{"} background: #f3f4f6; {"}"}
-            tr.failed td {"{"} background: #fef2f2; {"}"} tr.succeeded td:nth-child(2) {"{"} color: #15803d; font-weight: bold; {"}"}
-            td.num {"{"} text-align: right; font-variant-numeric: tabular-nums; {"}"}
-            .error {"{"} color: #b91c1c; {"}"}
+            {ReportStyle.Css}
             </style></head><body>
             <h1>Backup run {E(report.RunId)} — <span class="status-{status}">{E(report.Status.ToString())}</span></h1>
             <p>Trigger {E(report.Trigger)}; started {report.StartedAt:yyyy-MM-dd HH:mm:ss} UTC, took {(report.CompletedAt - report.StartedAt).TotalSeconds:F1} s;
@@ -55,7 +47,13 @@ public static class RunReportHtml
             }
         }
 
-        html.Append("</tbody></table>\n<h2 style=\"font-size:16px\">Stored size over time</h2>\n");
+        html.Append("</tbody></table>\n");
+        if (report.Objectives is { Count: > 0 } objectives)
+        {
+            html.Append(ObjectivesHtml.Table(objectives));
+        }
+
+        html.Append("<h2 style=\"font-size:16px\">Stored size over time</h2>\n");
         html.Append(Chart(history));
         html.Append("</body></html>\n");
         return html.ToString();
@@ -99,9 +97,11 @@ public static class RunReportHtml
         return svg.Append("</svg>\n").ToString();
     }
 
-    private static string E(string text) => WebUtility.HtmlEncode(text);
+    /// <summary>HTML-encodes a text (every text on the report pages goes through it).</summary>
+    internal static string E(string text) => WebUtility.HtmlEncode(text);
 
-    private static string Bytes(long bytes) => bytes switch
+    /// <summary>A size in binary units, as the pages show it.</summary>
+    internal static string Bytes(long bytes) => bytes switch
     {
         >= 1L << 30 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):F1} GiB"),
         >= 1L << 20 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 20):F1} MiB"),

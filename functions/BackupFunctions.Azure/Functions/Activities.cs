@@ -2,6 +2,7 @@ using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Health;
 using BackupFunctions.Activities.Runs;
 using BackupFunctions.Orchestrations;
+using BackupFunctions.Orchestrations.Intake;
 using Microsoft.Azure.Functions.Worker;
 
 namespace BackupFunctions.Azure.Functions;
@@ -18,8 +19,13 @@ public sealed class Activities(
     PruneBackupsActivity pruneBackups,
     RestoreDatabaseActivity restoreDatabase,
     WriteRunReportActivity writeRunReport,
-    NotifyActivity notify)
+    NotifyActivity notify,
+    RecordRestoreActivity recordRestore)
 {
+    [Function(TaskNames.Activities.RecordRestore)]
+    public Task<string> RecordRestore([ActivityTrigger] RecordRestoreInput input, CancellationToken cancellationToken) =>
+        recordRestore.InvokeAsync(input, cancellationToken);
+
     [Function(TaskNames.Activities.BackupDatabase)]
     public Task<BackupDatabaseOutput> BackupDatabase([ActivityTrigger] BackupDatabaseInput input, CancellationToken cancellationToken) =>
         backupDatabase.InvokeAsync(input, cancellationToken);

@@ -118,7 +118,7 @@ public sealed partial class Triggers(BackupRuntime runtime, ILogger<Triggers> lo
             return;
         }
 
-        await intake.StartAsync(request!, message.MessageId, cancellationToken);
+        await intake.StartAsync(request!, message.MessageId, message.InsertedOn, message.DequeueCount, recordFailure: true, cancellationToken);
     }
 
     private static async Task<HttpResponseData> JsonAsync(HttpRequestData request, HttpStatusCode status, object value)

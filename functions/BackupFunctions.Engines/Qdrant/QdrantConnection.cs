@@ -32,18 +32,7 @@ public sealed record QdrantConnection(Uri BaseUri)
     }
 
     /// <summary>Whether <paramref name="connection"/> parses; the one-line reason when not (configuration validation).</summary>
-    public static string? Problem(string connection)
-    {
-        try
-        {
-            Parse(connection);
-            return null;
-        }
-        catch (EngineException e)
-        {
-            return e.Message;
-        }
-    }
+    public static string? Problem(string connection) => EngineException.MessageOf(() => Parse(connection));
 
     private static EngineException Bad(string message) => new(FailureKind.Configuration, message);
 

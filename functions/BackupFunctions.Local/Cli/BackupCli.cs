@@ -26,9 +26,11 @@ public static class BackupCli
             VerifyVerb.Define(shared),
             RestoreTestVerb.Define(shared),
             RestoreVerb.Define(),
+            RequestRestoreVerb.Define(),
             PruneVerb.Define(shared),
             StatusVerb.Define(),
             HoldVerb.Define(),
+            ReportVerb.Define(shared),
             ServeVerb.Define(shared),
         ];
         foreach (var verb in verbs)

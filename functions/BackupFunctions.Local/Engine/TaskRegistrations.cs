@@ -1,6 +1,7 @@
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Health;
 using BackupFunctions.Orchestrations;
+using BackupFunctions.Orchestrations.Intake;
 using Microsoft.DurableTask;
 
 namespace BackupFunctions.Local.Engine;
@@ -29,6 +30,7 @@ public sealed record TaskRegistrations(IReadOnlyDictionary<string, Func<ITaskOrc
             [TaskNames.Activities.RestoreDatabase] = () => runtime.RestoreDatabaseActivity(environment),
             [TaskNames.Activities.WriteRunReport] = () => runtime.WriteRunReportActivity(environment),
             [TaskNames.Activities.Notify] = () => runtime.NotifyActivity(environment),
+            [TaskNames.Activities.RecordRestore] = () => new RecordRestoreActivity(runtime, environment),
         });
 
     /// <summary>A copy with <paramref name="name"/> run by <paramref name="activity"/> instead.</summary>

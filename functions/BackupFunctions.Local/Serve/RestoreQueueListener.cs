@@ -77,11 +77,11 @@ public sealed partial class RestoreQueueListener(
 
         // The orchestration runs on the engine (here or in another process on the hub); this
         // delivery waits for its outcome to complete, poison or leave the message for redelivery.
-        string instance = await intake.StartAsync(request!, message.MessageId, cancellationToken);
+        string instance = await intake.StartAsync(request!, message.MessageId, message.InsertedOn, message.DequeueCount, recordFailure: false, cancellationToken);
         var done = await engine.WaitAsync(instance, cancellationToken, TimeSpan.FromMilliseconds(200));
         var outcome = done.SerializedOutput is { } output
             ? JsonSerializer.Deserialize<RestoreOutcome>(output, TaskJson.Options)!
-            : new RestoreOutcome(RestoreStatus.Failed, request!.BackupId, request.Destination, $"restore orchestration ended {done.State}: {done.FailureMessage}");
+            : new RestoreOutcome(RestoreStatus.Failed, request!.BackupId, request.DestinationName, $"restore orchestration ended {done.State}: {done.FailureMessage}");
 
         switch (outcome.Status)
         {

@@ -97,9 +97,18 @@ public sealed class RestoreIntake(BackupRuntime runtime, IOrchestrationClient cl
             return problem;
         }
 
+        if (request.DestinationSecret is not null && runtime.Secrets is null)
+        {
+            return $"'destinationSecret' '{request.DestinationSecret}' needs Backup:KeyVaultUri on the host that restores (set it, or name a configured target in 'destination')";
+        }
+
         try
         {
-            runtime.Resolve(request.Destination!);
+            if (request.Destination is not null)
+            {
+                runtime.Resolve(request.Destination);
+            }
+
             if (request.Target is not null)
             {
                 runtime.Resolve(request.Target);
@@ -147,6 +156,11 @@ public sealed class RestoreIntake(BackupRuntime runtime, IOrchestrationClient cl
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 string name = reader.GetString()!;
+                if (name.Contains("connection", StringComparison.OrdinalIgnoreCase))
+                {
+                    return $"'{name}' is refused: a connection string is never accepted in a message (store it in Key Vault and give 'destinationSecret', or name a configured target in 'destination')";
+                }
+
                 if (!names.Add(name))
                 {
                     return $"'{name}' is given twice (which one was meant?)";
@@ -193,12 +207,16 @@ public sealed class RestoreIntake(BackupRuntime runtime, IOrchestrationClient cl
         bytes > MaxMessageBytes ? $"message is {bytes} bytes; a restore request is at most {MaxMessageBytes} bytes" : null;
 
     /// <summary>Starts the Restore orchestration of a valid request, or joins the one already active for it; returns its instance id.</summary>
-    public async Task<string> StartAsync(RestoreRequest request, string requestId, CancellationToken cancellationToken)
+    /// <param name="recordFailure">True where the host does not wait for the outcome (the Azure queue trigger): the orchestration records final failures too.</param>
+    public async Task<string> StartAsync(RestoreRequest request, string requestId, DateTimeOffset? insertedOn, long dequeueCount, bool recordFailure,
+        CancellationToken cancellationToken)
     {
         string instanceId = InstanceId(requestId);
         try
         {
-            await client.StartAsync(TaskNames.Orchestrators.Restore, instanceId, request with { RequestId = requestId }, StartRule.UnlessActive, cancellationToken);
+            await client.StartAsync(TaskNames.Orchestrators.Restore, instanceId,
+                request with { RequestId = requestId, InsertedOn = insertedOn, DequeueCount = dequeueCount, RecordFailure = recordFailure },
+                StartRule.UnlessActive, cancellationToken);
         }
         catch (InstanceExistsException)
         {
@@ -218,13 +236,40 @@ public sealed class RestoreIntake(BackupRuntime runtime, IOrchestrationClient cl
         await RecordAsync(requestId, RestoreStatus.Poisoned, OneLine(reason), null, insertedOn, dequeueCount, cancellationToken);
     }
 
+    /// <summary>Where the outcome of a request sent at <paramref name="insertedOn"/> is recorded.</summary>
+    public static string RecordBlob(string requestId, DateTimeOffset insertedOn) => BlobLayout.RunReport(InstanceId(requestId), insertedOn);
+
+    /// <summary>The recorded outcome of a request; null until one is recorded (or when the record is unreadable).</summary>
+    public static async Task<RestoreRecord?> FindRecordAsync(BlobVault vault, string requestId, DateTimeOffset insertedOn, CancellationToken cancellationToken)
+    {
+        await using var stream = await vault.OpenReadAsync(RecordBlob(requestId, insertedOn), cancellationToken);
+        if (stream is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await JsonSerializer.DeserializeAsync<RestoreRecord>(stream, VaultJson.Options, cancellationToken);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Records the outcome as runs/{yyyy}/{MM}/{dd}/restore-{requestId}.json (once: a later delivery finds it written).</summary>
-    public async Task RecordAsync(string requestId, RestoreStatus status, string detail, string? backupId, DateTimeOffset? insertedOn, long dequeueCount,
-        CancellationToken cancellationToken)
+    public Task RecordAsync(string requestId, RestoreStatus status, string detail, string? backupId, DateTimeOffset? insertedOn, long dequeueCount,
+        CancellationToken cancellationToken) =>
+        RecordAsync(runtime, requestId, status, detail, backupId, insertedOn, dequeueCount, cancellationToken);
+
+    /// <summary>As <see cref="RecordAsync(string, RestoreStatus, string, string?, DateTimeOffset?, long, CancellationToken)"/>, for the RecordRestore activity.</summary>
+    public static async Task RecordAsync(BackupRuntime runtime, string requestId, RestoreStatus status, string detail, string? backupId, DateTimeOffset? insertedOn,
+        long dequeueCount, CancellationToken cancellationToken)
     {
         var at = runtime.Time.GetUtcNow();
-        string blob = BlobLayout.RunReport(InstanceId(requestId), insertedOn ?? at);
-        var record = new { requestId, status = status.ToString(), detail, backupId, dequeueCount, at };
+        string blob = RecordBlob(requestId, insertedOn ?? at);
+        var record = new RestoreRecord(requestId, status, detail, backupId, dequeueCount, at);
         try
         {
             await runtime.Vault.EnsureContainerAsync(cancellationToken);
@@ -236,3 +281,9 @@ public sealed class RestoreIntake(BackupRuntime runtime, IOrchestrationClient cl
         }
     }
 }
+
+/// <summary>
+/// The recorded outcome of a queued restore request (runs/{yyyy}/{MM}/{dd}/restore-{requestId}.json):
+/// Restored or AlreadyRestored, or Poisoned with the reason; what `backupfn request-restore --wait` follows.
+/// </summary>
+public sealed record RestoreRecord(string RequestId, RestoreStatus Status, string Detail, string? BackupId, long DequeueCount, DateTimeOffset At);

@@ -11,7 +11,7 @@ namespace BackupFunctions.IntegrationTests.Infrastructure;
 /// <summary>
 /// A local HTTP endpoint that records every POST (path, content type, body): a webhook for the
 /// notification tests (JSON bodies in <see cref="Bodies"/>; 503 to the first <see cref="FailFirst"/>
-/// requests), and an OTLP/HTTP receiver for the telemetry tests.
+/// requests), an OTLP/HTTP receiver for the telemetry tests, and a dead-man ping monitor (GETs in <see cref="Gets"/>).
 /// </summary>
 internal sealed class HttpReceiver : IAsyncDisposable
 {
@@ -22,6 +22,9 @@ internal sealed class HttpReceiver : IAsyncDisposable
 
     public ConcurrentQueue<JsonObject> Bodies { get; } = new();
     public ConcurrentQueue<(string Path, string ContentType, byte[] Body)> Received { get; } = new();
+
+    /// <summary>Paths of GET requests (a dead-man ping), in order.</summary>
+    public ConcurrentQueue<string> Gets { get; } = new();
     public int FailFirst { get; set; }
     public bool AlwaysFail { get; set; }
     public int Requests => _requests;
@@ -51,6 +54,11 @@ internal sealed class HttpReceiver : IAsyncDisposable
                 receiver.Bodies.Enqueue(JsonNode.Parse(body.ToArray())!.AsObject());
             }
 
+            return Results.Ok();
+        });
+        app.MapGet("/{**path}", (HttpContext http) =>
+        {
+            receiver.Gets.Enqueue(http.Request.Path);
             return Results.Ok();
         });
         await app.StartAsync();

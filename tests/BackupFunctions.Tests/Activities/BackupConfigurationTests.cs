@@ -35,6 +35,36 @@ public class BackupConfigurationTests
     }
 
     [Fact]
+    public void Bind_SqliteTarget_TakesTempDirectory()
+    {
+        var options = Bind(("Backup:Targets:app:Engine", "sqlite"), ("Backup:Targets:app:Connection", "Data Source=/data/app.db"),
+            ("Backup:Targets:app:TempDirectory", Path.GetTempPath()));
+
+        Assert.Equal(Path.GetTempPath(), options.Targets["app"].TempDirectory);
+    }
+
+    [Theory]
+    [InlineData("Backup:Targets:app:Connection", "Data Source=/data/app.db;Password=s3cret-pw", "Backup:Targets:app:Connection: the SQLite connection for /data/app.db has Password=")]
+    [InlineData("Backup:Targets:app:Connection", "Data Source=:memory:", "Backup:Targets:app:Connection: the SQLite connection names no database file")]
+    [InlineData("Backup:Targets:app:TempDirectory", "/no/such/folder", "Backup:Targets:app:TempDirectory '/no/such/folder' does not exist")]
+    [InlineData("Backup:Targets:app:RestoreTest:Connection", "Data Source=/data/scratch.db", "Backup:Targets:app:RestoreTest is not used by sqlite targets")]
+    public void Bind_InvalidSqliteTarget_NamesTheKeyToFix(string key, string value, string expected)
+    {
+        string message = Error(("Backup:Targets:app:Engine", "sqlite"), ("Backup:Targets:app:Connection", "Data Source=/data/app.db"), (key, value));
+
+        Assert.Contains(expected, message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bind_TempDirectoryOnAnotherEngine_IsAnError()
+    {
+        string message = Error(("Backup:Targets:orders:Engine", "postgres"), ("Backup:Targets:orders:Connection", Conn), ("Backup:Targets:orders:TempDirectory", "/tmp"));
+
+        Assert.Contains("Backup:Targets:orders:TempDirectory is a SQLite setting (remove it, or set Engine to sqlite)", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bind_QdrantTarget_TakesApiKeyAndCollections()
     {
         var options = Bind(("Backup:Targets:vectors:Engine", "qdrant"), ("Backup:Targets:vectors:Connection", "http://127.0.0.1:6333"),
@@ -95,6 +125,9 @@ public class BackupConfigurationTests
     [InlineData("Backup:Storage:RunningLease", "00:00:10", "Backup:Storage:RunningLease must be between 00:00:15 and 00:01:00")]
     [InlineData("Backup:Storage:RunningLease", "00:02:00", "Backup:Storage:RunningLease must be between 00:00:15 and 00:01:00")]
     [InlineData("Backup:Targets:orders:ConnectionSecret", "orders-conn", "set Connection or ConnectionSecret, not both")]
+    [InlineData("Backup:Targets:orders:Objectives:Rpo", "-01:00:00", "Backup:Targets:orders:Objectives:Rpo must be a positive duration")]
+    [InlineData("Backup:Targets:orders:Objectives:Rto", "00:00:00", "Backup:Targets:orders:Objectives:Rto must be a positive duration")]
+    [InlineData("Backup:Notifications:PingUrl", "hc-ping.com/abc", "Backup:Notifications:PingUrl is not an http(s) URL")]
     public void Bind_InvalidValue_NamesTheKeyToFix(string key, string value, string expected)
     {
         string message = Error(("Backup:Targets:orders:Engine", "postgres"), ("Backup:Targets:orders:Connection", Conn), (key, value));

@@ -16,6 +16,7 @@ public class OutcomeContractTests
     [InlineData(HealthStatus.Late, "late")]
     [InlineData(HealthStatus.Failing, "failing")]
     [InlineData(HealthStatus.Missing, "missing")]
+    [InlineData(HealthStatus.Warning, "warning")]
     public void HealthStatus_IsTheLowerCaseWord_InJsonAndOnScreen(HealthStatus status, string word)
     {
         var summary = HealthSummary.Of([new TargetHealth("orders", status, null, null, null, null, null, "r")]);
@@ -33,6 +34,8 @@ public class OutcomeContractTests
         Assert.Equal(HealthStatus.Missing, HealthSummary.Of([T(HealthStatus.Ok), T(HealthStatus.Late), T(HealthStatus.Missing)]).Status);
         Assert.Equal(HealthStatus.Late, HealthSummary.Of([T(HealthStatus.Ok), T(HealthStatus.Late)]).Status);
         Assert.Equal(HealthStatus.Late, HealthSummary.Of([T(HealthStatus.Pending), T(HealthStatus.Late)]).Status);
+        Assert.Equal(HealthStatus.Late, HealthSummary.Of([T(HealthStatus.Warning), T(HealthStatus.Late)]).Status);
+        Assert.Equal(HealthStatus.Warning, HealthSummary.Of([T(HealthStatus.Pending), T(HealthStatus.Warning), T(HealthStatus.Ok)]).Status);
         Assert.Equal(HealthStatus.Pending, HealthSummary.Of([T(HealthStatus.Ok), T(HealthStatus.Pending)]).Status);
         Assert.Equal(HealthStatus.Ok, HealthSummary.Of([T(HealthStatus.Ok), T(HealthStatus.Ok)]).Status);
         Assert.Equal([HealthStatus.Late, HealthStatus.Failing, HealthStatus.Missing], Enum.GetValues<HealthStatus>().Where(s => s.IsBad()));

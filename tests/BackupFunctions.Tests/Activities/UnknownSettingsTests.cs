@@ -83,8 +83,8 @@ public class UnknownSettingsTests
     {
         string message = Error(("Backup:Targets:orders:Frobnicate", "yes"));
 
-        Assert.Equal("Backup:Targets:orders:Frobnicate is not a known setting (valid here: ApiKey, ApiKeySecret, Collections, Compression, Connection, ConnectionSecret, Database, " +
-                     "Encryption, Engine, RestoreTest, Retention, Schedule, Strategy, ToolsDirectory)", message);
+        Assert.Equal("Backup:Targets:orders:Frobnicate is not a known setting (valid here: ApiKey, ApiKeySecret, Collections, CommandTimeout, Compression, Connection, ConnectionSecret, Database, " +
+                     "Encryption, Engine, Exclude, Include, Objectives, PostCommand, PreCommand, RestoreTest, Retention, Schedule, Strategy, TempDirectory, ToolsDirectory)", message);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using BackupFunctions.Activities.Backups;
 using BackupFunctions.Activities.Runs;
 using BackupFunctions.IntegrationTests.Infrastructure;
@@ -25,24 +24,7 @@ public class RunReportHtmlTests
         ["cache"] = Enumerable.Range(0, 10).Select(d => new SizePoint(new DateTimeOffset(2026, 11, 12 + d, 2, 0, 0, TimeSpan.Zero), 60_000_000, 17_000_000 + (d * 500_000))).ToList(),
     };
 
-    private static readonly string[] HeadlessFlags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--window-size=1100,800"];
-
-    private static async Task<string> ChromiumAsync(params string[] args)
-    {
-        var info = new ProcessStartInfo("chromium") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in HeadlessFlags.Concat(args))
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 0, $"chromium exited {process.ExitCode}: {await stderr}");
-        return await stdout;
-    }
+    private static Task<string> ChromiumAsync(params string[] args) => Chromium.RunAsync(args);
 
     [Fact]
     public async Task Report_RendersInChromium_WithARowPerTargetAndAChart_AndEscapesText()

@@ -202,6 +202,12 @@ public class EnvelopeEncryptionTests
         Assert.True(verify.Exit == 0, verify.Out + verify.Err);
         var restore = await cli.RunAsync("restore", id, "--to", "copy");
 
+        // "copy" was never backed up (missing: exit 3); the encrypted target is a warning, never ok.
+        var status = await cli.RunAsync("status");
+        string envLine = status.Out.Split('\n').Single(l => l.StartsWith("env ", StringComparison.Ordinal));
+        Assert.Matches(@"^env\s+warning\s", envLine);
+        Assert.Contains("restore test disabled (RestoreTest:Enabled is false)", envLine, StringComparison.Ordinal);
+
         Assert.Equal(2, restore.Exit);
         string line = Assert.Single(restore.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("encrypted to the RSA key 'rsa1' and this host holds only its public key: add Backup:EncryptionKeys:rsa1:PrivateKeyFile", line, StringComparison.Ordinal);

@@ -13,8 +13,8 @@ internal sealed class CliRunner : IAsyncDisposable
     /// <param name="copies">Backup:Copies by name, each a fresh Azurite container (see <see cref="CopyContainers"/>) with the given Retention (null: none).</param>
     /// <param name="copyStorage">The copies' storage connection (another Azurite: another account); the shared Azurite when null.</param>
     public CliRunner(Dictionary<string, object> targets, string? container = null, string immutability = "BestEffort", string? storage = null,
-        string runningLease = "00:01:00", string? webhookUrl = null, object? encryptionKeys = null, IReadOnlyDictionary<string, object?>? copies = null,
-        int minRetentionDays = 7, string? copyStorage = null)
+        string runningLease = "00:01:00", string? webhookUrl = null, string? pingUrl = null, object? encryptionKeys = null,
+        IReadOnlyDictionary<string, object?>? copies = null, int minRetentionDays = 7, string? copyStorage = null)
     {
         CopyStorage = copyStorage ?? TestServers.Storage;
         Container = container ?? $"it-{Guid.NewGuid():N}";
@@ -49,9 +49,20 @@ internal sealed class CliRunner : IAsyncDisposable
             backup["EncryptionKeys"] = encryptionKeys;
         }
 
-        if (webhookUrl is not null)
+        if (webhookUrl is not null || pingUrl is not null)
         {
-            backup["Notifications"] = new { WebhookUrl = webhookUrl };
+            var notifications = new Dictionary<string, string>();
+            if (webhookUrl is not null)
+            {
+                notifications["WebhookUrl"] = webhookUrl;
+            }
+
+            if (pingUrl is not null)
+            {
+                notifications["PingUrl"] = pingUrl;
+            }
+
+            backup["Notifications"] = notifications;
         }
 
         File.WriteAllText(_configFile, JsonSerializer.Serialize(new { Backup = backup }));
