@@ -27,6 +27,20 @@ param backupRedundancy string = 'Standard_RAGZRS'
 @minValue(1)
 param immutabilityDays int = 7
 
+@description('Region of the isolated second copy (Backup:Copies:offsite): a second backup account there, written only by the app\'s identity. Empty for none.')
+param secondaryLocation string = ''
+
+@description('Days each blob in the second copy stays write-protected (its own policy; may exceed immutabilityDays).')
+@minValue(1)
+param copyImmutabilityDays int = 30
+
+@description('Immutability policy of the second copy: Unlocked, or Locked (IRREVERSIBLE; Azure only locks an existing Unlocked policy, so deploy Unlocked first, then Locked).')
+@allowed([
+  'Unlocked'
+  'Locked'
+])
+param copyImmutabilityState string = 'Unlocked'
+
 @description('Default six-field NCRONTAB schedule of the targets (UTC), Backup:Schedule; a target may set its own.')
 param backupSchedule string = '0 0 2 * * *'
 
@@ -80,6 +94,18 @@ module backupStorage 'modules/backup-storage.bicep' = {
   }
 }
 
+module copyStorage 'modules/copy-storage.bicep' = if (!empty(secondaryLocation)) {
+  name: 'copy-storage'
+  scope: rg
+  params: {
+    name: 'stcp${token}'
+    location: secondaryLocation
+    tags: tags
+    immutabilityDays: copyImmutabilityDays
+    immutabilityState: copyImmutabilityState
+  }
+}
+
 module runtimeStorage 'modules/runtime-storage.bicep' = {
   name: 'runtime-storage'
   scope: rg
@@ -119,6 +145,7 @@ module roles 'modules/roles.bicep' = {
   params: {
     principalId: identity.outputs.principalId
     backupStorageName: backupStorage.outputs.name
+    copyStorageName: empty(secondaryLocation) ? '' : copyStorage!.outputs.name
     runtimeStorageName: runtimeStorage.outputs.name
     keyVaultName: keyVault.outputs.name
     appInsightsName: monitoring.outputs.appInsightsName
@@ -148,6 +175,9 @@ module functionApp 'modules/functionapp.bicep' = {
     backupSchedule: backupSchedule
     minRetentionDays: immutabilityDays
     backupSettings: backupSettings
+    copyBlobEndpoint: empty(secondaryLocation) ? '' : copyStorage!.outputs.blobEndpoint
+    copyContainerName: empty(secondaryLocation) ? '' : copyStorage!.outputs.containerName
+    copyMinRetentionDays: copyImmutabilityDays
   }
 }
 
@@ -166,6 +196,7 @@ module alerts 'modules/alerts.bicep' = {
 output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output BACKUP_BLOB_ENDPOINT string = backupStorage.outputs.blobEndpoint
+output BACKUP_COPY_BLOB_ENDPOINT string = empty(secondaryLocation) ? '' : copyStorage!.outputs.blobEndpoint
 output BACKUP_QUEUE_NAMES array = backupStorage.outputs.queueNames
 output AZURE_KEY_VAULT_URI string = keyVault.outputs.uri
 output ALERT_ACTION_GROUP_ID string = alerts.outputs.actionGroupId

@@ -25,6 +25,7 @@ var host = new HostBuilder()
         // Each activity gets the runtime's parts it uses; a new one per invocation, as in the local host.
         services.AddTransient(sp => sp.GetRequiredService<BackupRuntime>().BackupDatabaseActivity());
         services.AddTransient(sp => sp.GetRequiredService<BackupRuntime>().VerifyBackupActivity());
+        services.AddTransient(sp => sp.GetRequiredService<BackupRuntime>().CopyBackupActivity());
         services.AddTransient(sp => sp.GetRequiredService<BackupRuntime>().RestoreTestActivity());
         services.AddTransient(sp => sp.GetRequiredService<BackupRuntime>().CheckAnomalyActivity());
         services.AddTransient(sp => sp.GetRequiredService<BackupRuntime>().PruneBackupsActivity());

@@ -23,4 +23,8 @@ internal static partial class Logs
     [LoggerMessage(EventId = 1004, Level = LogLevel.Warning,
         Message = "Running marker {Blob} was not removed ({Problem}); it stops blocking prune once its lease lapses, within {Seconds:F0} s")]
     public static partial void RunningMarkerLeft(ILogger logger, string blob, string problem, double seconds);
+
+    [LoggerMessage(EventId = 1040, Level = LogLevel.Information,
+        Message = "Copy of {Blob}: the copy's store refused to read the source (HTTP {Status} {ErrorCode}); streaming it instead")]
+    public static partial void ServerSideCopyRefused(ILogger logger, string blob, int status, string errorCode);
 }

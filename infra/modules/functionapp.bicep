@@ -12,6 +12,11 @@ param deploymentContainerUrl string
 param backupBlobEndpoint string
 param backupQueueEndpoint string
 param backupContainerName string
+
+@description('Blob endpoint of the second-copy account (Backup:Copies:offsite); empty for none.')
+param copyBlobEndpoint string = ''
+param copyContainerName string = ''
+param copyMinRetentionDays int = 30
 param keyVaultUri string
 @secure()
 param appInsightsConnectionString string
@@ -61,6 +66,14 @@ var baseSettings = {
   Backup__KeyVaultUri: keyVaultUri
 }
 
+// The copy is reached with the app's identity (a blob endpoint, no key), so blobs are streamed into it.
+var copySettings = empty(copyBlobEndpoint) ? {} : {
+  Backup__Copies__offsite__Connection: copyBlobEndpoint
+  Backup__Copies__offsite__Container: copyContainerName
+  Backup__Copies__offsite__Immutability__Mode: 'Required'
+  Backup__Copies__offsite__Immutability__MinRetentionDays: string(copyMinRetentionDays)
+}
+
 resource app 'Microsoft.Web/sites@2024-04-01' = {
   name: appName
   location: location
@@ -104,7 +117,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
 resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: app
   name: 'appsettings'
-  properties: union(baseSettings, backupSettings)
+  properties: union(baseSettings, copySettings, backupSettings)
 }
 
 output name string = app.name

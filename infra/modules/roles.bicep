@@ -3,6 +3,9 @@
 // secrets, publish metrics to Application Insights, and run the Functions host on its own account.
 param principalId string
 param backupStorageName string
+
+@description('The second-copy account (Backup:Copies:offsite); empty when there is none.')
+param copyStorageName string = ''
 param runtimeStorageName string
 param keyVaultName string
 param appInsightsName string
@@ -17,6 +20,21 @@ var roles = {
 
 resource backupStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: backupStorageName
+}
+
+resource copyStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = if (!empty(copyStorageName)) {
+  name: empty(copyStorageName) ? 'none' : copyStorageName
+}
+
+// Owner, as on the primary: the app sets each copied blob's own immutability policy.
+resource copyBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(copyStorageName)) {
+  scope: copyStorage
+  name: guid(copyStorage.id, principalId, roles.storageBlobDataOwner)
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+  }
 }
 
 resource runtimeStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {

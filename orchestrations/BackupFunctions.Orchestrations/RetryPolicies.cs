@@ -30,6 +30,9 @@ public static class RetryPolicies
     /// <summary>Verification re-reads storage only.</summary>
     public static RetrySchedule VerifyBackup { get; } = new(3, TimeSpan.FromSeconds(10), 2.0, TimeSpan.FromMinutes(2));
 
+    /// <summary>A copy re-reads and writes storage only (two accounts); a different blob already in the copy is permanent.</summary>
+    public static RetrySchedule CopyBackup { get; } = new(3, TimeSpan.FromSeconds(10), 2.0, TimeSpan.FromMinutes(2));
+
     /// <summary>A restore test needs the scratch server.</summary>
     public static RetrySchedule RestoreTest { get; } = new(2, TimeSpan.FromSeconds(30), 2.0, TimeSpan.FromMinutes(5));
 
@@ -53,6 +56,7 @@ public static class RetryPolicies
     {
         TaskNames.Activities.BackupDatabase => BackupDatabase,
         TaskNames.Activities.VerifyBackup => VerifyBackup,
+        TaskNames.Activities.CopyBackup => CopyBackup,
         TaskNames.Activities.RestoreTest => RestoreTest,
         TaskNames.Activities.CheckAnomaly => CheckAnomaly,
         TaskNames.Activities.PruneBackups => PruneBackups,

@@ -45,6 +45,12 @@ public sealed class TargetBackupOrchestrator : TaskOrchestrator<TargetBackupInpu
                 return report with { Error = $"verification failed: {verify.Status}: {verify.Detail}" };
             }
 
+            // Only a verified backup goes into the copy vaults (Backup:Copies); none configured: an empty list.
+            context.SetCustomStatus(new { input.Target, stage = "copy" });
+            var copies = await context.CallActivityAsync<CopyBackupOutput>(TaskNames.Activities.CopyBackup, backup.BackupId,
+                RetryPolicies.Options(RetryPolicies.CopyBackup, input.Retry));
+            report = report with { Copies = copies.Copies };
+
             RestoreTestOutput? test = null;
             if (backup.RestoreTestDisabled)
             {

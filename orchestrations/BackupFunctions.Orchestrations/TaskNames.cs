@@ -19,6 +19,7 @@ public static class TaskNames
     {
         public const string BackupDatabase = nameof(BackupDatabase);
         public const string VerifyBackup = nameof(VerifyBackup);
+        public const string CopyBackup = nameof(CopyBackup);
         public const string RestoreTest = nameof(RestoreTest);
         public const string CheckAnomaly = nameof(CheckAnomaly);
         public const string PruneBackups = nameof(PruneBackups);
@@ -27,6 +28,6 @@ public static class TaskNames
         public const string RecordRestore = nameof(RecordRestore);
         public const string Notify = nameof(Notify);
 
-        public static IReadOnlyList<string> All { get; } = [BackupDatabase, VerifyBackup, RestoreTest, CheckAnomaly, PruneBackups, RestoreDatabase, WriteRunReport, Notify, RecordRestore];
+        public static IReadOnlyList<string> All { get; } = [BackupDatabase, VerifyBackup, CopyBackup, RestoreTest, CheckAnomaly, PruneBackups, RestoreDatabase, WriteRunReport, Notify, RecordRestore];
     }
 }

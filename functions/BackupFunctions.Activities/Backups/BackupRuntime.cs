@@ -14,7 +14,8 @@ namespace BackupFunctions.Activities.Backups;
 /// </summary>
 public sealed class BackupRuntime
 {
-    public BackupRuntime(BackupOptions options, BlobVault vault, TimeProvider time, ILoggerFactory loggers, SecretResolver? secrets = null)
+    public BackupRuntime(BackupOptions options, BlobVault vault, TimeProvider time, ILoggerFactory loggers, SecretResolver? secrets = null,
+        IReadOnlyDictionary<string, BlobVault>? copies = null)
     {
         Secrets = secrets;
         Options = options;
@@ -22,7 +23,45 @@ public sealed class BackupRuntime
         Time = time;
         Loggers = loggers;
         Targets = new Targets(options, secrets, time, loggers);
+        Copies = copies ?? new Dictionary<string, BlobVault>(StringComparer.Ordinal);
+        Immutability = options.Storage.Immutability;
     }
+
+    /// <summary>The runtime of copy <paramref name="name"/>: the same targets and keys over that copy's vault, which has no copies of its own.</summary>
+    private BackupRuntime(BackupRuntime primary, string name, BlobVault vault)
+    {
+        Secrets = primary.Secrets;
+        Options = primary.Options;
+        Vault = vault;
+        Time = primary.Time;
+        Loggers = primary.Loggers;
+        Targets = primary.Targets;
+        Copies = new Dictionary<string, BlobVault>(StringComparer.Ordinal);
+        VaultName = name;
+        Immutability = primary.Options.Copies[name].Immutability;
+        RetentionOverride = primary.Options.Copies[name].Retention;
+    }
+
+    /// <summary>Copy vaults by name (Backup:Copies); empty when none are configured, and in a copy's own runtime.</summary>
+    public IReadOnlyDictionary<string, BlobVault> Copies { get; }
+
+    /// <summary>The copy this runtime reads and writes; null for the primary vault (Backup:Storage).</summary>
+    public string? VaultName { get; }
+
+    /// <summary>The immutability settings of this runtime's vault.</summary>
+    public ImmutabilityOptions Immutability { get; }
+
+    /// <summary>A copy's own Retention, which replaces every target's policy in that vault; null to use the targets' policies.</summary>
+    public RetentionOptions? RetentionOverride { get; }
+
+    /// <summary>
+    /// The runtime over the vault named <paramref name="name"/>: this one for null or "primary", a copy's otherwise.
+    /// An unknown name is a configuration error listing the configured copies.
+    /// </summary>
+    public BackupRuntime ForVault(string? name) =>
+        name is null || name == CopyVaults.Primary ? this
+        : Copies.TryGetValue(name, out var vault) ? new BackupRuntime(this, name, vault)
+        : throw CopyVaults.Unknown(name, Copies.Keys);
 
     public BackupOptions Options { get; }
     public BlobVault Vault { get; }
@@ -40,32 +79,35 @@ public sealed class BackupRuntime
     {
         var container = CreateContainerClient(options.Storage);
         var vault = new BlobVault(container, options.Storage.Immutability, time, loggers.CreateLogger<BlobVault>()) { RunningLease = options.Storage.RunningLease };
-        return new BackupRuntime(options, vault, time, loggers, secrets ?? SecretResolver.For(options, time));
+        var copies = options.Copies.ToDictionary(c => c.Key,
+            c => new BlobVault(CreateContainerClient(c.Value.Connection, c.Value.Container, $"Backup:Copies:{c.Key}:Connection"), c.Value.Immutability, time,
+                loggers.CreateLogger<BlobVault>()), StringComparer.Ordinal);
+        return new BackupRuntime(options, vault, time, loggers, secrets ?? SecretResolver.For(options, time), copies);
     }
 
     /// <summary>
     /// A connection string ("UseDevelopmentStorage=true", "DefaultEndpointsProtocol=...") or an
     /// https blob endpoint, which uses managed identity / DefaultAzureCredential.
     /// </summary>
-    public static BlobContainerClient CreateContainerClient(StorageOptions storage)
+    public static BlobContainerClient CreateContainerClient(StorageOptions storage) =>
+        CreateContainerClient(storage.Connection, storage.Container, "Backup:Storage:Connection");
+
+    /// <summary>As <see cref="CreateContainerClient(StorageOptions)"/>, for any vault; <paramref name="key"/> names the setting in errors.</summary>
+    public static BlobContainerClient CreateContainerClient(string connection, string containerName, string key)
     {
         var clientOptions = BlobVault.ClientOptions();
         try
         {
-            if (Uri.TryCreate(storage.Connection, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps)
+            if (Uri.TryCreate(connection, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps)
             {
-                return new BlobServiceClient(uri, new DefaultAzureCredential(), clientOptions).GetBlobContainerClient(storage.Container);
+                return new BlobServiceClient(uri, new DefaultAzureCredential(), clientOptions).GetBlobContainerClient(containerName);
             }
 
-            return new BlobServiceClient(storage.Connection, clientOptions).GetBlobContainerClient(storage.Container);
+            return new BlobServiceClient(connection, clientOptions).GetBlobContainerClient(containerName);
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or ArgumentException)
         {
-            throw new BackupConfigurationException("Backup:Storage:Connection is not a valid storage connection string or https blob endpoint", e);
-        }
-        catch (ArgumentException e)
-        {
-            throw new BackupConfigurationException("Backup:Storage:Connection is not a valid storage connection string or https blob endpoint", e);
+            throw new BackupConfigurationException($"{key} is not a valid storage connection string or https blob endpoint", e);
         }
     }
 

@@ -22,6 +22,12 @@ public sealed record PruneBackupsOutput(string Target, IReadOnlyList<string> Rem
     /// <summary>Running markers of backups that no longer run (their lease lapsed), removed (or that would be, when dry).</summary>
     public IReadOnlyList<string> StaleMarkersRemoved { get; init; } = [];
     public bool DryRun { get; init; }
+
+    /// <summary>The copy vault this prune ran in (Backup:Copies); null for the primary.</summary>
+    public string? Vault { get; init; }
+
+    /// <summary>The same prune in each copy vault, under the copy's own Retention (a primary prune only).</summary>
+    public IReadOnlyList<PruneBackupsOutput> Copies { get; init; } = [];
 }
 
 /// <summary>
@@ -31,11 +37,21 @@ public sealed record PruneBackupsOutput(string Target, IReadOnlyList<string> Rem
 /// are swept once older than a day. While a backup of the target runs (its running marker is
 /// leased, see <see cref="RunningMarker"/>) nothing is removed; a marker whose lease lapsed belongs
 /// to a backup that died, and is removed. While a backup of the target is an unacknowledged suspect of
-/// the anomaly guard, nothing is removed either. A dry run plans the same and deletes nothing. Idempotent.
+/// the anomaly guard, nothing is removed either. A dry run plans the same and deletes nothing. Idempotent. Each vault is pruned on
+/// its own: a primary prune then prunes every copy (<see cref="CopyPrunes"/>), where a copy's Retention, when set, replaces the target's.
 /// </summary>
 public sealed class PruneBackupsActivity(BlobVault vault, Targets targets, ImmutabilityOptions immutability, TimeProvider time, ILoggerFactory loggers, ActivityEnvironment? environment = null)
     : BackupActivity<PruneBackupsInput, PruneBackupsOutput>(loggers, environment)
 {
+    /// <summary>The copy vault this activity prunes; null for the primary.</summary>
+    public string? VaultName { get; init; }
+
+    /// <summary>A copy's Retention, used instead of each target's policy; null to use the target's.</summary>
+    public RetentionOptions? RetentionOverride { get; init; }
+
+    /// <summary>The prunes of the copy vaults, run after this one with the same input.</summary>
+    public IReadOnlyList<PruneBackupsActivity> CopyPrunes { get; init; } = [];
+
     protected override Task<PruneBackupsOutput> ExecuteAsync(PruneBackupsInput input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         RunAsync(input, cancellationToken);
 
@@ -48,7 +64,7 @@ public sealed class PruneBackupsActivity(BlobVault vault, Targets targets, Immut
         using var span = BackupTelemetry.Start("prune", input.Target);
         var now = time.GetUtcNow();
         var entries = await new BackupCatalog(vault, targets).ListAsync(input.Target, cancellationToken);
-        var r = target.Options.Retention ?? new RetentionOptions();
+        var r = RetentionOverride ?? target.Options.Retention ?? new RetentionOptions();
         var policy = new RetentionPolicy(r.KeepLast, r.KeepDaily, r.KeepWeekly, r.KeepMonthly, r.KeepYearly,
             r.TimeZone is null ? null : TimeZoneInfo.FindSystemTimeZoneById(r.TimeZone));
         var blobs = await vault.ListBlobsAsync(BlobLayout.TargetPrefix(input.Target), cancellationToken);
@@ -113,18 +129,27 @@ public sealed class PruneBackupsActivity(BlobVault vault, Targets targets, Immut
             staleRemoved.AddRange(stale.Select(m => m.Name));
         }
 
+        var copies = new List<PruneBackupsOutput>(CopyPrunes.Count);
+        foreach (var copy in CopyPrunes)
+        {
+            copies.Add(await copy.RunAsync(input, cancellationToken));
+        }
+
         string note = $"policy last {r.KeepLast}, daily {r.KeepDaily}, weekly {r.KeepWeekly}, monthly {r.KeepMonthly}, yearly {r.KeepYearly}" +
                       $" ({r.TimeZone ?? "UTC"}); min age {guards.MinAge.TotalDays:0.##} days" +
                       (running ? "; a backup of this target is running: nothing is removed" : "") +
                       (suspects.Count > 0 ? $"; pruning frozen: {FrozenBecause(suspects)}" : "") +
                       (staleRemoved.Count > 0 ? $"; {staleRemoved.Count} running marker(s) of backups that no longer run {(input.DryRun ? "would be" : "were")} cleared" : "") +
-                      (input.DryRun ? "; dry run: nothing removed" : "");
+                      (input.DryRun ? "; dry run: nothing removed" : "") +
+                      string.Concat(copies.Select(c => $"; copy '{c.Vault}': {c.Removed.Count} {(input.DryRun ? "would be removed" : "removed")}, {c.Kept.Count} kept"));
         return new PruneBackupsOutput(input.Target, removed, decisions.Where(d => d.Keep).Select(d => d.BackupId).ToList(), note)
         {
             Decisions = decisions,
             OrphansRemoved = orphans,
             StaleMarkersRemoved = staleRemoved,
             DryRun = input.DryRun,
+            Vault = VaultName,
+            Copies = copies,
         };
     }
 

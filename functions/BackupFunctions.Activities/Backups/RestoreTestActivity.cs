@@ -8,18 +8,23 @@ using Microsoft.Extensions.Logging;
 
 namespace BackupFunctions.Activities.Backups;
 
-/// <summary>Outcome of a restore test and its check record.</summary>
-public sealed record RestoreTestOutput(string BackupId, bool Passed, string Detail, double Seconds, string CheckBlob);
+/// <summary>Outcome of a restore test and its check record; <paramref name="Warning"/> when a copy stood in for the primary's data.</summary>
+public sealed record RestoreTestOutput(string BackupId, bool Passed, string Detail, double Seconds, string CheckBlob, string? Warning = null);
 
 /// <summary>
 /// Proves a backup restores: restores it into a new scratch database on the target's RestoreTest
 /// server (beside the source when none is configured: see each engine's CreateScratchAsync), compares the restored counts with the
 /// manifest's source stats, records the outcome, and drops the scratch database even on failure.
-/// A restore that fails is an outcome (Passed = false); an unreachable scratch server is an error.
+/// A restore that fails is an outcome (Passed = false); an unreachable scratch server is an error. When the primary's data
+/// blob is missing or corrupt, a copy that verifies (<see cref="CopyFallback"/>) is tested instead, with a warning.
 /// </summary>
-public sealed class RestoreTestActivity(BlobVault vault, Targets targets, TimeProvider time, ILoggerFactory loggers, ActivityEnvironment? environment = null)
+public sealed class RestoreTestActivity(BlobVault vault, Targets targets, TimeProvider time, ILoggerFactory loggers, ActivityEnvironment? environment = null,
+    IReadOnlyDictionary<string, BlobVault>? copies = null)
     : BackupActivity<string, RestoreTestOutput>(loggers, environment)
 {
+    private readonly ILogger _logger = loggers.CreateLogger<RestoreTestActivity>();
+    private readonly CopyFallback _fallback = new(vault, copies ?? new Dictionary<string, BlobVault>());
+
     protected override Task<RestoreTestOutput> ExecuteAsync(string input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         RunAsync(input, progress, cancellationToken);
 
@@ -40,8 +45,22 @@ public sealed class RestoreTestActivity(BlobVault vault, Targets targets, TimePr
         var stats = backup.Manifest.SourceStats;
         var place = new ScratchRequest(target.Connection, target.RestoreTestConnection, new SourceStats(stats.Kind, stats.Counts, stats.SourceSizeBytes));
 
+        var source = await _fallback.FirstAsync(backup, cancellationToken);
         var (passed, detail, counts) = await TargetErrors.About($"restore test of {backup.Id}",
-            () => RestoreAndCompareAsync(backup, place, progress, cancellationToken));
+            () => RestoreAndCompareAsync(backup, source.Vault, place, progress, cancellationToken));
+        if (!passed && source.Copy is null && await _fallback.AfterFailureAsync(backup, cancellationToken) is { } copy)
+        {
+            source = copy;
+            (passed, detail, counts) = await TargetErrors.About($"restore test of {backup.Id} from copy '{copy.Copy}'",
+                () => RestoreAndCompareAsync(backup, copy.Vault, place, progress, cancellationToken));
+        }
+
+        if (source.Warning is not null)
+        {
+            Logs.ReadFromCopy(_logger, "restore test", backup.Id.Value, source.Copy!, source.Warning);
+            detail = $"{source.Warning}; {detail}";
+        }
+
         BackupTelemetry.RestoreTested(backup.Manifest.Target, passed);
         if (!passed)
         {
@@ -49,12 +68,12 @@ public sealed class RestoreTestActivity(BlobVault vault, Targets targets, TimePr
         }
 
         var record = new CheckRecord(backup.Id.Value, CheckKind, (passed ? RestoreTestOutcome.Passed : RestoreTestOutcome.Failed).ToString(), detail, startedAt, time.GetUtcNow(), counts);
-        string blob = await backup.RecordAsync(vault, record, cancellationToken);
-        return new RestoreTestOutput(backup.Id.Value, passed, detail, clock.Elapsed.TotalSeconds, blob);
+        string blob = await backup.RecordAsync(vault, record, cancellationToken, source.Copy is null ? null : new Dictionary<string, string> { ["source"] = source.Copy });
+        return new RestoreTestOutput(backup.Id.Value, passed, detail, clock.Elapsed.TotalSeconds, blob, source.Warning);
     }
 
     private async Task<(bool, string, IReadOnlyDictionary<string, long>?)> RestoreAndCompareAsync(
-        StoredBackup backup, ScratchRequest place, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+        StoredBackup backup, BlobVault source, ScratchRequest place, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         if (backup.Inconsistency() is { } inconsistency)
         {
@@ -62,7 +81,7 @@ public sealed class RestoreTestActivity(BlobVault vault, Targets targets, TimePr
         }
 
         await using var scratch = await backup.Engine.CreateScratchAsync(place, cancellationToken);
-        await using var reader = await backup.OpenAsync(vault, targets.Keys, cancellationToken);
+        await using var reader = await backup.OpenAsync(source, targets.Keys, cancellationToken);
         if (reader is null)
         {
             return (false, $"data blob '{backup.Manifest.Blobs.Data}' is missing", null);

@@ -43,11 +43,33 @@ internal sealed record StoredBackup(BackupId Id, BackupManifest Manifest, IDatab
         return download is null ? null : new BackupReader(Manifest, download, key);
     }
 
+    /// <summary>
+    /// Re-reads the data blob as stored in <paramref name="vault"/> (the primary or a copy): its size and SHA-256 against the
+    /// manifest's stored values. Needs no key, so it also checks an encrypted backup's bytes.
+    /// </summary>
+    public async Task<VerificationResult> CheckStoredAsync(BlobVault vault, CancellationToken cancellationToken)
+    {
+        var digest = await vault.DigestAsync(Manifest.Blobs.Data, cancellationToken);
+        if (digest is null)
+        {
+            return new VerificationResult(VerificationStatus.Missing, $"data blob '{Manifest.Blobs.Data}' is missing in container '{vault.ContainerName}'");
+        }
+
+        if (digest.Bytes != Manifest.StoredBytes)
+        {
+            return new VerificationResult(VerificationStatus.SizeMismatch, $"stored size is {digest.Bytes} bytes, the manifest says {Manifest.StoredBytes}");
+        }
+
+        return string.Equals(digest.Sha256, Manifest.Sha256Stored, StringComparison.OrdinalIgnoreCase)
+            ? VerificationResult.Ok($"stored SHA-256 {digest.Sha256} and size match")
+            : new VerificationResult(VerificationStatus.ChecksumMismatch, $"SHA-256 of the stored blob is {digest.Sha256}, the manifest says {Manifest.Sha256Stored}");
+    }
+
     /// <summary>Writes a check record (a new blob; outcome also in its metadata so listings need no download).</summary>
     public async Task<string> RecordAsync(BlobVault vault, CheckRecord record, CancellationToken cancellationToken,
-        IReadOnlyDictionary<string, string>? extraMetadata = null)
+        IReadOnlyDictionary<string, string>? extraMetadata = null, string? blobKind = null)
     {
-        string blob = BlobLayout.Check(Id, record.CompletedAt, record.Kind);
+        string blob = BlobLayout.Check(Id, record.CompletedAt, blobKind ?? record.Kind);
         var metadata = new Dictionary<string, string> { ["kind"] = record.Kind, ["outcome"] = record.Outcome, ["backupid"] = Id.Value,
             [CheckDurations.MetadataKey] = CheckDurations.Format(record) };
         foreach (var (key, value) in extraMetadata ?? new Dictionary<string, string>())

@@ -113,22 +113,7 @@ public sealed class VerifyBackupActivity(BlobVault vault, Targets targets, TimeP
     /// <summary>Without the key, an encrypted backup's stored bytes can still be checked: size and SHA-256.</summary>
     private async Task<VerificationResult> StoredChecksumOnlyAsync(StoredBackup backup, string why, CancellationToken cancellationToken)
     {
-        await using var download = await vault.OpenReadAsync(backup.Manifest.Blobs.Data, cancellationToken);
-        if (download is null)
-        {
-            return new VerificationResult(VerificationStatus.Missing, $"data blob '{backup.Manifest.Blobs.Data}' is missing");
-        }
-
-        await using var hashing = new Vault.Pipeline.HashingStream(download, leaveOpen: true);
-        await hashing.CopyToAsync(Stream.Null, cancellationToken);
-        string sha = hashing.FinishHash();
-        if (hashing.BytesCount != backup.Manifest.StoredBytes)
-        {
-            return new VerificationResult(VerificationStatus.SizeMismatch, $"stored size is {hashing.BytesCount} bytes, the manifest says {backup.Manifest.StoredBytes}");
-        }
-
-        return string.Equals(sha, backup.Manifest.Sha256Stored, StringComparison.OrdinalIgnoreCase)
-            ? VerificationResult.Ok($"stored SHA-256 and size match; plaintext not checked: {why}")
-            : new VerificationResult(VerificationStatus.ChecksumMismatch, $"SHA-256 of the stored blob is {sha}, the manifest says {backup.Manifest.Sha256Stored}");
+        var stored = await backup.CheckStoredAsync(vault, cancellationToken);
+        return stored.IsOk ? VerificationResult.Ok($"{stored.Detail}; plaintext not checked: {why}") : stored;
     }
 }

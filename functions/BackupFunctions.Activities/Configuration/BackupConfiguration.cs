@@ -96,6 +96,8 @@ public static class BackupConfiguration
             problems.Add($"{b}:Storage:RunningLease must be between 00:00:15 and 00:01:00 (Azure's bounds for a blob lease), not {options.Storage.RunningLease}");
         }
 
+        CopyVaults.Validate(problems, options);
+
         if (Schedules.Problem(options.Schedule) is { } scheduleProblem)
         {
             problems.Add($"{b}:Schedule {scheduleProblem}");
@@ -233,17 +235,7 @@ public static class BackupConfiguration
                 }
             }
 
-            var r = target.Retention ?? new RetentionOptions();
-            if (r.KeepLast < 0 || r.KeepDaily < 0 || r.KeepWeekly < 0 || r.KeepMonthly < 0 || r.KeepYearly < 0)
-            {
-                problems.Add($"{key}:Retention: Keep* values must be 0 or more");
-            }
-
-            if (r.TimeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(r.TimeZone, out _))
-            {
-                problems.Add($"{key}:Retention:TimeZone '{r.TimeZone}' is not a known time zone (use an IANA id such as Europe/Berlin, or leave it unset for UTC)");
-            }
-
+            CheckRetention(problems, key, target.Retention ?? new RetentionOptions());
             CheckAnomaly(problems, key, target.Anomaly);
         }
 
@@ -269,6 +261,20 @@ public static class BackupConfiguration
         }
     }
 
+    /// <summary>Keep* values and the time zone of a Retention section at <paramref name="key"/>.</summary>
+    internal static void CheckRetention(List<string> problems, string key, RetentionOptions r)
+    {
+        if (r.KeepLast < 0 || r.KeepDaily < 0 || r.KeepWeekly < 0 || r.KeepMonthly < 0 || r.KeepYearly < 0)
+        {
+            problems.Add($"{key}:Retention: Keep* values must be 0 or more");
+        }
+
+        if (r.TimeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(r.TimeZone, out _))
+        {
+            problems.Add($"{key}:Retention:TimeZone '{r.TimeZone}' is not a known time zone (use an IANA id such as Europe/Berlin, or leave it unset for UTC)");
+        }
+    }
+
     /// <summary>A SQLite target: a usable connection string, no RestoreTest, an existing TempDirectory; TempDirectory only on SQLite targets.</summary>
     private static void CheckSqlite(List<string> problems, string key, TargetOptions target)
     {
@@ -287,9 +293,9 @@ public static class BackupConfiguration
             problems.Add($"{key}:Connection: {problem}");
         }
 
-        if (target.RestoreTest is not null)
+        if (target.RestoreTest is { } restoreTest && (restoreTest.Connection is not null || restoreTest.ConnectionSecret is not null))
         {
-            problems.Add($"{key}:RestoreTest is not used by sqlite targets: a restore test restores into a scratch file under TempDirectory (remove RestoreTest)");
+            problems.Add($"{key}:RestoreTest is not used by sqlite targets: a restore test restores into a scratch file under TempDirectory (remove its Connection; RestoreTest:Enabled false is allowed)");
         }
 
         if (!string.IsNullOrWhiteSpace(target.TempDirectory) && !Directory.Exists(target.TempDirectory))
@@ -359,7 +365,7 @@ public static class BackupConfiguration
         }
     }
 
-    private static bool IsValidContainerName(string? name) =>
+    internal static bool IsValidContainerName(string? name) =>
         name is { Length: >= 3 and <= 63 } &&
         name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-') &&
         name[0] != '-' && name[^1] != '-' && !name.Contains("--", StringComparison.Ordinal);

@@ -9,6 +9,9 @@ public sealed class BackupOptions
 
     public StorageOptions Storage { get; set; } = new();
 
+    /// <summary>Isolated second vaults by name (Backup:Copies:NAME): every verified backup is copied into each.</summary>
+    public Dictionary<string, CopyOptions> Copies { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Key Vault for ConnectionSecret values; null when connections are given inline.</summary>
     public string? KeyVaultUri { get; set; }
 
@@ -102,6 +105,23 @@ public sealed class StorageOptions
     /// the backup as running. Renewed every third of it while the backup runs.
     /// </summary>
     public TimeSpan RunningLease { get; set; } = RunningMarker.MaxLease;
+}
+
+/// <summary>
+/// A copy vault: another container, ideally in another account and region, that receives each backup after it
+/// verifies (create-only, its own immutability). Restore falls back to it when the primary's data blob is missing or corrupt.
+/// </summary>
+public sealed class CopyOptions
+{
+    /// <summary>A storage connection string, "UseDevelopmentStorage=true" (Azurite), or a blob endpoint URL for managed identity.</summary>
+    public string Connection { get; set; } = "";
+
+    public string Container { get; set; } = "backups";
+
+    public ImmutabilityOptions Immutability { get; set; } = new();
+
+    /// <summary>How many backups this copy keeps (it may keep longer than the primary); the target's own policy when unset.</summary>
+    public RetentionOptions? Retention { get; set; }
 }
 
 /// <summary>One database to back up.</summary>

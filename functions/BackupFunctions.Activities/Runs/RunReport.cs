@@ -1,3 +1,5 @@
+using BackupFunctions.Activities.Backups;
+
 namespace BackupFunctions.Activities.Runs;
 
 /// <summary>What happened to one target in a run. Small and serializable: names and numbers, never data.</summary>
@@ -26,6 +28,10 @@ public sealed record TargetReport
 
     /// <summary>The backup is an unacknowledged suspect: kept and listed, but pruning of the target is frozen.</summary>
     public bool Suspect => Anomaly == Vault.Catalog.AnomalyOutcome.Suspect;
+
+    /// <summary>The backup as each copy vault holds it (Backup:Copies): re-read SHA-256, how it was copied; empty without copies.</summary>
+    public IReadOnlyList<CopyResult> Copies { get; init; } = [];
+
     public IReadOnlyList<string> Pruned { get; init; } = [];
     public string? PruneNote { get; init; }
 

@@ -14,6 +14,7 @@ namespace BackupFunctions.Azure.Functions;
 public sealed class Activities(
     BackupDatabaseActivity backupDatabase,
     VerifyBackupActivity verifyBackup,
+    CopyBackupActivity copyBackup,
     RestoreTestActivity restoreTest,
     CheckAnomalyActivity checkAnomaly,
     PruneBackupsActivity pruneBackups,
@@ -33,6 +34,10 @@ public sealed class Activities(
     [Function(TaskNames.Activities.VerifyBackup)]
     public Task<VerifyBackupOutput> VerifyBackup([ActivityTrigger] string backupId, CancellationToken cancellationToken) =>
         verifyBackup.InvokeAsync(backupId, cancellationToken);
+
+    [Function(TaskNames.Activities.CopyBackup)]
+    public Task<CopyBackupOutput> CopyBackup([ActivityTrigger] string backupId, CancellationToken cancellationToken) =>
+        copyBackup.InvokeAsync(backupId, cancellationToken);
 
     [Function(TaskNames.Activities.RestoreTest)]
     public Task<RestoreTestOutput> RestoreTest([ActivityTrigger] string backupId, CancellationToken cancellationToken) =>

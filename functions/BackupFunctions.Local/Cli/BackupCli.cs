@@ -100,9 +100,10 @@ internal sealed class SharedOptions
     public Option<string?> Target { get; } = new("--target") { Description = "Target name from the configuration" };
     public Option<bool> Latest { get; } = new("--latest") { Description = "Use the target's newest backup" };
     public Argument<string?> Id { get; } = new("id") { Description = "Backup id (see 'backupfn list')", Arity = ArgumentArity.ZeroOrOne };
+    public Option<string?> Vault { get; } = new("--vault") { Description = "Use this copy vault (a name under Backup:Copies) instead of the primary" };
 
-    /// <summary>An explicit id, or --target with --latest; anything else is a usage error.</summary>
-    public async Task<string> PickBackupAsync(CliSession s, ParseResult r, CancellationToken ct)
+    /// <summary>An explicit id, or --target with --latest (the newest in <paramref name="runtime"/>'s vault, the primary by default); anything else is a usage error.</summary>
+    public async Task<string> PickBackupAsync(CliSession s, ParseResult r, CancellationToken ct, Activities.Backups.BackupRuntime? runtime = null)
     {
         string? id = r.GetValue(Id);
         string? target = r.GetValue(Target);
@@ -122,6 +123,6 @@ internal sealed class SharedOptions
             throw new BackupConfigurationException("which backup? give a backup id, or --target NAME --latest");
         }
 
-        return await s.Runtime.BackupCatalog().LatestAsync(target, ct);
+        return await (runtime ?? s.Runtime).BackupCatalog().LatestAsync(target, ct);
     }
 }

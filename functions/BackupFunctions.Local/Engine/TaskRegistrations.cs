@@ -24,6 +24,7 @@ public sealed record TaskRegistrations(IReadOnlyDictionary<string, Func<ITaskOrc
         {
             [TaskNames.Activities.BackupDatabase] = () => runtime.BackupDatabaseActivity(environment),
             [TaskNames.Activities.VerifyBackup] = () => runtime.VerifyBackupActivity(environment),
+            [TaskNames.Activities.CopyBackup] = () => runtime.CopyBackupActivity(environment),
             [TaskNames.Activities.RestoreTest] = () => runtime.RestoreTestActivity(environment),
             [TaskNames.Activities.CheckAnomaly] = () => runtime.CheckAnomalyActivity(environment),
             [TaskNames.Activities.PruneBackups] = () => runtime.PruneBackupsActivity(environment),

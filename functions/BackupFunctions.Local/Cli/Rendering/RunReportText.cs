@@ -23,9 +23,10 @@ internal static class RunReportText
             null when t.RestoreTestDetail == Activities.Backups.RestoreTestActivity.DisabledDetail => "restore test disabled",
             null => "restore test not run",
         };
+        string copies = string.Concat(t.Copies.Select(c => $"; copied to {c.Vault} ({c.Method}, SHA-256 re-read)"));
         string outcome = t.Succeeded ? "" : "; FAILED";
         string anomaly = t.Suspect ? $"; SUSPECT (anomaly guard): {t.AnomalyDetail}; pruning of {t.Target} is frozen until 'backupfn ack {t.BackupId}'" : "";
-        return $"{backup}; {verify}; {test}{outcome}{anomaly}";
+        return $"{backup}; {verify}{copies}; {test}{outcome}{anomaly}";
     }
 
     /// <summary>How many targets succeeded and where the run's report blob is.</summary>

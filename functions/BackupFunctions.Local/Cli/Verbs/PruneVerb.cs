@@ -11,17 +11,19 @@ internal static class PruneVerb
     {
         var dryRun = new Option<bool>("--dry-run") { Description = "Show the plan, remove nothing" };
         return new VerbDefinition("prune", "Apply the retention policy (prints kept/removed with reasons)",
-            (s, r, ct) => RunAsync(s, r.GetValue(shared.Target), r.GetValue(dryRun), ct),
-            [shared.Target, dryRun]);
+            (s, r, ct) => RunAsync(s, r.GetValue(shared.Target), r.GetValue(shared.Vault), r.GetValue(dryRun), ct),
+            [shared.Target, shared.Vault, dryRun]);
     }
 
-    private static async Task<int> RunAsync(CliSession s, string? target, bool dryRun, CancellationToken ct)
+    /// <summary>Without --vault the primary is pruned, then each copy under its own Retention; with it, that vault only.</summary>
+    private static async Task<int> RunAsync(CliSession s, string? target, string? vault, bool dryRun, CancellationToken ct)
     {
+        var runtime = s.Runtime.ForVault(vault);
         var targets = target is null ? s.Runtime.TargetNames : [target];
         var outputs = new List<PruneBackupsOutput>();
         foreach (string t in targets)
         {
-            outputs.Add(await s.Runtime.PruneBackupsActivity().RunAsync(new PruneBackupsInput(t, dryRun), ct));
+            outputs.Add(await runtime.PruneBackupsActivity().RunAsync(new PruneBackupsInput(t, dryRun), ct));
         }
 
         // On stderr, as the verbs' other notices, so --json output stays parseable.

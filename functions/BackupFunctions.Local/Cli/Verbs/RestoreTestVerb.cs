@@ -15,6 +15,11 @@ internal static class RestoreTestVerb
     {
         var output = await ProgressDisplay.RunAsync(s, $"restore-test {backupId}",
             progress => s.Runtime.RestoreTestActivity().RunAsync(backupId, progress, ct));
+        if (output.Warning is not null)
+        {
+            await s.Error.WriteLineAsync($"backupfn restore-test: {output.Warning}");
+        }
+
         if (s.Json)
         {
             s.WriteJson(output);

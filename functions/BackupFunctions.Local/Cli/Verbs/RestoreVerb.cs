@@ -26,20 +26,23 @@ internal static class RestoreVerb
         var dataOnly = new Option<bool>("--data-only") { Description = "PostgreSQL: restore rows only, into existing tables" };
         var database = new Option<int?>("--db") { Description = "Redis: restore only database N of the backup" };
         var match = new Option<string>("--match") { Description = "Redis: restore only keys matching this glob pattern" };
+        var from = new Option<string>("--from") { Description = "Read the backup from this copy vault (a name under Backup:Copies) instead of the primary" };
         return new VerbDefinition("restore",
             "Restore a backup into a configured target (--to) or a connection (--to-connection); refuses a non-empty one without --replace",
             (s, r, ct) =>
             {
                 var selection = new RestoreSelection(r.GetValue(tables), r.GetValue(schemas), r.GetValue(schemaOnly), r.GetValue(dataOnly),
                     r.GetValue(database), r.GetValue(match));
-                return RunAsync(s, r.GetValue(id)!, r.GetValue(to), r.GetValue(toConnection), r.GetValue(replace), !r.GetValue(noSafety), selection, ct);
+                return RunAsync(s, r.GetValue(id)!, r.GetValue(to), r.GetValue(toConnection), r.GetValue(replace), !r.GetValue(noSafety), selection,
+                    r.GetValue(from), ct);
             },
-            [id, to, toConnection, replace, noSafety, tables, schemas, schemaOnly, dataOnly, database, match]);
+            [id, to, toConnection, replace, noSafety, tables, schemas, schemaOnly, dataOnly, database, match, from]);
     }
 
     private static async Task<int> RunAsync(CliSession s, string backupId, string? to, string? toConnection, bool replace, bool safetyBackup,
-        RestoreSelection selection, CancellationToken ct)
+        RestoreSelection selection, string? from, CancellationToken ct)
     {
+        var source = s.Runtime.ForVault(from); // an unknown name fails here, before anything is touched
         if ((to is null) == (toConnection is null))
         {
             throw new BackupConfigurationException("give the destination with --to TARGET (a configured target) or --to-connection CONNECTION, one of them");
@@ -50,16 +53,22 @@ internal static class RestoreVerb
             throw new BackupConfigurationException("--no-safety-backup only applies with --replace (nothing is replaced without it)");
         }
 
-        string destination = to ?? await RestoreDestinations.AddAsync(s.Runtime.Vault, s.Runtime.Targets, backupId, toConnection!, ct);
+        string destination = to ?? await RestoreDestinations.AddAsync(source.Vault, s.Runtime.Targets, backupId, toConnection!, ct);
         if (replace && !safetyBackup)
         {
             await s.Error.WriteLineAsync($"backupfn restore: --no-safety-backup: '{destination}' is replaced without a backup of what it holds now");
         }
 
-        var input = new RestoreDatabaseInput(backupId, destination, replace, SafetyBackup: safetyBackup, Selection: selection.IsEmpty ? null : selection);
+        var input = new RestoreDatabaseInput(backupId, destination, replace, SafetyBackup: safetyBackup, Selection: selection.IsEmpty ? null : selection,
+            From: source.VaultName);
         // The safety backup's id is told (stderr) before anything is restored, so it is known even if the restore then fails.
         var output = await ProgressDisplay.RunManyAsync(s, sinks => s.Runtime.RestoreDatabaseActivity()
             .RunAsync(input, sinks.For($"restore {backupId}"), ct, notice: line => sinks.Notice("backupfn restore", line)));
+        if (output.Warning is not null)
+        {
+            await s.Error.WriteLineAsync($"backupfn restore: {output.Warning}");
+        }
+
         if (s.Json)
         {
             s.WriteJson(output);

@@ -3,18 +3,22 @@ using BackupFunctions.Local.Cli.Rendering;
 
 namespace BackupFunctions.Local.Cli.Verbs;
 
-/// <summary><c>backupfn verify</c>: checksums and structure of one backup; exit 3 when corrupt or missing.</summary>
+/// <summary><c>backupfn verify</c>: checksums and structure of one backup, in the primary or a copy vault (--vault); exit 3 when corrupt or missing.</summary>
 internal static class VerifyVerb
 {
     public static VerbDefinition Define(SharedOptions shared) =>
         new("verify", "Check a backup's checksums and structure; exit 3 when corrupt or missing",
-            async (s, r, ct) => await RunAsync(s, await shared.PickBackupAsync(s, r, ct), ct),
-            [shared.Id, shared.Target, shared.Latest]);
+            async (s, r, ct) =>
+            {
+                var vault = s.Runtime.ForVault(r.GetValue(shared.Vault));
+                return await RunAsync(s, vault, await shared.PickBackupAsync(s, r, ct, vault), ct);
+            },
+            [shared.Id, shared.Target, shared.Latest, shared.Vault]);
 
-    private static async Task<int> RunAsync(CliSession s, string backupId, CancellationToken ct)
+    private static async Task<int> RunAsync(CliSession s, BackupRuntime vault, string backupId, CancellationToken ct)
     {
         var output = await ProgressDisplay.RunAsync(s, $"verify {backupId}",
-            progress => s.Runtime.VerifyBackupActivity().RunAsync(backupId, progress, ct));
+            progress => vault.VerifyBackupActivity().RunAsync(backupId, progress, ct));
         if (s.Json)
         {
             s.WriteJson(output);

@@ -11,9 +11,13 @@ internal sealed class CliRunner : IAsyncDisposable
 
     /// <param name="minRetentionDays">Storage:Immutability:MinRetentionDays; prune tests that must remove fresh backups set 0.</param>
     /// <param name="runningLease">Backup:Storage:RunningLease; tests of a crashed backup lower it to Azure's minimum, 15 s.</param>
+    /// <param name="copies">Backup:Copies by name, each a fresh Azurite container (see <see cref="CopyContainers"/>) with the given Retention (null: none).</param>
+    /// <param name="copyStorage">The copies' storage connection (another Azurite: another account); the shared Azurite when null.</param>
     public CliRunner(Dictionary<string, object> targets, string? container = null, string immutability = "BestEffort", string? storage = null,
-        string runningLease = "00:01:00", string? webhookUrl = null, string? pingUrl = null, object? encryptionKeys = null, int minRetentionDays = 7)
+        string runningLease = "00:01:00", string? webhookUrl = null, string? pingUrl = null, object? encryptionKeys = null,
+        IReadOnlyDictionary<string, object?>? copies = null, int minRetentionDays = 7, string? copyStorage = null)
     {
+        CopyStorage = copyStorage ?? TestServers.Storage;
         Container = container ?? $"it-{Guid.NewGuid():N}";
         var backup = new Dictionary<string, object>
         {
@@ -21,6 +25,26 @@ internal sealed class CliRunner : IAsyncDisposable
             ["Targets"] = targets,
             ["Local"] = new { TaskHub = new { Name = TaskHub, WorkItemTimeout = "00:00:10" } },
         };
+        if (copies is not null)
+        {
+            CopyContainers = copies.Keys.ToDictionary(name => name, _ => $"it-{Guid.NewGuid():N}");
+            backup["Copies"] = copies.ToDictionary(c => c.Key, c =>
+            {
+                var copy = new Dictionary<string, object>
+                {
+                    ["Connection"] = CopyStorage,
+                    ["Container"] = CopyContainers[c.Key],
+                    ["Immutability"] = new { Mode = "BestEffort", MinRetentionDays = 0 },
+                };
+                if (c.Value is { } retention)
+                {
+                    copy["Retention"] = retention;
+                }
+
+                return copy;
+            });
+        }
+
         if (encryptionKeys is not null)
         {
             backup["EncryptionKeys"] = encryptionKeys;
@@ -47,6 +71,12 @@ internal sealed class CliRunner : IAsyncDisposable
 
     public string Container { get; }
 
+    /// <summary>The Azurite container of each copy vault, by copy name; empty without copies.</summary>
+    public IReadOnlyDictionary<string, string> CopyContainers { get; } = new Dictionary<string, string>();
+
+    /// <summary>The storage connection of the copy vaults.</summary>
+    public string CopyStorage { get; }
+
     public string ConfigFile => _configFile;
 
     /// <summary>This runner's own task hub, so parallel tests never run each other's orchestrations.</summary>
@@ -67,6 +97,10 @@ internal sealed class CliRunner : IAsyncDisposable
         File.Delete(_configFile);
         var container = new Azure.Storage.Blobs.BlobContainerClient(TestServers.Storage, Container);
         await container.DeleteIfExistsAsync();
+        foreach (string copy in CopyContainers.Values)
+        {
+            await new Azure.Storage.Blobs.BlobContainerClient(CopyStorage, copy).DeleteIfExistsAsync();
+        }
         await TaskHubs.DeleteAsync(TaskHub);
     }
 }
