@@ -7,7 +7,7 @@ namespace BackupFunctions.Activities.Backups;
 /// <summary>A configured target with its engine and resolved connections (which never leave this object in messages).</summary>
 public sealed record ResolvedTarget(string Name, TargetOptions Options, IDatabaseEngine Engine, string Connection, string? RestoreTestConnection)
 {
-    public CompressionKind Compression => Vault.Pipeline.Compression.Parse(Options.Compression) ?? CompressionKind.Brotli;
+    public CompressionKind Compression => Vault.Pipeline.Compression.Parse(Options.Compression) ?? CompressionKind.Zstd;
 
     /// <summary>host:port/database of the source.</summary>
     public string Description => Engine.Describe(Connection);

@@ -151,8 +151,8 @@ public sealed class TargetOptions
     /// <summary>Redis only: auto (default: replication, falling back to keyspace), replication or keyspace.</summary>
     public string? Strategy { get; set; }
 
-    /// <summary>brotli (default: fastest measured), gzip or none.</summary>
-    public string Compression { get; set; } = "brotli";
+    /// <summary>zstd (default: level 1 on up to 4 threads, fastest measured), brotli (quality 1), gzip or none.</summary>
+    public string Compression { get; set; } = "zstd";
 
     /// <summary>Six-field NCRONTAB schedule for this target; Backup:Schedule when unset.</summary>
     public string? Schedule { get; set; }

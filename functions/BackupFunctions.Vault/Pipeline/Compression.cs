@@ -5,7 +5,11 @@ using ZstdSharp.Unsafe;
 
 namespace BackupFunctions.Vault.Pipeline;
 
-/// <summary>How the dump is compressed in the pipeline. Brotli quality 1 measured fastest here (shared/PERF-NOTES.md).</summary>
+/// <summary>
+/// How the dump is compressed in the pipeline. zstd level 1 on several threads is the default: measured
+/// (scripts/bench.sh --only-codecs, 2026-11-29) at 0.52-0.56x Brotli q1's time for the same ratio and CPU, on
+/// realistic and on random-looking data (README, Performance). Brotli and gzip stay selectable and readable.
+/// </summary>
 public enum CompressionKind
 {
     Brotli,
@@ -31,6 +35,9 @@ public static class Compression
 
     /// <summary>The zstd level of new backups (the reader needs none: a zstd frame is read the same at any level).</summary>
     public const int ZstdLevel = 1;
+
+    /// <summary>zstd's own worker threads: one per core up to 4 (0, compress inline, on one core).</summary>
+    public static int ZstdWorkers { get; } = Environment.ProcessorCount > 1 ? Math.Min(Environment.ProcessorCount, 4) : 0;
 
     /// <summary>Parses a manifest or configuration name; null when unknown.</summary>
     public static CompressionKind? Parse(string? name) => name?.Trim().ToUpperInvariant() switch
@@ -58,7 +65,7 @@ public static class Compression
         CompressionKind.Brotli => new BrotliStream(output, CompressionLevel.Fastest, leaveOpen: true),
         CompressionKind.Gzip => new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true),
         CompressionKind.None => new NonClosingStream(output),
-        CompressionKind.Zstd => Zstd(output, ZstdLevel, workers: 0),
+        CompressionKind.Zstd => Zstd(output, ZstdLevel, ZstdWorkers),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 

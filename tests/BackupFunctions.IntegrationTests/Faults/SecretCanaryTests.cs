@@ -120,7 +120,7 @@ public class SecretCanaryTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Every blob's metadata and content (decompressed when its name says .br or .gz); returns how many were searched.</summary>
+    /// <summary>Every blob's metadata and content (decompressed when its name says .zst, .br or .gz); returns how many were searched.</summary>
     internal static async Task<int> CheckContainerAsync(List<string> leaks, string canary, BlobContainerClient container)
     {
         int count = 0;
@@ -129,7 +129,8 @@ public class SecretCanaryTests(ITestOutputHelper output)
             count++;
             Check(leaks, canary, $"metadata of {container.Name}/{blob.Name}", string.Join('\n', blob.Metadata.Select(m => $"{m.Key}={m.Value}")));
             await using var content = await container.GetBlobClient(blob.Name).OpenReadAsync();
-            await using Stream plain = blob.Name.EndsWith(".br", StringComparison.Ordinal) ? new BrotliStream(content, CompressionMode.Decompress)
+            await using Stream plain = blob.Name.EndsWith(".zst", StringComparison.Ordinal) ? BackupFunctions.Vault.Pipeline.Compression.Decompressor(BackupFunctions.Vault.Pipeline.CompressionKind.Zstd, content)
+                : blob.Name.EndsWith(".br", StringComparison.Ordinal) ? new BrotliStream(content, CompressionMode.Decompress)
                 : blob.Name.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(content, CompressionMode.Decompress)
                 : content;
             using var reader = new StreamReader(plain, Encoding.Latin1); // bytes as chars: an ASCII canary matches in binary dumps too

@@ -30,7 +30,7 @@ public class BackupConfigurationTests
         Assert.Equal("backups", options.Storage.Container);
         Assert.Equal("UseDevelopmentStorage=true", options.Storage.Connection);
         Assert.Equal(4, options.MaxParallelTargets);
-        Assert.Equal("brotli", options.Targets["orders"].Compression);
+        Assert.Equal("zstd", options.Targets["orders"].Compression);
         Assert.Equal(TimeSpan.FromMinutes(1), options.Storage.RunningLease);
         var anomaly = options.Targets["orders"].Anomaly;
         Assert.Equal((true, 50.0, 300.0, 5), (anomaly.Enabled, anomaly.MaxShrinkPercent, anomaly.MaxGrowPercent, anomaly.Window));

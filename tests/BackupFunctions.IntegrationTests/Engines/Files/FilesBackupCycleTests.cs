@@ -30,7 +30,7 @@ public class FilesBackupCycleTests
         var manifest = (await vault.Runtime.Vault.ReadManifestAsync(id, None))!;
         Assert.Equal("files", manifest.Engine);
         Assert.Equal("tar-pax+sha256sums", manifest.Format);
-        Assert.EndsWith(".tar.br", manifest.Blobs.Data, StringComparison.Ordinal);
+        Assert.EndsWith(".tar.zst", manifest.Blobs.Data, StringComparison.Ordinal);
         Assert.Equal(sample.Source, manifest.Source);
         Assert.Equal(new Dictionary<string, long> { ["files"] = 6, ["bytes"] = 300_000 + 69, ["directories"] = 8, ["symlinks"] = 4 }, manifest.SourceStats.Counts);
         Assert.Equal(VerificationStatus.Ok, verify.Status);

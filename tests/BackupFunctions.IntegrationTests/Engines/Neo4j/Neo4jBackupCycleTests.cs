@@ -36,7 +36,7 @@ public class Neo4jBackupCycleTests
         var manifest = (await vault.Runtime.Vault.ReadManifestAsync(id, None))!;
         Assert.Equal("neo4j", manifest.Engine);
         Assert.Equal("5.26.0 community", manifest.EngineVersion);
-        Assert.EndsWith(".neo4j.jsonl.br", manifest.Blobs.Data, StringComparison.Ordinal);
+        Assert.EndsWith(".neo4j.jsonl.zst", manifest.Blobs.Data, StringComparison.Ordinal);
         Assert.Equal($"{fake.Uri.Host}:{fake.Uri.Port}/neo4j", manifest.Source);
         Assert.Equal(300, manifest.SourceStats.Counts["nodes"]);
         Assert.Null(manifest.Warnings);

@@ -41,7 +41,7 @@ public class QdrantBackupCycleTests
         var manifest = (await vault.Runtime.Vault.ReadManifestAsync(id, None))!;
         Assert.Equal("qdrant", manifest.Engine);
         Assert.Equal("1.12.4-fake", manifest.EngineVersion);
-        Assert.EndsWith(".qdrant.tar.br", manifest.Blobs.Data, StringComparison.Ordinal);
+        Assert.EndsWith(".qdrant.tar.zst", manifest.Blobs.Data, StringComparison.Ordinal);
         Assert.Equal($"{source.Uri.Host}:{source.Uri.Port}", manifest.Source);
         Assert.Equal(120, manifest.SourceStats.Counts["docs"]);
         Assert.Equal(60, manifest.SourceStats.Counts["images"]);

@@ -44,7 +44,7 @@ public class RedisBackupCycleTests
         var manifest = (await vault.Runtime.Vault.ReadManifestAsync(id, None))!;
         Assert.Equal("redis", manifest.Engine);
         Assert.Equal(strategy == "auto" ? "redis-replication" : "redis-keyspace", manifest.Tool);
-        Assert.EndsWith(".redis.br", manifest.Blobs.Data, StringComparison.Ordinal);
+        Assert.EndsWith(".redis.zst", manifest.Blobs.Data, StringComparison.Ordinal);
         Assert.Equal(501, manifest.SourceStats.Counts["db0"]);
         Assert.Equal(500, manifest.SourceStats.Counts["db0/hash"]);
         Assert.DoesNotContain("cache-pw", VaultJson.Serialize(manifest).ToString(), StringComparison.Ordinal);
