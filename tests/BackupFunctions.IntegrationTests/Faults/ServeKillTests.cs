@@ -154,7 +154,9 @@ public sealed class ServeKillTests(ITestOutputHelper output)
             }
             catch (OperationCanceledException)
             {
-                Assert.Fail($"run {run} did not complete within 3 minutes; serve said:\n{string.Join('\n', serve.Lines.TakeLast(40))}");
+                // Where the hub says the run stopped (which target, which stage), to tell a stuck activity from a run never picked up.
+                string stage = await StageAsync(run);
+                Assert.Fail($"run {run} did not complete within 3 minutes (the hub has it at: {stage}); serve said:\n{string.Join('\n', serve.Lines.TakeLast(40))}");
                 throw;
             }
         }
