@@ -87,7 +87,7 @@ public sealed class ServerRestartTests(ITestOutputHelper output) : IAsyncLifetim
         await engine.Client.StartAsync(nameof(BackupStepWithQuickRetry), instance, "source", StartRule.OnlyOnce, CancellationToken.None);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var checkedAt = TimeSpan.Zero;
-        while (streamed.Bytes < RestartAfter)
+        while (!streamed.Held)
         {
             if (watch.Elapsed - checkedAt > TimeSpan.FromSeconds(1)) // the instance's state is a storage query: not on every poll
             {
@@ -101,8 +101,17 @@ public sealed class ServerRestartTests(ITestOutputHelper output) : IAsyncLifetim
             await Task.Delay(5);
         }
 
+        // The pipeline is held at this point (its writer waits in the progress report), so the server's side of the dump
+        // cannot finish before the restart: pg_dump's COPY and Redis's snapshot transfer wait on a full socket.
         output.WriteLine($"restarting the server {watch.Elapsed.TotalSeconds:0.00} s after the start, {streamed.Bytes} bytes into the dump");
-        await restart();
+        try
+        {
+            await restart();
+        }
+        finally
+        {
+            streamed.Release();
+        }
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var done = await engine.WaitAsync(instance, timeout.Token, TimeSpan.FromMilliseconds(200));
 
@@ -132,14 +141,31 @@ public sealed class ServerRestartTests(ITestOutputHelper output) : IAsyncLifetim
         return failures.First().Error;
     }
 
-    /// <summary>The backup's progress as it happens (Progress&lt;T&gt; would report later, on the thread pool, when the dump may be over).</summary>
+    /// <summary>
+    /// The backup's progress as it happens (Progress&lt;T&gt; would report later, on the thread pool, when the dump may be
+    /// over). The first report at or past <see cref="RestartAfter"/> holds the pipeline's writer (reports are made inline
+    /// by the pipeline's raw write) until <see cref="Release"/>: without the hold a fast machine read the rest of the dump
+    /// in the moments pg_ctl took to start, and the restart came after the dump (seen once in CI).
+    /// </summary>
     private sealed class StreamedBytes : IProgress<TransferProgress>
     {
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private long _bytes;
+
+        public bool Held => _held.Task.IsCompleted;
 
         public long Bytes => Interlocked.Read(ref _bytes);
 
-        public void Report(TransferProgress value) => Interlocked.Exchange(ref _bytes, value.Bytes);
+        public void Report(TransferProgress value)
+        {
+            Interlocked.Exchange(ref _bytes, value.Bytes);
+            if (value.Bytes < RestartAfter || !_held.TrySetResult())
+                return;
+            _released.Task.Wait(TimeSpan.FromSeconds(60)); // never forever: a test that failed before releasing must still end
+        }
+
+        public void Release() => _released.TrySetResult();
     }
 
     /// <summary>
