@@ -40,6 +40,9 @@ public sealed class DurableEngine : IAsyncDisposable
 
     internal AzureStorageOrchestrationService Service { get; }
 
+    /// <summary>The settings the hub's service was made with.</summary>
+    internal AzureStorageOrchestrationServiceSettings Settings { get; private init; } = null!;
+
     /// <summary>How long creating the hub and starting the worker took.</summary>
     public TimeSpan Startup { get; }
 
@@ -71,6 +74,11 @@ public sealed class DurableEngine : IAsyncDisposable
             WorkerId = workerId ?? $"{Environment.MachineName}-{Environment.ProcessId}",
             MaxQueuePollingInterval = TimeSpan.FromSeconds(1),
             WorkItemQueueVisibilityTimeout = hub.WorkItemTimeout,
+            // The orchestrator messages a process had dequeued when it died come back after this too, not after Core's 5
+            // minutes: a kill between an episode's sending its activity messages and its history checkpoint otherwise
+            // left the run waiting 5 minutes, its activity's result refused as out of order (seen in ServeKillTests).
+            // Core renews these locks while an episode runs, so a short timeout does not run an episode twice.
+            ControlQueueVisibilityTimeout = hub.WorkItemTimeout,
             MaxConcurrentTaskActivityWorkItems = hub.MaxActivities,
             // A duplicate start with a fixed id must throw, never be dropped while returning a made-up execution id.
             ThrowExceptionOnInvalidDedupeStatus = true,
@@ -81,7 +89,7 @@ public sealed class DurableEngine : IAsyncDisposable
         var client = new CoreOrchestrationClient(new TaskHubClient(service, TaskJsonDataConverter.Instance, loggers), service);
         if (!worker)
         {
-            return new DurableEngine(service, null, client, clock.Elapsed);
+            return new DurableEngine(service, null, client, clock.Elapsed) { Settings = settings };
         }
 
         var shims = new DurableTaskShimFactory(new DurableTaskWorkerOptions { DataConverter = new JsonDataConverter(TaskJson.Options) }, loggers);
@@ -91,7 +99,7 @@ public sealed class DurableEngine : IAsyncDisposable
         taskHubWorker.AddTaskActivities([.. tasks.Activities.Select(t =>
             new Creator<DurableTask.Core.TaskActivity>(t.Key, () => shims.CreateActivity(t.Key, t.Value())))]);
         await taskHubWorker.StartAsync();
-        return new DurableEngine(service, taskHubWorker, client, clock.Elapsed);
+        return new DurableEngine(service, taskHubWorker, client, clock.Elapsed) { Settings = settings };
     }
 
     /// <summary>

@@ -118,6 +118,21 @@ public sealed class EngineTests : IAsyncLifetime
         Assert.True((await engine.Client.GetAsync("still-running", CancellationToken.None))!.IsActive);
     }
 
+    /// <summary>
+    /// A process that dies holding orchestrator messages must not hold them for Core's default 5 minutes: a serve killed
+    /// between an episode's activity messages and its history checkpoint left its run stalled that long (ServeKillTests
+    /// caught it, at a random kill point). Both kinds of message come back after WorkItemTimeout.
+    /// </summary>
+    [Fact]
+    public async Task MessagesOfADeadProcess_ComeBackAfterWorkItemTimeout_OrchestratorAndActivityAlike()
+    {
+        _options.Local.TaskHub.WorkItemTimeout = TimeSpan.FromSeconds(20);
+        await using var engine = await DurableEngine.StartAsync(_options, Tasks(), NullLoggerFactory.Instance, worker: false);
+
+        Assert.Equal(TimeSpan.FromSeconds(20), engine.Settings.WorkItemQueueVisibilityTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(20), engine.Settings.ControlQueueVisibilityTimeout);
+    }
+
     /// <summary>Counts executions; throws the given exception, or echoes its input.</summary>
     private sealed class Attempts(Exception? failure)
     {
