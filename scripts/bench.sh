@@ -1,13 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks of the backup pipeline, measured side by side in one run (medians of --runs,
 # interleaved so machine noise hits every variant alike).
-# PostgreSQL:
-#   (a) pg_dump -Fc -Z0 > /dev/null                      the dump alone
-#   (b) the backup stage to Azurite                       our pipeline (peak RSS too); `backupfn backup`
-#                                                         runs verify and restore-test after it
-#   (c) naive: pg_dump -Fc > file; sha256sum; upload      the common hand-rolled way
-# plus single stages to name the bound: dump+hash+compress without upload (per codec), and the
-# upload alone of (b)'s stored size. Data: ~1 GB and ~3 GB of realistic rows (scripts/bench-data.sql).
+# PostgreSQL (scripts/bench-pg.sh): our backup stage, verify and restore side by side with pgBackRest's full backup to
+#   the same (HTTPS) Azurite, `pg_dump | restic backup --stdin`, `pg_dump | zstd -1 -T2` and pg_restore, on two ~1 GB data
+#   sets (bench_1g, realistic; bench_noise_1g, random-looking), each in a cluster of its own; the stages that bound ours;
+#   CPU seconds of every process; peak RSS at 1 GB and 3 GB; 12 targets at MaxParallelTargets 4 against 3 x one.
 # Redis (a bench-only redis-server on port 6391 with 1M keys of mixed types):
 #   (a) redis-cli --rdb /dev/null                         what redis-cli does
 #   (b) the backup stage, replication strategy, to Azurite (peak RSS too)
@@ -22,17 +19,18 @@
 # Codecs (--only-codecs, or with the PostgreSQL part): each data set dumped once to a file (pg_dump -Fc -Z0), then
 #   SHA-256 + one codec variant into nothing, interleaved: brotli q1, gzip fastest, zstd levels 1-3, zstd 1 on 2 threads;
 #   on bench_1g (mixed, realistic) and bench_noise_1g (random-looking: scripts/bench-noise.sql). Time, MB/s, CPU, ratio.
-# Usage: scripts/bench.sh [--runs N] [--no-3g] [--skip-pg] [--skip-redis] [--skip-engine] [--only-engine] [--only-codecs]
+# Usage: scripts/bench.sh [--runs N] [--no-3g] [--skip-parallel] [--skip-pg] [--skip-redis] [--skip-engine] [--only-engine] [--only-codecs]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 source "$root/scripts/env.sh"
-runs=3; big=1; pg=1; redis=1; engine=1; codecs=1
-usage="usage: scripts/bench.sh [--runs N] [--no-3g] [--skip-pg] [--skip-redis] [--skip-engine] [--only-engine] [--only-codecs]"
+runs=3; big=1; pg=1; redis=1; engine=1; codecs=1; parallel=1
+usage="usage: scripts/bench.sh [--runs N] [--no-3g] [--skip-parallel] [--skip-pg] [--skip-redis] [--skip-engine] [--only-engine] [--only-codecs]"
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "$usage" >&2; exit 2; }; runs="$2"; shift 2 ;;
     --no-3g) big=0; shift ;;
+    --skip-parallel) parallel=0; shift ;;
     --skip-pg) pg=0; shift ;;
     --skip-redis) redis=0; shift ;;
     --skip-engine) engine=0; shift ;;
@@ -107,56 +105,36 @@ median() { sort -n "$out/$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR 
 max_rss_mb() { awk '{ if ($2 > m) m = $2 } END { printf "%.0f", m / 1024 }' "$out/$1"; }
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN { printf "%.2f", x / y }'; }
 
-if [ "$pg" = 1 ]; then
-raw_bytes=$(pg_dump -d bench_1g -Fc -Z0 | wc -c)
-echo "bench: bench_1g dumps to $raw_bytes bytes (pg_dump -Fc -Z0); $runs interleaved runs each"
-for i in $(seq 1 "$runs"); do
-  timed a_dump sh -c 'pg_dump -d bench_1g -Fc -Z0 > /dev/null'
-  timed b_backupfn "$benchtool" backup-only "$work/config.json" bench-1g
-  stored=$(grep -o 'stored=[0-9]*' "$work/stdout" | cut -d= -f2)
-  echo "$stored" >> "$out/stored_bytes"
-  timed c_naive sh -c "pg_dump -d bench_1g -Fc -f '$work/naive.dump' && sha256sum '$work/naive.dump' >/dev/null && '$benchtool' naive-upload '$work/naive.dump' naive-$i-\$\$"
-  stat -c %s "$work/naive.dump" >> "$out/naive_bytes"; rm -f "$work/naive.dump"
-  for codec in brotli gzip none; do
-    timed "d_compress_$codec" sh -c "pg_dump -d bench_1g -Fc -Z0 | '$benchtool' pipeline-null $codec"
-    grep -o 'stored=[0-9]*' "$work/stdout" | cut -d= -f2 >> "$out/d_stored_$codec"
+# drop_scratch HUB CONTAINER...: the given containers and the task hub's tables, queues and lease containers on Azurite.
+drop_scratch() {
+  local hub="$1"; shift
+  azurite_sas() { # an account SAS for Azurite's well-known dev account (all services), valid 2 hours
+    local key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+    local se sv=2021-08-06 sig
+    se=$(date -u -d '+2 hours' +%Y-%m-%dT%H:%MZ)
+    sig=$(printf 'devstoreaccount1\nrwdlacup\nbqt\nsco\n\n%s\n\nhttp\n%s\n\n' "$se" "$sv" \
+      | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(printf %s "$key" | base64 -d | xxd -p -c 256)" -binary | base64 -w0)
+    printf 'sv=%s&ss=bqt&srt=sco&sp=rwdlacup&se=%s&spr=http&sig=%s' "$sv" "$se" "$(printf %s "$sig" | sed 's/+/%2B/g; s#/#%2F#g; s/=/%3D/g')"
+  }
+  local sas blob queue table c q t
+  sas=$(azurite_sas)
+  blob="http://127.0.0.1:$BACKUPFN_AZURITE_BLOB_PORT/devstoreaccount1"
+  queue="http://127.0.0.1:$BACKUPFN_AZURITE_QUEUE_PORT/devstoreaccount1"
+  table="http://127.0.0.1:$BACKUPFN_AZURITE_TABLE_PORT/devstoreaccount1"
+  for c in "$@" $(curl -s "$blob?comp=list&prefix=$hub&$sas" | grep -o '<Name>[^<]*</Name>' | sed 's/<[^>]*>//g'); do
+    curl -s -o /dev/null -X PUT -H 'x-ms-lease-action: break' -H 'x-ms-lease-break-period: 0' -H 'Content-Length: 0' "$blob/$c?restype=container&comp=lease&$sas" || true
+    curl -s -o /dev/null -X DELETE "$blob/$c?restype=container&$sas" || true
   done
-  timed e_upload "$benchtool" upload-only "$stored"
-  echo "bench: run $i/$runs done"
-done
+  for q in $(curl -s "$queue?comp=list&prefix=$hub&$sas" | grep -o '<Name>[^<]*</Name>' | sed 's/<[^>]*>//g'); do
+    curl -s -o /dev/null -X DELETE "$queue/$q?$sas" || true
+  done
+  for t in $(curl -s -H 'Accept: application/json;odata=nometadata' "$table/Tables?$sas" | grep -o '"TableName":"[^"]*"' | cut -d'"' -f4 | grep -i "^$hub" || true); do
+    curl -s -o /dev/null -X DELETE -H 'Accept: application/json;odata=nometadata' "$table/Tables('$t')?$sas" || true
+  done
+}
 
-a=$(median a_dump); b=$(median b_backupfn); c=$(median c_naive)
-d=$(median d_compress_brotli); e=$(median e_upload)
-stored=$(median stored_bytes)
-bound_name=$(awk -v a="$a" -v d="$d" -v e="$e" 'BEGIN { if (e >= d) print "upload"; else if (d > a * 1.1) print "compression"; else print "dump" }')
-bound=$(awk -v d="$d" -v e="$e" 'BEGIN { print (e > d) ? e : d }')
-{
-echo "== PostgreSQL backup benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, medians of $runs =="
-echo "data: bench_1g, pg_dump -Fc -Z0 = $raw_bytes bytes"
-printf '%-58s %8s s\n' "(a) pg_dump -Fc -Z0 > /dev/null" "$a"
-printf '%-58s %8s s   peak RSS %s MiB\n' "(b) backup stage -> Azurite (brotli q1, stored $stored B)" "$b" "$(max_rss_mb b_backupfn)"
-printf '%-58s %8s s   (dump file %s B)\n' "(c) naive: pg_dump -Fc > file; sha256sum; upload" "$c" "$(median naive_bytes)"
-echo "stages (to name the bound):"
-for codec in brotli gzip none; do
-  printf '%-58s %8s s   stored %s B\n' "    pg_dump -Z0 | hash+$codec+hash, no upload" "$(median d_compress_$codec)" "$(median d_stored_$codec)"
-done
-printf '%-58s %8s s\n' "    upload alone of $stored B (8 MiB blocks, 4 in flight)" "$e"
-cpu_b=$(median_col b_backupfn 3); az_b=$(median_col b_backupfn 4); pg_b=$(median_col b_backupfn 5)
-floor=$(awk -v a="$cpu_b" -v b="$az_b" -v c="$pg_b" -v n="$(nproc)" 'BEGIN { printf "%.2f", (a + b + c) / n }')
-echo "CPU during (b), seconds: backupfn+pg_dump $cpu_b, Azurite $az_b, PostgreSQL server $pg_b -> all busy cores' floor = $floor s on $(nproc) cores"
-echo "ratios:"
-echo "  b/c = $(ratio "$b" "$c")   (target <= 0.6)"
-echo "  b/a = $(ratio "$b" "$a")   slowest stage alone: $bound_name ($bound s); b / slowest stage = $(ratio "$b" "$bound") (goal <= 1.10)"
-echo "  b / CPU floor = $(ratio "$b" "$floor")   (all processes' CPU during (b) over the cores: what this machine allows)"
-} | tee "$out/summary.txt"
-
-if [ "$big" = 1 ]; then
-  timed a3_dump sh -c 'pg_dump -d bench_3g -Fc -Z0 > /dev/null'
-  timed b3_backupfn "$benchtool" backup-only "$work/config.json" bench-3g
-  {
-  echo "3 GB: pg_dump -Fc -Z0 $(median a3_dump) s; backup stage $(median b3_backupfn) s, peak RSS $(max_rss_mb b3_backupfn) MiB (target < 256 MiB at both sizes)"
-  } | tee -a "$out/summary.txt"
-fi
+if [ "$pg" = 1 ]; then
+  source "$root/scripts/bench-pg.sh"
 fi
 
 if [ "$redis" = 1 ]; then
@@ -198,7 +176,7 @@ if [ "$redis" = 1 ]; then
   printf '%-58s %8s s   CPU %s s, peak RSS %s MiB\n' "(b) backup stage, replication -> Azurite (stored $(median rb_stored) B)" "$rb" "$(median_col rb_backupfn 3)" "$(max_rss_mb rb_backupfn)"
   echo "ratios:"
   echo "  b0/a = $(ratio "$rb0" "$ra")   (the same work as redis-cli; goal <= 1.1); without .NET start-up $(ratio "$(median rb0_inprocess)" "$ra")"
-  echo "  b/a  = $(ratio "$rb" "$ra")   (with SHA-256 x2, Brotli q1 and the upload; goal <= 1.1)"
+  echo "  b/a  = $(ratio "$rb" "$ra")   (with SHA-256 x2, the default codec, zstd 1, and the upload; goal <= 1.1)"
   } | tee -a "$out/summary.txt"
 fi
 
@@ -281,29 +259,7 @@ JSON
   echo "first run on a new hub (the warm-up, not in the medians): old $(cut -d' ' -f1 "$out/eng_old_first") s, new $(cut -d' ' -f1 "$out/eng_new_first") s; ready $fr + first activity $ff + stop $fs = $fsum ms"
   } | tee -a "$out/summary.txt"
 
-  # Scratch: the two backup containers and the bench hub's tables, queues and lease containers.
-  azurite_sas() { # an account SAS for Azurite's well-known dev account (all services), valid 2 hours
-    local key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-    local se sv=2021-08-06 sig
-    se=$(date -u -d '+2 hours' +%Y-%m-%dT%H:%MZ)
-    sig=$(printf 'devstoreaccount1\nrwdlacup\nbqt\nsco\n\n%s\n\nhttp\n%s\n\n' "$se" "$sv" \
-      | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(printf %s "$key" | base64 -d | xxd -p -c 256)" -binary | base64 -w0)
-    printf 'sv=%s&ss=bqt&srt=sco&sp=rwdlacup&se=%s&spr=http&sig=%s' "$sv" "$se" "$(printf %s "$sig" | sed 's/+/%2B/g; s#/#%2F#g; s/=/%3D/g')"
-  }
-  sas=$(azurite_sas)
-  blob="http://127.0.0.1:$BACKUPFN_AZURITE_BLOB_PORT/devstoreaccount1"
-  queue="http://127.0.0.1:$BACKUPFN_AZURITE_QUEUE_PORT/devstoreaccount1"
-  table="http://127.0.0.1:$BACKUPFN_AZURITE_TABLE_PORT/devstoreaccount1"
-  for c in "$container-old" "$container-new" $(curl -s "$blob?comp=list&prefix=$hub&$sas" | grep -o '<Name>[^<]*</Name>' | sed 's/<[^>]*>//g'); do
-    curl -s -o /dev/null -X PUT -H 'x-ms-lease-action: break' -H 'x-ms-lease-break-period: 0' -H 'Content-Length: 0' "$blob/$c?restype=container&comp=lease&$sas" || true
-    curl -s -o /dev/null -X DELETE "$blob/$c?restype=container&$sas" || true
-  done
-  for q in $(curl -s "$queue?comp=list&prefix=$hub&$sas" | grep -o '<Name>[^<]*</Name>' | sed 's/<[^>]*>//g'); do
-    curl -s -o /dev/null -X DELETE "$queue/$q?$sas" || true
-  done
-  for t in $(curl -s -H 'Accept: application/json;odata=nometadata' "$table/Tables?$sas" | grep -o '"TableName":"[^"]*"' | cut -d'"' -f4 | grep -i "^$hub" || true); do
-    curl -s -o /dev/null -X DELETE -H 'Accept: application/json;odata=nometadata' "$table/Tables('$t')?$sas" || true
-  done
+  drop_scratch "$hub" "$container-old" "$container-new"
 fi
 
 if [ "$codecs" = 1 ]; then

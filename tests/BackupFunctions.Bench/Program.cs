@@ -14,8 +14,13 @@ using Microsoft.Extensions.Logging.Abstractions;
 //   upload-only BYTES             BYTES of random data through the block uploader to Azurite: upload bound
 //   backup-only CONFIG TARGET     the backup stage alone (BackupDatabase activity: dump -> pipeline -> Azurite),
 //                                 without the verify and restore-test that `backupfn backup` runs after it
+//   restore-only CONFIG ID TARGET  the restore stage alone (RestoreDatabaseActivity: download -> checks -> pg_restore) into
+//                                 TARGET, no safety backup (the destination database is new)
+//   verify-only CONFIG ID         the verify stage alone (VerifyBackupActivity)
+//   download-sha CONFIG ID        the backup's data blob downloaded and SHA-256 hashed, nothing else: verify's floor
 //   redis-dump-null CONNECTION    the Redis replication dump (SYNC, RDB walk for counts and CRC64) into nothing
 //   codec VARIANT                 stdin -> SHA-256 -> one codec variant -> count (brotli, gzip, zstd-L, zstd-L-mtN)
+//   create-container              make the bench container (BENCH_CONTAINER), nothing else
 //   delete-container              drop the bench container (BENCH_CONTAINER)
 string storage = Environment.GetEnvironmentVariable("BENCH_STORAGE") ?? "UseDevelopmentStorage=true";
 string containerName = Environment.GetEnvironmentVariable("BENCH_CONTAINER") ?? "bench";
@@ -79,13 +84,46 @@ switch (args.ElementAtOrDefault(0))
     case "backup-only":
         var runtime = BackupRuntime.Create(BackupConfiguration.Load(args[1]), TimeProvider.System, NullLoggerFactory.Instance);
         var backup = await runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput(args[2]), null, CancellationToken.None);
-        Console.WriteLine(FormattableString.Invariant($"backup-only seconds={clock.Elapsed.TotalSeconds:F2} raw={backup.RawBytes} stored={backup.StoredBytes}"));
+        Console.WriteLine(FormattableString.Invariant(
+            $"backup-only seconds={clock.Elapsed.TotalSeconds:F2} raw={backup.RawBytes} stored={backup.StoredBytes} id={backup.BackupId} own_cpu={OwnCpu():F2}"));
+        break;
+
+    case "restore-only":
+        var restoring = BackupRuntime.Create(BackupConfiguration.Load(args[1]), TimeProvider.System, NullLoggerFactory.Instance);
+        var restored = await restoring.RestoreDatabaseActivity().RunAsync(
+            new RestoreDatabaseInput(args[2], args[3], Replace: false, SafetyBackup: false), null, CancellationToken.None);
+        Console.WriteLine(FormattableString.Invariant($"restore-only seconds={clock.Elapsed.TotalSeconds:F2} counts_match={restored.CountsMatch} own_cpu={OwnCpu():F2}"));
+        return restored.CountsMatch ? 0 : 1;
+
+    case "verify-only":
+        var verifying = BackupRuntime.Create(BackupConfiguration.Load(args[1]), TimeProvider.System, NullLoggerFactory.Instance);
+        var verified = await verifying.VerifyBackupActivity().RunAsync(args[2], null, CancellationToken.None);
+        Console.WriteLine(FormattableString.Invariant($"verify-only seconds={clock.Elapsed.TotalSeconds:F2} ok={verified.IsOk} own_cpu={OwnCpu():F2}"));
+        return verified.IsOk ? 0 : 1;
+
+    case "download-sha":
+        // The largest blob of the backup's folder is its data blob (the others are the manifest and check records).
+        var store = BackupConfiguration.Load(args[1]).Storage;
+        var holder = new BlobContainerClient(store.Connection, store.Container, BlobVault.ClientOptions());
+        var largest = holder.GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, null, CancellationToken.None).Where(b => b.Name.Contains(args[2], StringComparison.Ordinal)).MaxBy(b => b.Properties.ContentLength)
+                      ?? throw new InvalidOperationException($"no blob of {args[2]}");
+        clock.Restart();
+        await using (var download = await holder.GetBlobClient(largest.Name).OpenReadAsync(new Azure.Storage.Blobs.Models.BlobOpenReadOptions(false)))
+        {
+            byte[] digest = await System.Security.Cryptography.SHA256.HashDataAsync(download);
+            Console.WriteLine(FormattableString.Invariant(
+                $"download-sha seconds={clock.Elapsed.TotalSeconds:F2} bytes={largest.Properties.ContentLength} sha256={Convert.ToHexString(digest)[..16]} own_cpu={OwnCpu():F2}"));
+        }
+
         break;
 
     case "redis-dump-null":
         var counting = new CountingNullStream();
         var dump = await new RedisEngine(RedisEngine.Replication).DumpAsync(args[1], counting, CancellationToken.None);
         Console.WriteLine(FormattableString.Invariant($"redis-dump-null seconds={clock.Elapsed.TotalSeconds:F2} raw={counting.Bytes} keys={dump.Stats.Counts.Where(p => !p.Key.Contains('/', StringComparison.Ordinal)).Sum(p => p.Value)}"));
+        break;
+
+    case "create-container": // made above, as every mode does
         break;
 
     case "delete-container":
@@ -98,6 +136,8 @@ switch (args.ElementAtOrDefault(0))
 }
 
 return 0;
+
+static double OwnCpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 
 static Stream CodecVariant(string variant, Stream output)
 {
