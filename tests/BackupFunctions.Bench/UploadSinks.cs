@@ -17,8 +17,8 @@ using BackupFunctions.Vault.Pipeline;
 internal static class UploadKnobs
 {
     public static PipelineOptions Options() => new(
-        (int)(Number("BENCH_BLOCK_MB") ?? 8) * 1024 * 1024,
-        (int)(Number("BENCH_IN_FLIGHT") ?? 4));
+        Number("BENCH_BLOCK_MB") is { } mb ? (int)mb * 1024 * 1024 : PipelineOptions.Default.BlockSize,
+        Number("BENCH_IN_FLIGHT") is { } n ? (int)n : PipelineOptions.Default.MaxInFlight);
 
     public static string Sink => Environment.GetEnvironmentVariable("BENCH_SINK") ?? "sdk";
 
