@@ -12,6 +12,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 //   naive-upload FILE BLOB        upload a finished file with the SDK's defaults (the naive way's last step)
 //   pipeline-null COMPRESSION     stdin -> hash -> compress -> hash -> discard (no upload): dump+compress bound
 //   upload-only BYTES             BYTES of random data through the block uploader to Azurite: upload bound
+//                                 (knobs BENCH_BLOCK_MB, BENCH_IN_FLIGHT, BENCH_SINK: see UploadSinks.cs)
+//   crc64 MB                      CPU cost of the SDK's per-block CRC64 (and a vectorized CRC-64 for reference)
 //   backup-only CONFIG TARGET     the backup stage alone (BackupDatabase activity: dump -> pipeline -> Azurite),
 //                                 without the verify and restore-test that `backupfn backup` runs after it
 //   restore-only CONFIG ID TARGET  the restore stage alone (RestoreDatabaseActivity: download -> checks -> pg_restore) into
@@ -67,7 +69,12 @@ switch (args.ElementAtOrDefault(0))
         var vault = new BlobVault(container, new ImmutabilityOptions { Mode = ImmutabilityMode.Off }, TimeProvider.System, NullLogger.Instance);
         var chunk = new byte[1024 * 1024];
         new Random(1).NextBytes(chunk);
-        await using (var pipeline = vault.OpenDataWriter($"upload-only/{Guid.NewGuid():N}", CompressionKind.None))
+        // Knobs (UploadSinks.cs): BENCH_BLOCK_MB, BENCH_IN_FLIGHT, BENCH_SINK=sdk|sdk-nocrc|http.
+        string uploadName = $"upload-only/{Guid.NewGuid():N}";
+        var uploadOptions = UploadKnobs.Options();
+        await using (var pipeline = UploadKnobs.BenchSink(container, uploadName) is { } benchSink
+            ? new BackupPipeline(benchSink, CompressionKind.None, uploadOptions)
+            : vault.OpenDataWriter(uploadName, CompressionKind.None, uploadOptions))
         {
             for (long sent = 0; sent < total; sent += chunk.Length)
             {
@@ -78,7 +85,33 @@ switch (args.ElementAtOrDefault(0))
             await pipeline.CompleteAsync(new Dictionary<string, string>(), CancellationToken.None);
         }
 
-        Console.WriteLine(FormattableString.Invariant($"upload-only seconds={clock.Elapsed.TotalSeconds:F2} bytes={total}"));
+        Console.WriteLine(FormattableString.Invariant(
+            $"upload-only seconds={clock.Elapsed.TotalSeconds:F2} bytes={total} cpu={Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:F2} sink={UploadKnobs.Sink} block={uploadOptions.BlockSize} inflight={uploadOptions.MaxInFlight}"));
+        break;
+
+    case "crc64":
+        // crc64 MB: CPU cost of the SDK's per-block StorageCrc64 (table-driven) over MB of 8 MiB blocks, next to
+        // System.IO.Hashing's vectorized CRC-64 (another polynomial: a speed reference, not a substitute).
+        var crcBlock = new byte[8 * 1024 * 1024];
+        new Random(1).NextBytes(crcBlock);
+        int crcRounds = int.Parse(args[1], CultureInfo.InvariantCulture) / 8;
+        var sdkClock = Stopwatch.StartNew();
+        for (int i = 0; i < crcRounds; i++)
+        {
+            var sdkCrc = Azure.Storage.StorageCrc64HashAlgorithm.Create();
+            sdkCrc.Append(crcBlock);
+            sdkCrc.GetCurrentHash();
+        }
+
+        double sdkSeconds = sdkClock.Elapsed.TotalSeconds;
+        var refClock = Stopwatch.StartNew();
+        for (int i = 0; i < crcRounds; i++)
+        {
+            System.IO.Hashing.Crc64.HashToUInt64(crcBlock);
+        }
+
+        Console.WriteLine(FormattableString.Invariant(
+            $"crc64 mb={crcRounds * 8} sdk_seconds={sdkSeconds:F3} sdk_mbps={crcRounds * 8 / sdkSeconds:F0} ref_seconds={refClock.Elapsed.TotalSeconds:F3} ref_mbps={crcRounds * 8 / refClock.Elapsed.TotalSeconds:F0}"));
         break;
 
     case "backup-only":

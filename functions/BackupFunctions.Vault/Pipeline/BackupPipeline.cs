@@ -3,8 +3,11 @@ namespace BackupFunctions.Vault.Pipeline;
 /// <summary>Sizes and checksums of one pipeline run.</summary>
 public sealed record PipelineResult(long RawBytes, long StoredBytes, string Sha256Raw, string Sha256Stored, int Blocks);
 
-/// <summary>Block size and upload parallelism: memory is about (MaxInFlight + 1) × BlockSize.</summary>
-public sealed record PipelineOptions(int BlockSize = 8 * 1024 * 1024, int MaxInFlight = 4)
+/// <summary>
+/// Block size and upload parallelism: memory is about (MaxInFlight + 1) × BlockSize (80 MiB by default).
+/// 16 MiB × 4 by measurement (Pipeline/README.md): fewer, larger Put Blocks cost both sides less CPU than 8 MiB.
+/// </summary>
+public sealed record PipelineOptions(int BlockSize = 16 * 1024 * 1024, int MaxInFlight = 4)
 {
     public static PipelineOptions Default { get; } = new();
 }

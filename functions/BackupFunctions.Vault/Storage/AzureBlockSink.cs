@@ -9,22 +9,28 @@ namespace BackupFunctions.Vault.Storage;
 
 /// <summary>
 /// Stages blocks of one block blob and commits them create-only (If-None-Match: *). Each block
-/// carries a transactional checksum, so corruption on the wire is refused by the service.
+/// carries a transactional CRC64, so corruption on the wire is refused by the service.
 /// </summary>
 internal sealed class AzureBlockSink(BlockBlobClient blob) : IBlockSink
 {
-    private static readonly BlockBlobStageBlockOptions StageOptions = new()
-    {
-        TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.StorageCrc64 },
-    };
-
     public async Task StageBlockAsync(string blockId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
+        // The CRC64 is computed here (StorageCrc64: vectorized) and handed over precalculated; left to the
+        // SDK it is a second, table-driven pass over the block that cost ~0.35 CPU-s per 450 MB (README).
+        var options = new BlockBlobStageBlockOptions
+        {
+            TransferValidation = new UploadTransferValidationOptions
+            {
+                ChecksumAlgorithm = StorageChecksumAlgorithm.StorageCrc64,
+                PrecalculatedChecksum = StorageCrc64.Compute(data.Span),
+            },
+        };
+
         // A seekable stream over the pooled buffer: the SDK rewinds it when it retries the request.
         using var content = MemoryMarshal.TryGetArray(data, out var segment)
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
             : new MemoryStream(data.ToArray(), writable: false);
-        await blob.StageBlockAsync(blockId, content, StageOptions, cancellationToken);
+        await blob.StageBlockAsync(blockId, content, options, cancellationToken);
     }
 
     public async Task CommitAsync(IReadOnlyList<string> blockIds, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
