@@ -39,16 +39,30 @@ tls_storage="DefaultEndpointsProtocol=https;AccountName=devstoreaccount1;Account
 datasets="${BENCH_DATASETS:-bench_1g bench_noise_1g}" # BENCH_DATASETS: other databases of the main server, for a quick try
 
 # --- the HTTPS Azurite of this run (fresh each run, deleted at the end) ---
+pkill -f -- "--blobPort $tls_port" 2>/dev/null && sleep 1 # one a failed bench run left behind
 tls="$work/azurite-tls"; rm -rf "$tls"; mkdir -p "$tls/data"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tls/key.pem" -out "$tls/cert.pem" -days 2 -subj "/CN=127.0.0.1" \
   -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >/dev/null 2>&1
 setsid nohup "$root/.tools/azurite/node_modules/.bin/azurite-blob" --silent --skipApiVersionCheck --loose --blobHost 127.0.0.1 \
   --blobPort "$tls_port" --location "$tls/data" --cert "$tls/cert.pem" --key "$tls/key.pem" >"$tls/azurite.log" 2>&1 </dev/null &
 tls_pid=$!
+bench_pg_cleanup() { # on every exit: the bench's clusters and Azurite stop (the clusters' data stays for the next run)
+  # The clusters first, while their WAL archive (this Azurite) is there: a shutdown waits for the archiver, and
+  # -m immediate when that does not end.
+  for db in $datasets; do
+    [ -f "$base/$db/postmaster.pid" ] || continue
+    as_postgres "$pgbin/pg_ctl" -D "$base/$db" -w -t 30 -m fast stop >/dev/null 2>&1 \
+      || as_postgres "$pgbin/pg_ctl" -D "$base/$db" -w -t 30 -m immediate stop >/dev/null 2>&1 || true
+  done
+  kill "$tls_pid" 2>/dev/null || true
+  rm -rf "$tls"
+}
+trap bench_pg_cleanup EXIT
 for _ in $(seq 1 40); do curl -sk -o /dev/null "https://127.0.0.1:$tls_port/" && break; sleep 0.25; done
 # .NET trusts the bench's self-signed certificate through OpenSSL's SSL_CERT_FILE (our side only).
 export SSL_CERT_FILE="$tls/cert.pem"
 tls_cpu() { proc_cpu "$tls_pid" $(pgrep -P "$tls_pid" || true); }
+BENCH_STORAGE="$tls_storage" BENCH_CONTAINER=pgbackrest "$benchtool" create-container >/dev/null # pgBackRest does not create its container
 
 # --- a cluster per data set, and pgBackRest's configuration for them ---
 pgbr_conf="$base/pgbackrest.conf"
@@ -92,7 +106,6 @@ for db in $datasets; do
   fi
   pgbr --stanza="$db" stanza-create >/dev/null
 done
-BENCH_STORAGE="$tls_storage" BENCH_CONTAINER=pgbackrest "$benchtool" create-container >/dev/null
 
 # our side: one config over the bench clusters, to the HTTPS Azurite; restores go to the main server
 pg_conf="$work/config-pg.json"
@@ -102,9 +115,9 @@ pg_conf="$work/config-pg.json"
   for db in $datasets; do
     k=$((k + 1))
     printf '%s "%s": { "Engine": "postgres", "Connection": "Host=127.0.0.1;Port=%s;Username=%s;Password=%s;Database=%s" },\n' \
-      "$sep" "$db" "$((5440 + k))" "$PGUSER" "$PGPASSWORD" "$db"
+      "$sep" "${db//_/-}" "$((5440 + k))" "$PGUSER" "$PGPASSWORD" "$db"
     printf '  "restore-%s": { "Engine": "postgres", "Connection": "Host=127.0.0.1;Port=%s;Username=%s;Password=%s;Database=bench_restore_ours" }' \
-      "$db" "$PGPORT" "$PGUSER" "$PGPASSWORD"
+      "${db//_/-}" "$PGPORT" "$PGUSER" "$PGPASSWORD"
     sep=","
   done
   echo " } } }"
@@ -144,11 +157,12 @@ for i in $(seq 1 "$runs"); do
     k=$((k + 1)); port=$((5440 + k)); src=(-h 127.0.0.1 -p "$port" -d "$db")
     timed_tls "a_$db" sh -c "pg_dump ${src[*]} -Fc -Z0 > /dev/null"
     timed_tls "z_$db" sh -c "pg_dump ${src[*]} -Fc -Z0 | zstd -q -1 -T2 > /dev/null"
-    timed_tls "b_$db" "$benchtool" backup-only "$pg_conf" "$db"
+    timed_tls "b_$db" "$benchtool" backup-only "$pg_conf" "${db//_/-}"
     id=$(last id); last stored >> "$out/b_stored_$db"; last raw >> "$out/b_raw_$db"; last own_cpu >> "$out/b_own_$db"
     drain_archive "$port"
     timed_tls "p_$db" "${pgbr_as[@]}" pgbackrest --config="$pgbr_conf" --stanza="$db" --type=full backup
-    pgbr --stanza="$db" info --output=json | grep -o '"repo":{"delta":[0-9]*,"size":[0-9]*' | tail -1 | grep -o '[0-9]*$' >> "$out/p_stored_$db"
+    pgbr --stanza="$db" info --output=json | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["backup"][-1]["info"]["repository"]["delta"])' \
+      >> "$out/p_stored_$db" # the last backup's bytes in the repository
     restic -q -r "$work/restic-$db" init --repository-version 2 >/dev/null
     timed_tls "r_$db" sh -c "pg_dump ${src[*]} -Fc -Z0 | restic -q -r '$work/restic-$db' backup --stdin --stdin-filename $db.dump"
     du -sb "$work/restic-$db" | cut -f1 >> "$out/r_stored_$db"; rm -rf "$work/restic-$db"
@@ -157,7 +171,7 @@ for i in $(seq 1 "$runs"); do
     timed_tls "v_$db" "$benchtool" verify-only "$pg_conf" "$id"
     timed_tls "s_$db" "$benchtool" download-sha "$pg_conf" "$id"
     psql -d postgres -qc "DROP DATABASE IF EXISTS bench_restore_ours" -c "DROP DATABASE IF EXISTS bench_restore_peer"
-    timed_tls "R_$db" "$benchtool" restore-only "$pg_conf" "$id" "restore-$db"
+    timed_tls "R_$db" "$benchtool" restore-only "$pg_conf" "$id" "restore-${db//_/-}"
     psql -d postgres -qc "CREATE DATABASE bench_restore_peer"
     timed_tls "P_$db" pg_restore -d bench_restore_peer --no-owner "$work/$db.dump"
     psql -d postgres -qc "DROP DATABASE IF EXISTS bench_restore_ours" -c "DROP DATABASE IF EXISTS bench_restore_peer"
@@ -243,4 +257,4 @@ for n in $(seq -w 1 12); do psql -d postgres -qc "DROP DATABASE IF EXISTS bench_
 drop_scratch "$par_hub" "$container-par"
 fi
 
-kill "$tls_pid" 2>/dev/null || true; wait "$tls_pid" 2>/dev/null || true; rm -rf "$tls"
+bench_pg_cleanup; trap - EXIT
