@@ -55,7 +55,8 @@ bench_pg_cleanup() { # on every exit: the bench's clusters and Azurite stop (the
       || as_postgres "$pgbin/pg_ctl" -D "$base/$db" -w -t 30 -m immediate stop >/dev/null 2>&1 || true
   done
   kill "$tls_pid" 2>/dev/null || true
-  rm -rf "$tls"
+  wait "$tls_pid" 2>/dev/null || true # it writes until it has exited
+  rm -rf "$tls" || true
 }
 trap bench_pg_cleanup EXIT
 for _ in $(seq 1 40); do curl -sk -o /dev/null "https://127.0.0.1:$tls_port/" && break; sleep 0.25; done
