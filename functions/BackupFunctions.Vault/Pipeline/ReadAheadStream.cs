@@ -1,0 +1,191 @@
+using System.Buffers;
+using System.Threading.Channels;
+
+namespace BackupFunctions.Vault.Pipeline;
+
+/// <summary>
+/// Reads ahead of its reader: a task copies the inner stream (a download) into at most
+/// <c>depth</c> chunks of <c>chunkSize</c> bytes, so the network, TLS and the store's sending run on
+/// one core while the reader decompresses and hashes on another. Without it they overlapped only by
+/// the socket's buffer. Memory: depth × chunkSize. The inner stream's failure reaches the reader as
+/// the same exception, after the chunks read before it; disposing stops the task and the inner stream.
+/// </summary>
+public sealed class ReadAheadStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly Channel<Chunk> _chunks;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _producer;
+    private Chunk _current;
+    private int _offset;
+    private bool _ended;
+    private bool _disposed;
+
+    public ReadAheadStream(Stream inner, int chunkSize = 1024 * 1024, int depth = 8)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(depth, 1);
+        _inner = inner;
+        _chunks = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(depth) { SingleReader = true, SingleWriter = true });
+        _producer = Task.Run(() => ProduceAsync(chunkSize));
+    }
+
+    private readonly record struct Chunk(byte[]? Buffer, int Count);
+
+    private async Task ProduceAsync(int chunkSize)
+    {
+        try
+        {
+            while (true)
+            {
+                byte[] buffer = ArrayPool<byte>.Shared.Rent(chunkSize);
+                int filled = 0;
+                int read;
+                while (filled < chunkSize && (read = await _inner.ReadAsync(buffer.AsMemory(filled, chunkSize - filled), _stop.Token)) > 0)
+                {
+                    filled += read;
+                }
+
+                if (filled == 0)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    break;
+                }
+
+                await _chunks.Writer.WriteAsync(new Chunk(buffer, filled), _stop.Token);
+                if (filled < chunkSize)
+                {
+                    break; // the inner stream ended inside this chunk
+                }
+            }
+
+            _chunks.Writer.TryComplete();
+        }
+        catch (Exception e)
+        {
+            _chunks.Writer.TryComplete(e);
+        }
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        while (_current.Buffer is null || _offset == _current.Count)
+        {
+            Release();
+            if (_ended)
+            {
+                return 0;
+            }
+
+            if (_chunks.Reader.TryRead(out var next))
+            {
+                (_current, _offset) = (next, 0);
+            }
+            else if (!await _chunks.Reader.WaitToReadAsync(cancellationToken))
+            {
+                _ended = true;
+                await _chunks.Reader.Completion; // throws what ended the inner stream, if anything did
+                return 0;
+            }
+        }
+
+        return Take(buffer.Span);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    // Synchronous readers (some decompressors) wait for the next chunk on their own thread; the producer runs elsewhere.
+    public override int Read(Span<byte> buffer)
+    {
+        if (_current.Buffer is not null && _offset < _current.Count)
+        {
+            return Take(buffer);
+        }
+
+        byte[] rented = ArrayPool<byte>.Shared.Rent(buffer.Length);
+        try
+        {
+            int read = ReadAsync(rented.AsMemory(0, buffer.Length)).AsTask().GetAwaiter().GetResult();
+            rented.AsSpan(0, read).CopyTo(buffer);
+            return read;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    private int Take(Span<byte> destination)
+    {
+        int n = Math.Min(destination.Length, _current.Count - _offset);
+        _current.Buffer.AsSpan(_offset, n).CopyTo(destination);
+        _offset += n;
+        return n;
+    }
+
+    private void Release()
+    {
+        if (_current.Buffer is { } done)
+        {
+            ArrayPool<byte>.Shared.Return(done);
+            _current = default;
+        }
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        await _stop.CancelAsync();
+        try
+        {
+            await _producer;
+        }
+        catch (OperationCanceledException)
+        {
+            // stopped on purpose
+        }
+
+        Release();
+        while (_chunks.Reader.TryRead(out var left))
+        {
+            ArrayPool<byte>.Shared.Return(left.Buffer!);
+        }
+
+        await _inner.DisposeAsync();
+        _stop.Dispose();
+        await base.DisposeAsync();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_disposed)
+        {
+            DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+
+        base.Dispose(disposing);
+    }
+}
