@@ -67,19 +67,18 @@ public sealed class ReadAheadStream : Stream
         }
     }
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        if (buffer.IsEmpty)
-        {
-            return 0;
-        }
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        buffer.IsEmpty || !await NextChunkAsync(cancellationToken) ? 0 : Take(buffer.Span);
 
+    /// <summary>True when the current chunk has bytes left (taking the next one when it has none); false at the end.</summary>
+    private async ValueTask<bool> NextChunkAsync(CancellationToken cancellationToken)
+    {
         while (_current.Buffer is null || _offset == _current.Count)
         {
             Release();
             if (_ended)
             {
-                return 0;
+                return false;
             }
 
             if (_chunks.Reader.TryRead(out var next))
@@ -90,11 +89,11 @@ public sealed class ReadAheadStream : Stream
             {
                 _ended = true;
                 await _chunks.Reader.Completion; // throws what ended the inner stream, if anything did
-                return 0;
+                return false;
             }
         }
 
-        return Take(buffer.Span);
+        return true;
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -103,22 +102,14 @@ public sealed class ReadAheadStream : Stream
     // Synchronous readers (some decompressors) wait for the next chunk on their own thread; the producer runs elsewhere.
     public override int Read(Span<byte> buffer)
     {
-        if (_current.Buffer is not null && _offset < _current.Count)
+        if (buffer.IsEmpty)
         {
-            return Take(buffer);
+            return 0;
         }
 
-        byte[] rented = ArrayPool<byte>.Shared.Rent(buffer.Length);
-        try
-        {
-            int read = ReadAsync(rented.AsMemory(0, buffer.Length)).AsTask().GetAwaiter().GetResult();
-            rented.AsSpan(0, read).CopyTo(buffer);
-            return read;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
+        var next = NextChunkAsync(CancellationToken.None);
+        bool more = next.IsCompletedSuccessfully ? next.Result : next.AsTask().GetAwaiter().GetResult();
+        return more ? Take(buffer) : 0;
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
