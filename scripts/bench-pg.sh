@@ -62,7 +62,6 @@ trap bench_pg_cleanup EXIT
 for _ in $(seq 1 40); do curl -sk -o /dev/null "https://127.0.0.1:$tls_port/" && break; sleep 0.25; done
 # .NET trusts the bench's self-signed certificate through OpenSSL's SSL_CERT_FILE (our side only).
 export SSL_CERT_FILE="$tls/cert.pem"
-tls_cpu() { proc_cpu "$tls_pid" $(pgrep -P "$tls_pid" || true); }
 BENCH_STORAGE="$tls_storage" BENCH_CONTAINER=pgbackrest "$benchtool" create-container >/dev/null # pgBackRest does not create its container
 
 # --- a cluster per data set, and pgBackRest's configuration for them ---
@@ -136,18 +135,6 @@ drain_archive() { # every WAL segment so far archived: pgBackRest's timing start
 }
 last() { grep -o "$1=[0-9A-Za-z._-]*" "$work/stdout" | tail -1 | cut -d= -f2; }
 
-# timed_tls: like timed, with the HTTPS Azurite's CPU in column 4 (the main Azurite is idle meanwhile)
-timed_tls() {
-  local label="$1"; shift
-  local az0 pg0; az0=$(tls_cpu); pg0=$(postgres_cpu)
-  /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$@" >"$work/stdout" 2>"$work/stderr" \
-    || { echo "bench: $label failed:"; tail -20 "$work/stderr"; tail -5 "$work/stdout"; exit 1; }
-  read -r wall rss user sys < "$work/time"
-  echo "$wall $rss $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }') \
-$(awk -v a="$(tls_cpu)" -v b="$az0" -v t="$tck" 'BEGIN { printf "%.2f", (a - b) / t }') \
-$(awk -v a="$(postgres_cpu)" -v b="$pg0" -v t="$tck" 'BEGIN { printf "%.2f", (a - b) / t }')" >> "$out/$label"
-}
-
 for db in $datasets; do
   pg_dump -d "$db" -Fc -Z0 -f "$work/$db.dump" # P's input: the same dump, from a local file
 done
@@ -156,25 +143,25 @@ for i in $(seq 1 "$runs"); do
   k=0
   for db in $datasets; do
     k=$((k + 1)); port=$((5440 + k)); src=(-h 127.0.0.1 -p "$port" -d "$db")
-    timed_tls "a_$db" sh -c "pg_dump ${src[*]} -Fc -Z0 > /dev/null"
-    timed_tls "z_$db" sh -c "pg_dump ${src[*]} -Fc -Z0 | zstd -q -1 -T2 > /dev/null"
-    timed_tls "b_$db" "$benchtool" backup-only "$pg_conf" "${db//_/-}"
+    timed "a_$db" sh -c "pg_dump ${src[*]} -Fc -Z0 > /dev/null"
+    timed "z_$db" sh -c "pg_dump ${src[*]} -Fc -Z0 | zstd -q -1 -T2 > /dev/null"
+    timed "b_$db" "$benchtool" backup-only "$pg_conf" "${db//_/-}"
     id=$(last id); last stored >> "$out/b_stored_$db"; last raw >> "$out/b_raw_$db"; last own_cpu >> "$out/b_own_$db"
     drain_archive "$port"
-    timed_tls "p_$db" "${pgbr_as[@]}" pgbackrest --config="$pgbr_conf" --stanza="$db" --type=full backup
+    timed "p_$db" "${pgbr_as[@]}" pgbackrest --config="$pgbr_conf" --stanza="$db" --type=full backup
     pgbr --stanza="$db" info --output=json | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["backup"][-1]["info"]["repository"]["delta"])' \
       >> "$out/p_stored_$db" # the last backup's bytes in the repository
     restic -q -r "$work/restic-$db" init --repository-version 2 >/dev/null
-    timed_tls "r_$db" sh -c "pg_dump ${src[*]} -Fc -Z0 | restic -q -r '$work/restic-$db' backup --stdin --stdin-filename $db.dump"
+    timed "r_$db" sh -c "pg_dump ${src[*]} -Fc -Z0 | restic -q -r '$work/restic-$db' backup --stdin --stdin-filename $db.dump"
     du -sb "$work/restic-$db" | cut -f1 >> "$out/r_stored_$db"; rm -rf "$work/restic-$db"
-    timed_tls "d_$db" sh -c "pg_dump ${src[*]} -Fc -Z0 | '$benchtool' pipeline-null zstd"
-    timed_tls "u_$db" env BENCH_STORAGE="$tls_storage" "$benchtool" upload-only "$(tail -1 "$out/b_stored_$db")"
-    timed_tls "v_$db" "$benchtool" verify-only "$pg_conf" "$id"
-    timed_tls "s_$db" "$benchtool" download-sha "$pg_conf" "$id"
+    timed "d_$db" sh -c "pg_dump ${src[*]} -Fc -Z0 | '$benchtool' pipeline-null zstd"
+    timed "u_$db" env BENCH_STORAGE="$tls_storage" "$benchtool" upload-only "$(tail -1 "$out/b_stored_$db")"
+    timed "v_$db" "$benchtool" verify-only "$pg_conf" "$id"
+    timed "s_$db" "$benchtool" download-sha "$pg_conf" "$id"
     psql -d postgres -qc "DROP DATABASE IF EXISTS bench_restore_ours" -c "DROP DATABASE IF EXISTS bench_restore_peer"
-    timed_tls "R_$db" "$benchtool" restore-only "$pg_conf" "$id" "restore-${db//_/-}"
+    timed "R_$db" "$benchtool" restore-only "$pg_conf" "$id" "restore-${db//_/-}"
     psql -d postgres -qc "CREATE DATABASE bench_restore_peer"
-    timed_tls "P_$db" pg_restore -d bench_restore_peer --no-owner "$work/$db.dump"
+    timed "P_$db" pg_restore -d bench_restore_peer --no-owner "$work/$db.dump"
     psql -d postgres -qc "DROP DATABASE IF EXISTS bench_restore_ours" -c "DROP DATABASE IF EXISTS bench_restore_peer"
     echo "bench: $db run $i/$runs: dump $(tail -1 "$out/a_$db" | cut -d' ' -f1) s, ours $(tail -1 "$out/b_$db" | cut -d' ' -f1) s, pgBackRest $(tail -1 "$out/p_$db" | cut -d' ' -f1) s, restic $(tail -1 "$out/r_$db" | cut -d' ' -f1) s, restore $(tail -1 "$out/R_$db" | cut -d' ' -f1) s vs pg_restore $(tail -1 "$out/P_$db" | cut -d' ' -f1) s"
   done

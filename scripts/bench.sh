@@ -82,7 +82,8 @@ cat > "$work/config.json" <<JSON
     "bench-redis": { "Engine": "redis", "Strategy": "replication", "Connection": "127.0.0.1:$redis_port" } } } }
 JSON
 
-# CPU seconds used so far by Azurite and by all PostgreSQL server processes (/proc, clock ticks).
+# CPU seconds used so far by every Azurite (the main one, and bench-pg.sh's HTTPS one while it runs: one of them
+# is idle at a time) and by all PostgreSQL server processes (/proc, clock ticks).
 tck=$(getconf CLK_TCK)
 proc_cpu() { local t=0 p; for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$p/stat"))); done; echo "$t"; }
 azurite_cpu() { proc_cpu $(pgrep -f 'azurite' || true); }

@@ -115,21 +115,21 @@ switch (args.ElementAtOrDefault(0))
         break;
 
     case "backup-only":
-        var runtime = BackupRuntime.Create(BackupConfiguration.Load(args[1]), TimeProvider.System, NullLoggerFactory.Instance);
+        var runtime = Runtime(args[1]);
         var backup = await runtime.BackupDatabaseActivity().RunAsync(new BackupDatabaseInput(args[2]), null, CancellationToken.None);
         Console.WriteLine(FormattableString.Invariant(
             $"backup-only seconds={clock.Elapsed.TotalSeconds:F2} raw={backup.RawBytes} stored={backup.StoredBytes} id={backup.BackupId} own_cpu={OwnCpu():F2}"));
         break;
 
     case "restore-only":
-        var restoring = BackupRuntime.Create(BackupConfiguration.Load(args[1]), TimeProvider.System, NullLoggerFactory.Instance);
+        var restoring = Runtime(args[1]);
         var restored = await restoring.RestoreDatabaseActivity().RunAsync(
             new RestoreDatabaseInput(args[2], args[3], Replace: false, SafetyBackup: false), null, CancellationToken.None);
         Console.WriteLine(FormattableString.Invariant($"restore-only seconds={clock.Elapsed.TotalSeconds:F2} counts_match={restored.CountsMatch} own_cpu={OwnCpu():F2}"));
         return restored.CountsMatch ? 0 : 1;
 
     case "verify-only":
-        var verifying = BackupRuntime.Create(BackupConfiguration.Load(args[1]), TimeProvider.System, NullLoggerFactory.Instance);
+        var verifying = Runtime(args[1]);
         var verified = await verifying.VerifyBackupActivity().RunAsync(args[2], null, CancellationToken.None);
         Console.WriteLine(FormattableString.Invariant($"verify-only seconds={clock.Elapsed.TotalSeconds:F2} ok={verified.IsOk} own_cpu={OwnCpu():F2}"));
         return verified.IsOk ? 0 : 1;
@@ -173,6 +173,8 @@ switch (args.ElementAtOrDefault(0))
 }
 
 return 0;
+
+static BackupRuntime Runtime(string configFile) => BackupRuntime.Create(BackupConfiguration.Load(configFile), TimeProvider.System, NullLoggerFactory.Instance);
 
 static double OwnCpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 
