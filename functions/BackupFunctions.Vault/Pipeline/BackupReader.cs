@@ -4,7 +4,7 @@ using BackupFunctions.Vault.Pipeline;
 namespace BackupFunctions.Vault.Pipeline;
 
 /// <summary>
-/// The read side of a stored backup: download → SHA-256 (stored) → decompress → SHA-256 (raw),
+/// The read side of a stored backup: download → read-ahead → SHA-256 (stored) → decompress → SHA-256 (raw),
 /// one streaming pass. Whoever reads <see cref="Raw"/> may stop early; <see cref="FinishAsync"/>
 /// drains the rest and compares sizes and checksums with the manifest.
 /// </summary>
@@ -21,8 +21,9 @@ public sealed class BackupReader : IAsyncDisposable
     public BackupReader(BackupManifest manifest, Stream download, byte[]? key = null)
     {
         _manifest = manifest;
-        _download = download;
-        _stored = new HashingStream(download, leaveOpen: true);
+        // The download runs ahead on its own task while this reader decompresses and hashes (docs: the pipeline's README).
+        _download = new ReadAheadStream(download);
+        _stored = new HashingStream(_download, leaveOpen: true);
         var kind = Compression.Parse(manifest.Compression)
             ?? throw new InvalidDataException($"manifest of {manifest.Id} names an unknown compression '{manifest.Compression}'");
         if (manifest.Encryption is { } encryption)

@@ -296,17 +296,13 @@ public sealed partial class BlobVault
         }
     }
 
-    /// <summary>
-    /// A streaming download of a blob (the SDK resumes it on transient failures), or null when missing. It reads
-    /// ahead of its reader (<see cref="ReadAheadStream"/>, 8 MiB), so the download runs beside the reader's
-    /// decompressing and hashing instead of between its reads.
-    /// </summary>
+    /// <summary>A streaming download of a blob (the SDK resumes it on transient failures), or null when missing.</summary>
     public async Task<Stream?> OpenReadAsync(string blobName, CancellationToken cancellationToken)
     {
         try
         {
             var result = await _container.GetBlobClient(blobName).DownloadStreamingAsync(cancellationToken: cancellationToken);
-            return new ReadAheadStream(result.Value.Content);
+            return result.Value.Content;
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
