@@ -4,17 +4,20 @@ using BackupFunctions.Vault.Pipeline;
 namespace BackupFunctions.Vault.Pipeline;
 
 /// <summary>
-/// The read side of a stored backup: download → read-ahead → SHA-256 (stored) → decompress → SHA-256 (raw),
-/// one streaming pass. Whoever reads <see cref="Raw"/> may stop early; <see cref="FinishAsync"/>
-/// drains the rest and compares sizes and checksums with the manifest.
+/// The read side of a stored backup: download → read-ahead → SHA-256 (stored) → decompress → read-ahead →
+/// SHA-256 (raw), one streaming pass on three threads: the download (network, TLS), the decompression with
+/// the stored bytes' hash, and the reader of <see cref="Raw"/> with the raw bytes' hash. Whoever reads
+/// <see cref="Raw"/> may stop early; <see cref="FinishAsync"/> drains the rest and compares sizes and
+/// checksums with the manifest.
 /// </summary>
 public sealed class BackupReader : IAsyncDisposable
 {
     private readonly BackupManifest _manifest;
-    private readonly Stream _download;
+    private readonly ReadAheadStream _download;
     private readonly HashingStream _stored;
     private readonly Vault.Encryption.DecryptingStream? _decryptor;
     private readonly Stream _decompressor;
+    private readonly ReadAheadStream _decompressed;
     private readonly HashingStream _raw;
 
     /// <param name="key">The key of an encrypted backup (its manifest names the key id); null when not encrypted.</param>
@@ -32,7 +35,9 @@ public sealed class BackupReader : IAsyncDisposable
         }
 
         _decompressor = Compression.Decompressor(kind, (Stream?)_decryptor ?? _stored);
-        _raw = new HashingStream(_decompressor, leaveOpen: true);
+        // The decompressor (and the stored hash it pulls through) on a thread of its own, the raw hash on the reader's.
+        _decompressed = new ReadAheadStream(_decompressor, dedicatedThread: true);
+        _raw = new HashingStream(_decompressed, leaveOpen: true);
     }
 
     /// <summary>The decompressed dump, as the engine wrote it.</summary>
@@ -64,6 +69,17 @@ public sealed class BackupReader : IAsyncDisposable
             {
                 decodeError = e.Message;
             }
+        }
+
+        // The decompressing thread must be done with the stored stream before this one reads it: after a decode
+        // error it has already stopped; after a reader's early stop it decompresses to the end here.
+        try
+        {
+            await _decompressed.CopyToAsync(Stream.Null, cancellationToken);
+        }
+        catch (InvalidDataException)
+        {
+            // already recorded above, or seen by the reader of Raw
         }
 
         // Bytes after the codec's end (or after a decode error) still count for the stored checksum.
@@ -106,8 +122,10 @@ public sealed class BackupReader : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The download stops first, so a decompressing thread waiting for it ends instead of waiting for the network.
+        await _download.StopAsync();
         await _raw.DisposeAsync();
-        await _decompressor.DisposeAsync();
+        await _decompressed.DisposeAsync(); // and the decompressor inside it
         if (_decryptor is not null)
         {
             await _decryptor.DisposeAsync();

@@ -4,11 +4,14 @@ using System.Threading.Channels;
 namespace BackupFunctions.Vault.Pipeline;
 
 /// <summary>
-/// Reads ahead of its reader: a task copies the inner stream (a download) into at most
-/// <c>depth</c> chunks of <c>chunkSize</c> bytes, so the network, TLS and the store's sending run on
-/// one core while the reader decompresses and hashes on another. Without it they overlapped only by
-/// the socket's buffer. Memory: depth × chunkSize. The inner stream's failure reaches the reader as
-/// the same exception, after the chunks read before it; disposing stops the task and the inner stream.
+/// Reads ahead of its reader: a task copies the inner stream into at most <c>depth</c> chunks of
+/// <c>chunkSize</c> bytes, so the work behind the inner stream runs on one core while the reader works
+/// on another. For a download (the default, asynchronous reads) that is the network, TLS and the
+/// store's sending; with <c>dedicatedThread</c> the task is a thread of its own reading synchronously,
+/// for CPU-bound inner streams (a decompressor: its synchronous path costs about a fifth less CPU
+/// than its asynchronous one). Memory: depth × chunkSize. The inner stream's failure reaches the
+/// reader as the same exception, after the chunks read before it; disposing stops the task and the
+/// inner stream.
 /// </summary>
 public sealed class ReadAheadStream : Stream
 {
@@ -21,16 +24,81 @@ public sealed class ReadAheadStream : Stream
     private bool _ended;
     private bool _disposed;
 
-    public ReadAheadStream(Stream inner, int chunkSize = 1024 * 1024, int depth = 8)
+    public ReadAheadStream(Stream inner, int chunkSize = 1024 * 1024, int depth = 8, bool dedicatedThread = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(depth, 1);
         _inner = inner;
         _chunks = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(depth) { SingleReader = true, SingleWriter = true });
-        _producer = Task.Run(() => ProduceAsync(chunkSize));
+        _producer = dedicatedThread
+            ? Task.Factory.StartNew(() => Produce(chunkSize), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+            : Task.Run(() => ProduceAsync(chunkSize));
     }
 
     private readonly record struct Chunk(byte[]? Buffer, int Count);
+
+    /// <summary>
+    /// Stops reading ahead without disposing anything: the chunks already read stay readable, and a
+    /// reader waiting for more gets an <see cref="OperationCanceledException"/>. For a chain of
+    /// read-aheads, so the one upstream can be stopped before the one whose thread reads it is waited for.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync();
+        }
+
+        try
+        {
+            await _producer;
+        }
+        catch (OperationCanceledException)
+        {
+            // stopped on purpose
+        }
+    }
+
+    private void Produce(int chunkSize)
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                byte[] buffer = ArrayPool<byte>.Shared.Rent(chunkSize);
+                int filled = 0;
+                int read;
+                while (filled < chunkSize && (read = _inner.Read(buffer, filled, chunkSize - filled)) > 0)
+                {
+                    filled += read;
+                }
+
+                if (filled == 0)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    break;
+                }
+
+                var chunk = new Chunk(buffer, filled);
+                if (!_chunks.Writer.TryWrite(chunk))
+                {
+                    _chunks.Writer.WriteAsync(chunk, _stop.Token).AsTask().GetAwaiter().GetResult();
+                }
+
+                if (filled < chunkSize)
+                {
+                    break;
+                }
+            }
+
+            _stop.Token.ThrowIfCancellationRequested();
+            _chunks.Writer.TryComplete();
+        }
+        catch (Exception e)
+        {
+            _chunks.Writer.TryComplete(e);
+        }
+    }
 
     private async Task ProduceAsync(int chunkSize)
     {
@@ -149,16 +217,7 @@ public sealed class ReadAheadStream : Stream
         }
 
         _disposed = true;
-        await _stop.CancelAsync();
-        try
-        {
-            await _producer;
-        }
-        catch (OperationCanceledException)
-        {
-            // stopped on purpose
-        }
-
+        await StopAsync();
         Release();
         while (_chunks.Reader.TryRead(out var left))
         {

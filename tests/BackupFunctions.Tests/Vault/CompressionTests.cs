@@ -91,4 +91,38 @@ public class CompressionTests
         Assert.Throws<InvalidDataException>(() => Decompress(CompressionKind.Zstd, flipped));
         Assert.Throws<InvalidDataException>(() => Decompress(CompressionKind.Zstd, stored[..(stored.Length / 2)]));
     }
+
+    [Fact]
+    public async Task Zstd_ConcatenatedFrames_TinyReads_AndAsyncReads_AllGiveTheRawBytes()
+    {
+        byte[] first = Data(300_000, seed: 2), second = Data(70_000, seed: 3);
+        byte[] stored = [.. Compress(o => Compression.Zstd(o, 1, 0), first), .. Compress(o => Compression.Zstd(o, 3, 2), second)];
+
+        using (var d = Compression.Decompressor(CompressionKind.Zstd, new MemoryStream(stored)))
+        {
+            var tiny = new MemoryStream();
+            var one = new byte[1];
+            while (d.Read(one, 0, 1) == 1)
+            {
+                tiny.WriteByte(one[0]);
+            }
+
+            Assert.Equal([.. first, .. second], tiny.ToArray());
+            Assert.Equal(0, d.Read(one, 0, 1)); // and stays at the end
+        }
+
+        await using var asyncReader = Compression.Decompressor(CompressionKind.Zstd, new MemoryStream(stored));
+        var copied = new MemoryStream();
+        await asyncReader.CopyToAsync(copied, 4096);
+        Assert.Equal([.. first, .. second], copied.ToArray());
+    }
+
+    [Fact]
+    public void Zstd_GarbageAfterTheLastFrame_OrAnEmptyFrameCut_IsInvalidData()
+    {
+        byte[] stored = Compress(o => Compression.Compressor(CompressionKind.Zstd, o), Data(100_000));
+        Assert.Throws<InvalidDataException>(() => Decompress(CompressionKind.Zstd, [.. stored, 1, 2, 3, 4, 5, 6, 7, 8]));
+        Assert.Throws<InvalidDataException>(() => Decompress(CompressionKind.Zstd, stored[..^1]));
+        Assert.Throws<InvalidDataException>(() => Decompress(CompressionKind.Zstd, stored[..3]));
+    }
 }
