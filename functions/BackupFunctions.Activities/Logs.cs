@@ -31,6 +31,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Dead-man ping to {Url} ({Outcome}) not delivered: {Problem}")]
     public static partial void PingUndelivered(ILogger logger, string url, string outcome, string problem);
 
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Information, Message = "Size estimate of {Target} unavailable ({Problem}); progress shows no total")]
+    public static partial void EstimateFailed(ILogger logger, string target, string problem);
+
     // 2040-2049: copy vaults (Backup:Copies).
     [LoggerMessage(EventId = 2040, Level = LogLevel.Information, Message = "Copied {BackupId} into copy {Vault} ({Method}); SHA-256 re-read there: {Sha256}")]
     public static partial void BackupCopied(ILogger logger, string backupId, string vault, BackupFunctions.Vault.Storage.BlobCopyMethod method, string sha256);

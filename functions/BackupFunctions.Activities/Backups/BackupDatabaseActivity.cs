@@ -82,7 +82,11 @@ public sealed partial class BackupDatabaseActivity(BlobVault vault, Targets targ
         await using var running = await vault.HoldRunningMarkerAsync(BlobLayout.Running(id),
             VaultJson.Serialize(new { backupId = id.Value, startedAt }), cancellationToken);
 
-        long? estimate = await target.Engine.EstimateSizeAsync(target.Connection, cancellationToken);
+        // The size estimate (progress and ETA only) is read beside the dump, not before it: for Redis it is a connection of
+        // its own (~0.1 s) that would otherwise delay the dump. It is best-effort: a failure leaves progress without a total,
+        // and the dump reports any real connection problem itself.
+        using var estimateStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var estimating = Task.Run(() => EstimateAsync(target, estimateStop.Token), CancellationToken.None);
         var compression = target.Compression;
         string compressionName = Compression.Name(compression);
         string dataBlob = BlobLayout.Data(id, extension);
@@ -94,10 +98,20 @@ public sealed partial class BackupDatabaseActivity(BlobVault vault, Targets targ
         {
             if (progress is not null)
             {
-                pipeline.Progress = bytes => progress.Report(new TransferProgress("backup", bytes, estimate));
+                pipeline.Progress = bytes => progress.Report(new TransferProgress("backup", bytes,
+                    estimating.IsCompletedSuccessfully ? estimating.Result : null));
             }
 
-            dump = await target.Engine.DumpAsync(target.Connection, pipeline.Input, cancellationToken);
+            try
+            {
+                dump = await target.Engine.DumpAsync(target.Connection, pipeline.Input, cancellationToken);
+            }
+            finally
+            {
+                await estimateStop.CancelAsync();
+                await estimating; // never throws
+            }
+
             stored = await pipeline.CompleteAsync(new Dictionary<string, string>
             {
                 ["backupid"] = id.Value,
@@ -144,6 +158,24 @@ public sealed partial class BackupDatabaseActivity(BlobVault vault, Targets targ
         BackupTelemetry.BackupSucceeded(target.Name, target.Engine.Name, seconds, stored.RawBytes, stored.StoredBytes, manifest.CompletedAt);
         Logs.BackupCompleted(_logger, target.Name, id.Value, stored.RawBytes, stored.StoredBytes, seconds);
         return Output(manifest, seconds, target);
+    }
+
+    private async Task<long?> EstimateAsync(ResolvedTarget target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await target.Engine.EstimateSizeAsync(target.Connection, cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // An engine's message is written to be shown (no secrets); any other exception is named by its type only.
+            Logs.EstimateFailed(_logger, target.Name, e is EngineException ? e.Message : e.GetType().Name);
+            return null;
+        }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            return null; // the dump ended first, or the backup was cancelled
+        }
     }
 
     private static BackupDatabaseOutput Output(BackupManifest m, double seconds, ResolvedTarget target) =>

@@ -50,12 +50,13 @@ public sealed class BlockUploadStream : WriteOnlyStream
         while (!buffer.IsEmpty)
         {
             _current ??= _pool.Rent(_blockSize);
-            int n = Math.Min(buffer.Length, _blockSize - _filled);
+            int limit = CurrentBlockLimit();
+            int n = Math.Min(buffer.Length, limit - _filled);
             buffer.Span[..n].CopyTo(_current.AsSpan(_filled));
             _filled += n;
             BytesWritten += n;
             buffer = buffer[n..];
-            if (_filled == _blockSize)
+            if (_filled == limit)
             {
                 await StageCurrentAsync(cancellationToken);
             }
@@ -64,6 +65,16 @@ public sealed class BlockUploadStream : WriteOnlyStream
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    /// <summary>The first blocks ramp up from this size (doubling) to the block size.</summary>
+    internal const int RampStart = 1024 * 1024;
+
+    /// <summary>
+    /// The size at which the current block is staged: 1, 2, 4, 8 MiB, then the block size. Uploading starts after the
+    /// first MiB instead of the first 16, so a backup that stores less than a block (a 15 MB Redis backup) is uploaded
+    /// while its dump runs instead of after it; a large one gets four more blocks out of 50,000 allowed.
+    /// </summary>
+    private int CurrentBlockLimit() => (int)Math.Min(_blockSize, (long)RampStart << Math.Min(_blockIds.Count, 20));
 
     public override void Write(byte[] buffer, int offset, int count) =>
         WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();

@@ -92,6 +92,29 @@ public class BackupPipelineTests
     }
 
     [Fact]
+    public async Task Upload_FirstBlocksRampUpFrom1MiB_SoASmallBackupIsUploadedWhileItIsWritten()
+    {
+        const int MiB = 1024 * 1024;
+        var sink = new MemoryBlockSink();
+        var upload = new BlockUploadStream(sink, 16 * MiB, 4);
+        byte[] chunk = MixedData(MiB, 3);
+        for (int i = 0; i < 15; i++)
+        {
+            await upload.WriteAsync(chunk);
+        }
+
+        Assert.Equal(4, sink.StageCalls); // 1 + 2 + 4 + 8 MiB staged before the end of the writes
+
+        for (int i = 0; i < 33; i++)
+        {
+            await upload.WriteAsync(chunk);
+        }
+
+        await upload.CompleteAsync(new Dictionary<string, string>(), CancellationToken.None);
+        Assert.Equal([MiB, 2 * MiB, 4 * MiB, 8 * MiB, 16 * MiB, 16 * MiB, MiB], sink.BlockSizes());
+    }
+
+    [Fact]
     public async Task Complete_EmptyInput_CommitsAnEmptyBlob()
     {
         var (result, sink) = await RunAsync([], CompressionKind.None);
