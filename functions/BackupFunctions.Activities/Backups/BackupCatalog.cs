@@ -75,7 +75,10 @@ public sealed class BackupCatalog(BlobVault vault, Targets targets)
     /// <summary>The newest backup id of a target; NotFound when it has none.</summary>
     public async Task<string> LatestAsync(string target, CancellationToken cancellationToken)
     {
-        targets.Resolve(target); // an unknown target is a configuration error, not "no backups"
+        if (!Restores.RestoreDestinations.IsDestinationName(target))
+        {
+            targets.Resolve(target); // an unknown target is a configuration error, not "no backups"
+        }
         BackupManifest? newest = null;
         await foreach (var m in vault.ListManifestsAsync(target, cancellationToken))
         {

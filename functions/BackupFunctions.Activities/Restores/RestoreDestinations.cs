@@ -19,6 +19,12 @@ public static class RestoreDestinations
     public const string Prefix = "restore-dest-";
 
     /// <summary>
+    /// A destination's name (no configured target has it): its safety backups are listed and found under it, though
+    /// no configuration names it.
+    /// </summary>
+    public static bool IsDestinationName(string name) => name.StartsWith(Prefix, StringComparison.Ordinal);
+
+    /// <summary>
     /// The target name of a destination: "restore-dest-" and its description (host:port/database, never
     /// credentials) in target-name characters, e.g. restore-dest-127-0-0-1-5432-salesdb. A name too long
     /// for a target keeps its start and ends in 4 hex digits of the description's SHA-256.

@@ -14,9 +14,9 @@ internal static class ListVerb
     private static async Task<int> RunAsync(CliSession s, string? target, string? vault, CancellationToken ct)
     {
         var runtime = s.Runtime.ForVault(vault);
-        if (target is not null)
+        if (target is not null && !Activities.Restores.RestoreDestinations.IsDestinationName(target))
         {
-            s.Runtime.Resolve(target);
+            s.Runtime.Resolve(target); // an unknown target is a usage error; a restore destination's safety backups are listed
         }
 
         var entries = await runtime.BackupCatalog().ListAsync(target, ct);

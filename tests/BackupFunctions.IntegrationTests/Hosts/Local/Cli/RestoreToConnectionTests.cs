@@ -66,6 +66,10 @@ public class RestoreToConnectionTests(ITestOutputHelper output)
             // The safety backup is a normal backup in the destination's own catalog entry: listed, restorable, and kept by prune.
             string safetyId = FirstId((await Run("list", "--json")).Out, name);
             Assert.Contains(safetyId, replaced.Err, StringComparison.Ordinal);
+            var byName = await Run("list", "--target", name, "--json"); // no configuration names the destination
+            Assert.Equal(0, byName.Exit);
+            Assert.Equal(safetyId, FirstId(byName.Out, name));
+            Assert.Equal(0, (await Run("verify", "--target", name, "--latest")).Exit);
             Assert.Contains(safetyId, replaced.Out, StringComparison.Ordinal);
             Assert.Equal(0, (await Run("prune")).Exit);
             Assert.Equal(safetyId, FirstId((await Run("list", "--json")).Out, name));
