@@ -30,5 +30,8 @@ public sealed record CheckRecord(
     DateTimeOffset StartedAt,
     DateTimeOffset CompletedAt,
     IReadOnlyDictionary<string, long>? Counts = null,
+    // Written only by the kinds that have them (ack, anomaly): the other records keep the shape they had before.
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     string? By = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     IReadOnlyList<Anomalies.AnomalyFinding>? Findings = null);

@@ -63,6 +63,27 @@ public class BackupManifestTests
 public class BackupManifestVersionTests
 {
     [Fact]
+    public void CheckRecord_WritesByAndFindingsOnlyWhenItHasThem_AndReadsBothShapes()
+    {
+        var at = DateTimeOffset.Parse("2026-11-29T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        var verify = new CheckRecord("orders-20261129T100000Z-ab12", "verify", "Ok", "SHA-256 and size match", at, at);
+        var ack = verify with { Kind = "ack", Outcome = "Acknowledged", By = "alice",
+            Findings = [new BackupFunctions.Vault.Anomalies.AnomalyFinding("public.orders", 2000, 200, -90)] };
+
+        string verifyJson = VaultJson.Serialize(verify).ToString();
+        string ackJson = VaultJson.Serialize(ack).ToString();
+
+        Assert.DoesNotContain("\"by\"", verifyJson, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"findings\"", verifyJson, StringComparison.Ordinal);
+        Assert.Contains("\"by\": \"alice\"", ackJson, StringComparison.Ordinal);
+        Assert.Equal(verify, VaultJson.Deserialize<CheckRecord>(BinaryData.FromString(verifyJson)));
+        var readBack = VaultJson.Deserialize<CheckRecord>(BinaryData.FromString(ackJson));
+        Assert.Equal(("alice", "public.orders"), (readBack.By, readBack.Findings![0].Name));
+        // A record written before this change (explicit nulls) still reads.
+        Assert.Null(VaultJson.Deserialize<CheckRecord>(BinaryData.FromString(verifyJson.Replace("\"outcome\"", "\"by\": null, \"findings\": null, \"outcome\"", StringComparison.Ordinal))).By);
+    }
+
+    [Fact]
     public void Parse_NewerSchemaVersion_IsRefusedWithAnUpgradeHint()
     {
         var future = BackupManifestTests.Sample() with { SchemaVersion = BackupManifest.CurrentSchemaVersion + 1 };
