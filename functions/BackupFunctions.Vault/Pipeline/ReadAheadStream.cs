@@ -1,4 +1,5 @@
 using System.Buffers;
+using BackupFunctions.Streams;
 using System.Threading.Channels;
 
 namespace BackupFunctions.Vault.Pipeline;
@@ -13,7 +14,7 @@ namespace BackupFunctions.Vault.Pipeline;
 /// reader as the same exception, after the chunks read before it; disposing stops the task and the
 /// inner stream.
 /// </summary>
-public sealed class ReadAheadStream : Stream
+public sealed class ReadAheadStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly Channel<Chunk> _chunks;
@@ -198,16 +199,6 @@ public sealed class ReadAheadStream : Stream
             _current = default;
         }
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     public override async ValueTask DisposeAsync()
     {
