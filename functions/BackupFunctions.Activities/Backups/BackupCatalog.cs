@@ -72,13 +72,22 @@ public sealed class BackupCatalog(BlobVault vault, Targets targets)
         return stream is null ? null : VaultJson.Deserialize<CheckRecord>(await BinaryData.FromStreamAsync(stream, cancellationToken));
     }
 
-    /// <summary>The newest backup id of a target; NotFound when it has none.</summary>
-    public async Task<string> LatestAsync(string target, CancellationToken cancellationToken)
+    /// <summary>
+    /// Throws for a name that is neither a configured target nor a restore destination (whose safety backups are
+    /// cataloged under a name no configuration holds): an unknown target is a configuration error, not "no backups".
+    /// </summary>
+    public void RequireKnown(string target)
     {
         if (!Restores.RestoreDestinations.IsDestinationName(target))
         {
-            targets.Resolve(target); // an unknown target is a configuration error, not "no backups"
+            targets.Resolve(target);
         }
+    }
+
+    /// <summary>The newest backup id of a target; NotFound when it has none.</summary>
+    public async Task<string> LatestAsync(string target, CancellationToken cancellationToken)
+    {
+        RequireKnown(target);
         BackupManifest? newest = null;
         await foreach (var m in vault.ListManifestsAsync(target, cancellationToken))
         {

@@ -13,13 +13,13 @@ internal static class ListVerb
 
     private static async Task<int> RunAsync(CliSession s, string? target, string? vault, CancellationToken ct)
     {
-        var runtime = s.Runtime.ForVault(vault);
-        if (target is not null && !Activities.Restores.RestoreDestinations.IsDestinationName(target))
+        var catalog = s.Runtime.ForVault(vault).BackupCatalog();
+        if (target is not null)
         {
-            s.Runtime.Resolve(target); // an unknown target is a usage error; a restore destination's safety backups are listed
+            catalog.RequireKnown(target);
         }
 
-        var entries = await runtime.BackupCatalog().ListAsync(target, ct);
+        var entries = await catalog.ListAsync(target, ct);
         if (s.Json)
         {
             s.WriteJson(entries.Select(CatalogListing.Of));

@@ -69,6 +69,7 @@ public class RestoreToConnectionTests(ITestOutputHelper output)
             var byName = await Run("list", "--target", name, "--json"); // no configuration names the destination
             Assert.Equal(0, byName.Exit);
             Assert.Equal(safetyId, FirstId(byName.Out, name));
+            Assert.Equal(2, (await Run("list", "--target", "nosuch")).Exit); // while an unknown target stays an error
             Assert.Equal(0, (await Run("verify", "--target", name, "--latest")).Exit);
             Assert.Contains(safetyId, replaced.Out, StringComparison.Ordinal);
             Assert.Equal(0, (await Run("prune")).Exit);
