@@ -133,6 +133,9 @@ drain_archive() { # every WAL segment so far archived: pgBackRest's timing start
   done
   echo "bench: WAL archive of port $port did not drain in 60 s" >&2; exit 1
 }
+over_cores() { # CPU seconds summed and spread over every core: the least wall time that much work can take here
+  awk -v n="$(nproc)" 'BEGIN { for (i = 1; i < ARGC; i++) t += ARGV[i]; printf "%.2f", t / n; exit }' "$@"
+}
 last() { grep -o "$1=[0-9A-Za-z._-]*" "$work/stdout" | tail -1 | cut -d= -f2; }
 
 for db in $datasets; do
@@ -193,11 +196,11 @@ for db in $datasets; do
   printf '  %-52s %7s s   CPU: %s s; server %s s; peak RSS %s MiB\n' "R  ours: restore stage into a new database" "$R" "$(median_col "R_$db" 3)" "$(median_col "R_$db" 5)" "$(max_rss_mb "R_$db")"
   printf '  %-52s %7s s   CPU: %s s; server %s s\n' "P  pg_restore of the same dump from a local file" "$P" "$(median_col "P_$db" 3)" "$(median_col "P_$db" 5)"
   bound=$(awk -v a="$a" -v d="$d" -v u="$u" 'BEGIN { if (u >= d) print "upload (u)"; else if (d > a * 1.1) print "hash+compress (d)"; else print "the dump (a)" }')
-  floor=$(awk -v a="$tot" -v b="$(median_col "b_$db" 4)" -v c="$(median_col "b_$db" 5)" -v n="$(nproc)" 'BEGIN { printf "%.2f", (a + b + c) / n }')
+  floor=$(over_cores "$tot" "$(median_col "b_$db" 4)" "$(median_col "b_$db" 5)")
   # Verify does more work than the plain download (it decompresses and hashes the raw dump too): the CPU of
   # everything running during each, spread over every core, is the least wall time either could take here.
-  vfloor=$(awk -v a="$(median_col "v_$db" 3)" -v b="$(median_col "v_$db" 4)" -v n="$(nproc)" 'BEGIN { printf "%.2f", (a + b) / n }')
-  sfloor=$(awk -v a="$(median_col "s_$db" 3)" -v b="$(median_col "s_$db" 4)" -v n="$(nproc)" 'BEGIN { printf "%.2f", (a + b) / n }')
+  vfloor=$(over_cores "$(median_col "v_$db" 3)" "$(median_col "v_$db" 4)")
+  sfloor=$(over_cores "$(median_col "s_$db" 3)" "$(median_col "s_$db" 4)")
   echo "  ratios:"
   echo "    b/p = $(ratio "$b" "$p")  ours / pgBackRest (goal < 1.0, aim 0.8)"
   echo "    b/z = $(ratio "$b" "$z")  ours / pg_dump|zstd (goal <= 1.5)"
